@@ -1,0 +1,5 @@
+export * from "./actions/index.ts";
+export * from "./codec.ts";
+export * from "./messages.ts";
+export * from "./realtime.ts";
+export * from "./topics.ts";

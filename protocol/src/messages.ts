@@ -1,0 +1,183 @@
+// Every payload that crosses MQTT (DESIGN §3.1), defined once: schema → TypeScript type → runtime check.
+import { z } from "zod";
+import { ID_PATTERN, type RoomTopicKind } from "./topics.ts";
+
+const isoTime = z.iso.datetime({ offset: true });
+const id = z.string().regex(ID_PATTERN, "expected a lower-case id: letters, digits, '-'");
+
+export const DEVICE_STATUSES = ["ok", "connecting", "degraded", "offline", "bad_config", "disabled"] as const;
+export const deviceStatus = z.enum(DEVICE_STATUSES);
+export type DeviceStatus = z.infer<typeof deviceStatus>;
+
+export const ROOM_LEVELS = ["central", "province", "district", "commune"] as const;
+export const roomLevel = z.enum(ROOM_LEVELS);
+export type RoomLevel = z.infer<typeof roomLevel>;
+
+export const DEVICE_KINDS = ["camera", "mixer", "gpio", "media", "test"] as const;
+export const deviceKind = z.enum(DEVICE_KINDS);
+export type DeviceKind = z.infer<typeof deviceKind>;
+
+export const availabilityPayload = z.strictObject({
+  state: z.enum(["online", "offline"]),
+  /** How many times this agent has started (kept on disk): a will from an older boot is stale. */
+  boot: z.int().nonnegative(),
+});
+export type AvailabilityPayload = z.infer<typeof availabilityPayload>;
+
+/** What a capability can read or set, so a panel can draw it without knowing the model (STYLE 3). */
+export const capabilityDescriptor = z.strictObject({
+  name: z.string().min(1),
+  type: z.enum(["number", "boolean", "enum", "string", "action"]),
+  unit: z.string().optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  step: z.number().optional(),
+  values: z.array(z.string()).optional(),
+  readable: z.boolean(),
+  writable: z.boolean(),
+});
+export type CapabilityDescriptor = z.infer<typeof capabilityDescriptor>;
+
+export const deviceInfo = z.strictObject({
+  id,
+  kind: deviceKind,
+  model: z.string(),
+  optional: z.boolean(),
+  capabilities: z.array(capabilityDescriptor),
+});
+export type DeviceInfo = z.infer<typeof deviceInfo>;
+
+export const infoPayload = z.strictObject({
+  agentVersion: z.string(),
+  boot: z.int().nonnegative(),
+  startedAt: isoTime,
+  room: z.strictObject({
+    id,
+    name: z.string(),
+    level: roomLevel,
+    parent: id.nullable(),
+  }),
+  devices: z.array(deviceInfo),
+  actions: z.array(z.string()),
+});
+export type InfoPayload = z.infer<typeof infoPayload>;
+
+/** Reported state. Sections are added by the capabilities that own them; devices carry their own readings. */
+export const statePayload = z.strictObject({
+  at: isoTime,
+  /** Increases with every publication of one boot, so a reader can tell an old state from a new one. */
+  seq: z.int().nonnegative(),
+  boot: z.int().nonnegative(),
+  desiredRev: z.int().nonnegative().nullable(),
+  session: z.strictObject({ id: z.string(), role: z.enum(["central", "component"]) }).nullable(),
+  recording: z.boolean(),
+  devices: z.record(id, z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]))),
+});
+export type StatePayload = z.infer<typeof statePayload>;
+
+export const healthPayload = z.strictObject({
+  status: deviceStatus,
+  since: isoTime,
+  detail: z.string(),
+  rttMs: z.number().nonnegative().nullable(),
+  counters: z.record(z.string(), z.int().nonnegative()),
+});
+export type HealthPayload = z.infer<typeof healthPayload>;
+
+export const telemetryPayload = z.strictObject({
+  at: isoTime,
+  cpuPercent: z.number().nonnegative(),
+  rssBytes: z.int().nonnegative(),
+  memoryFreeBytes: z.int().nonnegative(),
+  loadAverage: z.array(z.number()).length(3),
+  diskFreeBytes: z.int().nonnegative().nullable(),
+  temperatureC: z.number().nullable(),
+  uptimeS: z.number().nonnegative(),
+});
+export type TelemetryPayload = z.infer<typeof telemetryPayload>;
+
+export const EVENT_TYPES = [
+  "button",
+  "speaker_changed",
+  "cut",
+  "device_status",
+  "device_error",
+  "recording_segment_closed",
+] as const;
+export const eventPayload = z.strictObject({
+  at: isoTime,
+  type: z.enum(EVENT_TYPES),
+  device: id.optional(),
+  /** A sentence a person can read, e.g. why the director cut. */
+  reason: z.string().optional(),
+  data: z.record(z.string(), z.unknown()).default({}),
+});
+export type EventPayload = z.infer<typeof eventPayload>;
+
+export const peer = z.strictObject({ room: id });
+export const desiredPayload = z.strictObject({
+  /** Increases with every change the controller makes; the agent reports the revision it converged to. */
+  rev: z.int().nonnegative(),
+  session: z
+    .strictObject({
+      id: z.string().min(1),
+      role: z.enum(["central", "component"]),
+      peers: z.array(peer),
+      passphrase: z.string().min(10).max(79),
+    })
+    .nullable(),
+  recording: z.boolean(),
+});
+export type DesiredPayload = z.infer<typeof desiredPayload>;
+
+export const requestId = z.string().min(1).max(128);
+export const requestPayload = z.strictObject({
+  id: requestId,
+  action: z.string().min(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+  from: z.string().min(1),
+});
+export type RequestPayload = z.infer<typeof requestPayload>;
+
+export const ERROR_CODES = [
+  "invalid_params",
+  "unknown_action",
+  "not_found",
+  "conflict",
+  "device_unavailable",
+  "device_error",
+  "timeout",
+  "internal",
+] as const;
+export const errorCode = z.enum(ERROR_CODES);
+export type ErrorCode = z.infer<typeof errorCode>;
+
+export const responsePayload = z.union([
+  z.strictObject({ id: requestId, ok: z.literal(true), result: z.unknown() }),
+  z.strictObject({
+    id: requestId,
+    ok: z.literal(false),
+    error: z.strictObject({ code: errorCode, message: z.string() }),
+  }),
+]);
+export type ResponsePayload = z.infer<typeof responsePayload>;
+
+export const controllerStatusPayload = z.strictObject({
+  state: z.enum(["online", "offline"]),
+  startedAt: isoTime,
+});
+export type ControllerStatusPayload = z.infer<typeof controllerStatusPayload>;
+
+export const controllerResyncPayload = z.strictObject({ at: isoTime });
+export type ControllerResyncPayload = z.infer<typeof controllerResyncPayload>;
+
+export const roomTopicSchemas = {
+  availability: availabilityPayload,
+  info: infoPayload,
+  state: statePayload,
+  telemetry: telemetryPayload,
+  events: eventPayload,
+  response: responsePayload,
+  desired: desiredPayload,
+  request: requestPayload,
+} satisfies Record<RoomTopicKind, z.ZodType>;

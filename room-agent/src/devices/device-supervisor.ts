@@ -1,0 +1,249 @@
+// The life of every device driver (DESIGN §3.2): connect, probe with debounce, reconnect with capped exponential
+// backoff and jitter, re-apply the room's desired state after reconnecting, and one closed status vocabulary.
+import { EventEmitter } from "node:events";
+import type { CapabilityDescriptor, DeviceKind, DeviceStatus, HealthPayload } from "@rc/protocol";
+import { AgentError, BadConfigError, withTimeout } from "../agent-error.ts";
+
+type Reading = number | string | boolean | null;
+
+/** What a driver implements; the supervisor decides when each is called. */
+export interface DeviceDriver {
+  readonly id: string;
+  readonly kind: DeviceKind;
+  readonly model: string;
+  capabilities(): CapabilityDescriptor[];
+  /** Open the transport and run the init sequence. Throw BadConfigError when retrying cannot help. */
+  connect(link: DriverLink): Promise<void>;
+  /** A cheap question the device must answer; throw when it does not. */
+  probe(): Promise<void>;
+  /** Close the transport; must be safe to call at any time, also twice. */
+  disconnect(): Promise<void>;
+  /** Put back what the room wants (levels, tally, presets…) after a (re)connect. */
+  reapply(): Promise<void>;
+  /** The device's part of the reported state. */
+  readings(): Record<string, Reading>;
+}
+
+/** What a driver may tell its supervisor between probes. */
+export interface DriverLink {
+  /** The transport went away (socket closed, port unplugged): reconnect now instead of waiting for probes. */
+  lost(reason: string): void;
+  /** Readings changed on the device's own initiative. */
+  changed(): void;
+}
+
+export interface SupervisorOptions {
+  probeIntervalMs: number;
+  /** Consecutive failed probes (or connects) before the device is declared offline. */
+  offlineAfter: number;
+  backoffMinMs: number;
+  backoffMaxMs: number;
+  /** How long connect() and probe() may take before they count as failed. */
+  connectTimeoutMs: number;
+  enabled: boolean;
+  optional: boolean;
+  random: () => number;
+}
+
+export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
+  probeIntervalMs: 2000,
+  offlineAfter: 2,
+  backoffMinMs: 1000,
+  backoffMaxMs: 30_000,
+  connectTimeoutMs: 10_000,
+  enabled: true,
+  optional: false,
+  random: Math.random,
+};
+
+/** Capped exponential backoff with jitter: attempt 0 waits about min, each next one doubles, never past max. */
+export function backoffDelay(attempt: number, min: number, max: number, random: () => number): number {
+  const ceiling = Math.min(max, min * 2 ** Math.min(attempt, 30));
+  // "Equal jitter": at least half the ceiling, so a flapping device never hammers, and rooms desynchronise.
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+interface SupervisorEvents {
+  health: [HealthPayload];
+  readings: [];
+}
+
+export class DeviceSupervisor extends EventEmitter<SupervisorEvents> {
+  private readonly options: SupervisorOptions;
+  private status: DeviceStatus = "connecting";
+  private detail = "not started";
+  private since = new Date().toISOString();
+  private rttMs: number | null = null;
+  private failures = 0;
+  private attempt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** Bumped by stop() and every reconnect, so late results of an abandoned attempt are ignored. */
+  private generation = 0;
+  private running = false;
+  private readonly counters = { connects: 0, disconnects: 0, probeFailures: 0, commandErrors: 0 };
+
+  constructor(
+    readonly driver: DeviceDriver,
+    options: Partial<SupervisorOptions> = {},
+  ) {
+    super();
+    this.options = { ...DEFAULT_SUPERVISOR_OPTIONS, ...options };
+  }
+
+  get id(): string {
+    return this.driver.id;
+  }
+
+  get optional(): boolean {
+    return this.options.optional;
+  }
+
+  health(): HealthPayload {
+    return {
+      status: this.status,
+      since: this.since,
+      detail: this.detail,
+      rttMs: this.rttMs,
+      counters: { ...this.counters },
+    };
+  }
+
+  start(): void {
+    if (this.running) return;
+    if (!this.options.enabled) {
+      this.setStatus("disabled", "disabled in the room profile");
+      return;
+    }
+    this.running = true;
+    this.failures = 0;
+    this.attempt = 0;
+    this.setStatus("connecting", "connecting");
+    void this.connect(++this.generation);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.generation++;
+    clearTimeout(this.timer);
+    await this.driver.disconnect().catch(() => {});
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    this.start();
+  }
+
+  /** Runs a command on the device: refused at once when the device cannot take it, errors counted. */
+  async command<T>(what: string, run: () => Promise<T>): Promise<T> {
+    if (this.status !== "ok" && this.status !== "degraded") {
+      throw new AgentError("device_unavailable", `${this.id} is ${this.status}: ${this.detail}`);
+    }
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof AgentError) throw error;
+      this.counters.commandErrors++;
+      throw new AgentError("device_error", `${this.id}: ${what} failed: ${(error as Error).message}`);
+    }
+  }
+
+  private link(generation: number): DriverLink {
+    return {
+      lost: (reason) => {
+        if (generation === this.generation && this.running) this.fail(`connection lost: ${reason}`, true);
+      },
+      changed: () => {
+        if (generation === this.generation) this.emit("readings");
+      },
+    };
+  }
+
+  private async connect(generation: number): Promise<void> {
+    try {
+      await withTimeout(this.driver.connect(this.link(generation)), this.options.connectTimeoutMs, "connect");
+    } catch (error) {
+      if (generation !== this.generation) return;
+      if (error instanceof BadConfigError) {
+        this.running = false;
+        await this.driver.disconnect().catch(() => {});
+        this.setStatus("bad_config", error.message);
+        return;
+      }
+      this.fail(`connect failed: ${(error as Error).message}`, true);
+      return;
+    }
+    if (generation !== this.generation) {
+      await this.driver.disconnect().catch(() => {});
+      return;
+    }
+    this.counters.connects++;
+    this.failures = 0;
+    this.attempt = 0;
+    try {
+      await this.driver.reapply();
+      if (generation !== this.generation) return;
+      this.setStatus("ok", "connected");
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.setStatus("degraded", `connected, but re-applying the room's state failed: ${(error as Error).message}`);
+    }
+    this.emit("readings");
+    this.scheduleProbe(generation);
+  }
+
+  private scheduleProbe(generation: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.probe(generation), this.options.probeIntervalMs);
+  }
+
+  private async probe(generation: number): Promise<void> {
+    const started = performance.now();
+    try {
+      await withTimeout(this.driver.probe(), this.options.probeIntervalMs, "probe");
+    } catch (error) {
+      if (generation !== this.generation) return;
+      this.counters.probeFailures++;
+      this.fail(`no answer to probe: ${(error as Error).message}`, false);
+      return;
+    }
+    if (generation !== this.generation) return;
+    this.rttMs = Math.round((performance.now() - started) * 10) / 10;
+    this.failures = 0;
+    if (this.status !== "ok") this.setStatus("ok", "connected");
+    this.scheduleProbe(generation);
+  }
+
+  /**
+   * One more consecutive failure. A lost transport (or failed connect) reconnects at once; a missed probe waits
+   * for the next probe unless the debounce count is reached.
+   */
+  private fail(reason: string, transportGone: boolean): void {
+    this.failures++;
+    const offline = this.failures >= this.options.offlineAfter;
+    if (!transportGone && !offline) {
+      this.setStatus("degraded", `${reason} (${this.failures} of ${this.options.offlineAfter} before offline)`);
+      this.scheduleProbe(this.generation);
+      return;
+    }
+    if (this.status === "ok" || this.status === "degraded") this.counters.disconnects++;
+    const generation = ++this.generation;
+    clearTimeout(this.timer);
+    void this.driver.disconnect().catch(() => {});
+    const delay = backoffDelay(
+      this.attempt++,
+      this.options.backoffMinMs,
+      this.options.backoffMaxMs,
+      this.options.random,
+    );
+    this.setStatus(offline ? "offline" : "connecting", `${reason}; retrying in ${(delay / 1000).toFixed(1)} s`);
+    this.timer = setTimeout(() => void this.connect(generation), delay);
+  }
+
+  private setStatus(status: DeviceStatus, detail: string): void {
+    if (status === this.status && detail === this.detail) return;
+    if (status !== this.status) this.since = new Date().toISOString();
+    this.status = status;
+    this.detail = detail;
+    this.emit("health", this.health());
+  }
+}
