@@ -71,6 +71,9 @@ export const statePayload = z.strictObject({
   desiredRev: z.int().nonnegative().nullable(),
   session: z.strictObject({ id: z.string(), role: z.enum(["central", "component"]) }).nullable(),
   recording: z.boolean(),
+  /** The camera whose picture the room sends (set by the operator, the director or the media switcher). */
+  programCamera: id.nullable(),
+  privacy: z.boolean(),
   devices: z.record(id, z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]))),
 });
 export type StatePayload = z.infer<typeof statePayload>;
@@ -103,6 +106,8 @@ export const EVENT_TYPES = [
   "device_status",
   "device_error",
   "recording_segment_closed",
+  /** Mic levels for panels, throttled (≤ 4 Hz); the director reads them at full rate inside the agent. */
+  "meters",
 ] as const;
 export const eventPayload = z.strictObject({
   at: isoTime,

@@ -1,8 +1,9 @@
 // Which driver serves which device kind, and the requests each kind answers. A kind registers here once.
 
 import type { DeviceEntry, RoomProfile } from "@rc/hardware-profiles";
-import type { ActionName, ActionParams, DeviceKind } from "@rc/protocol";
+import type { ActionName, ActionParams, DeviceKind, EventPayload } from "@rc/protocol";
 import type { Logger } from "pino";
+import type { RoomFacts } from "../room-facts.ts";
 import type { DeviceDriver } from "./device-supervisor.ts";
 import { testDeviceKind } from "./test-device.ts";
 
@@ -11,6 +12,10 @@ export interface DriverContext {
   /** The device's model file, already checked by its schema (undefined for kinds without model files). */
   model: unknown;
   log: Logger;
+  /** Room-wide facts (program camera, session, recording, privacy) a driver may follow or, if it owns one, set. */
+  facts: RoomFacts;
+  /** Publishes a room event (button pressed, meters…); `at` and `device` are filled in. */
+  emitEvent(event: Pick<EventPayload, "type" | "reason" | "data">): void;
 }
 
 export type DeviceActionHandler<D, A extends ActionName> = (driver: D, params: ActionParams<A>) => Promise<unknown>;

@@ -1,0 +1,31 @@
+// The few room-wide facts that several parts set or follow: which camera is on air, the session, recording,
+// privacy. One owner of each fact sets it (desired state, media switcher, director, privacy switch); drivers such
+// as the tally lamps follow it. The reported state is built from these plus each device's readings.
+import { EventEmitter } from "node:events";
+
+export interface RoomFactValues {
+  programCamera: string | null;
+  session: { id: string; role: "central" | "component" } | null;
+  recording: boolean;
+  privacy: boolean;
+}
+
+export class RoomFacts extends EventEmitter<{ change: [RoomFactValues, Partial<RoomFactValues>] }> {
+  private values: RoomFactValues = { programCamera: null, session: null, recording: false, privacy: false };
+
+  get(): Readonly<RoomFactValues> {
+    return this.values;
+  }
+
+  /** Changes some facts; listeners hear only about real changes. */
+  set(patch: Partial<RoomFactValues>): void {
+    const changed: Partial<RoomFactValues> = {};
+    for (const key of Object.keys(patch) as (keyof RoomFactValues)[]) {
+      if (JSON.stringify(this.values[key]) !== JSON.stringify(patch[key]))
+        Object.assign(changed, { [key]: patch[key] });
+    }
+    if (Object.keys(changed).length === 0) return;
+    this.values = { ...this.values, ...changed };
+    this.emit("change", this.values, changed);
+  }
+}
