@@ -1,1 +1,2 @@
+export * from "./audio-scene/audio-scene.ts";
 export * from "./line-device.ts";
