@@ -1,4 +1,14 @@
 import type { z } from "zod";
+import {
+  type ControllerResyncPayload,
+  type ControllerStatusPayload,
+  controllerResyncPayload,
+  controllerStatusPayload,
+  type HealthPayload,
+  healthPayload,
+  roomTopicSchemas,
+} from "./messages.ts";
+import { parseTopic, type RoomTopicKind } from "./topics.ts";
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -29,4 +39,34 @@ export function encodePayload<S extends z.ZodType>(schema: S, value: z.input<S>)
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new Error(`refusing to send an invalid payload: ${describeZodError(parsed.error)}`);
   return JSON.stringify(parsed.data);
+}
+
+export type DecodedMessage =
+  | { ok: true; topic: { kind: "health"; room: string; device: string }; value: HealthPayload }
+  | { ok: true; topic: { kind: "controllerStatus" }; value: ControllerStatusPayload }
+  | { ok: true; topic: { kind: "controllerResync" }; value: ControllerResyncPayload }
+  | {
+      [K in RoomTopicKind]: {
+        ok: true;
+        topic: { kind: K; room: string };
+        value: z.output<(typeof roomTopicSchemas)[K]>;
+      };
+    }[RoomTopicKind]
+  | { ok: false; reason: string };
+
+/** Recognises the topic and checks the payload against its schema; never throws. */
+export function decodeMessage(topic: string, payload: Buffer | string): DecodedMessage {
+  const parsed = parseTopic(topic);
+  if (parsed === null) return { ok: false, reason: `unknown topic ${JSON.stringify(topic.slice(0, 200))}` };
+  const schema =
+    parsed.kind === "health"
+      ? healthPayload
+      : parsed.kind === "controllerStatus"
+        ? controllerStatusPayload
+        : parsed.kind === "controllerResync"
+          ? controllerResyncPayload
+          : roomTopicSchemas[parsed.kind];
+  const decoded = decodePayload(schema as z.ZodType, payload);
+  if (!decoded.ok) return { ok: false, reason: `${topic}: ${decoded.reason}` };
+  return { ok: true, topic: parsed, value: decoded.value } as DecodedMessage;
 }

@@ -1,0 +1,159 @@
+#!/usr/bin/env -S node --import tsx
+// controller [serve] | rooms add|list|remove | mosquitto-acl — see USAGE.
+import { parseArgs } from "node:util";
+import { ROOM_LEVELS, type RoomLevel } from "@rc/protocol";
+import { pino } from "pino";
+import { Writer } from "steno";
+import { renderMosquittoAcl } from "./acl.ts";
+import { Controller, DEFAULT_CONTROLLER_OPTIONS } from "./controller.ts";
+import { registerRoom, removeRoom } from "./room-registration.ts";
+import { Store } from "./store.ts";
+
+const USAGE = `usage:
+  controller [serve] [--data DIR] [--broker URL] [--http-host H] [--http-port N] [--mqtt-host H] [--mqtt-port N]
+                     [--request-timeout MS]
+      Without --broker, starts the embedded MQTT broker on --mqtt-host:--mqtt-port (127.0.0.1:1883).
+      With --broker (Mosquitto, EMQX), logs in as "controller" with RC_CONTROLLER_PASSWORD or the password kept in
+      DIR/controller-credentials.json.
+  controller rooms add ID --name NAME --level ${ROOM_LEVELS.join("|")} [--parent ID] [--credentials-out FILE]
+      Registers a room and creates its agent's broker login (username = ID); prints the password once.
+  controller rooms list | rooms remove ID
+  controller mosquitto-acl
+      Prints the Mosquitto ACL file with the same rules as the embedded broker.`;
+
+function fail(message: string): never {
+  process.stderr.write(`controller: ${message}\n`);
+  process.exit(2);
+}
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        data: { type: "string", default: "data/controller" },
+        broker: { type: "string" },
+        "http-host": { type: "string", default: DEFAULT_CONTROLLER_OPTIONS.httpHost },
+        "http-port": { type: "string", default: String(DEFAULT_CONTROLLER_OPTIONS.httpPort) },
+        "mqtt-host": { type: "string", default: DEFAULT_CONTROLLER_OPTIONS.mqttHost },
+        "mqtt-port": { type: "string", default: String(DEFAULT_CONTROLLER_OPTIONS.mqttPort) },
+        "request-timeout": { type: "string", default: String(DEFAULT_CONTROLLER_OPTIONS.requestTimeoutMs) },
+        name: { type: "string" },
+        level: { type: "string" },
+        parent: { type: "string" },
+        "credentials-out": { type: "string" },
+        help: { type: "boolean" },
+      },
+    });
+  } catch (error) {
+    return fail(`${(error as Error).message}\n${USAGE}`);
+  }
+}
+
+function port(value: string, flag: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0 || number > 65535)
+    fail(`${flag}: expected a port number, got "${value}"`);
+  return number;
+}
+
+async function openStore(dir: string): Promise<Store> {
+  const store = new Store(dir);
+  try {
+    await store.open();
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  return store;
+}
+
+async function serve(values: ReturnType<typeof parse>["values"]): Promise<void> {
+  const timeout = Number(values["request-timeout"]);
+  if (!Number.isInteger(timeout) || timeout < 1) fail("--request-timeout: expected milliseconds");
+  const log = pino({ name: "controller", level: process.env.LOG_LEVEL ?? "info" });
+  const controller = new Controller({
+    ...DEFAULT_CONTROLLER_OPTIONS,
+    dataDir: values.data,
+    ...(values.broker ? { brokerUrl: values.broker } : {}),
+    ...(process.env.RC_CONTROLLER_PASSWORD ? { brokerPassword: process.env.RC_CONTROLLER_PASSWORD } : {}),
+    httpHost: values["http-host"],
+    httpPort: port(values["http-port"], "--http-port"),
+    mqttHost: values["mqtt-host"],
+    mqttPort: port(values["mqtt-port"], "--mqtt-port"),
+    requestTimeoutMs: timeout,
+    log,
+  });
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "stopping");
+    await controller.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  try {
+    await controller.start();
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  // One line a script can wait for and read the addresses from.
+  process.stdout.write(`${JSON.stringify({ ready: true, http: controller.httpUrl, broker: controller.brokerUrl })}\n`);
+}
+
+async function rooms(action: string | undefined, id: string | undefined, values: ReturnType<typeof parse>["values"]) {
+  const store = await openStore(values.data);
+  if (action === "list") {
+    for (const room of Object.values(store.data.rooms)) {
+      process.stdout.write(`${room.id}\t${room.level}\t${room.parent ?? "-"}\t${room.name}\n`);
+    }
+    return;
+  }
+  if (action === "remove" && id) {
+    if (!(await removeRoom(store, id))) fail(`no room "${id}"`);
+    process.stdout.write(`removed ${id} and its broker login\n`);
+    return;
+  }
+  if (action === "add" && id) {
+    if (!values.name) fail("rooms add: --name is required");
+    if (!ROOM_LEVELS.includes(values.level as RoomLevel))
+      fail(`rooms add: --level must be one of ${ROOM_LEVELS.join(", ")}`);
+    let credentials: { username: string; password: string };
+    try {
+      credentials = await registerRoom(store, {
+        id,
+        name: values.name,
+        level: values.level as RoomLevel,
+        parent: values.parent ?? null,
+      });
+    } catch (error) {
+      fail((error as Error).message);
+    }
+    if (values["credentials-out"]) {
+      const file = values["credentials-out"];
+      await new Writer(file).write(`${JSON.stringify(credentials, null, 2)}\n`);
+      process.stdout.write(`room ${id} registered; agent credentials written to ${file}\n`);
+    } else {
+      process.stdout.write(
+        `room ${id} registered; agent username: ${credentials.username} password: ${credentials.password}\n`,
+      );
+    }
+    return;
+  }
+  fail(USAGE);
+}
+
+// Everything this CLI writes (store, credentials) is for this user only.
+process.umask(0o077);
+const { values, positionals } = parse(process.argv.slice(2));
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+const [command = "serve", action, id] = positionals;
+if (command === "serve") await serve(values);
+else if (command === "rooms") await rooms(action, id, values);
+else if (command === "mosquitto-acl") process.stdout.write(renderMosquittoAcl());
+else fail(`unknown command "${command}"\n${USAGE}`);

@@ -1,0 +1,237 @@
+// The controller's composition root: store → (embedded broker) → MQTT client → registry → HTTP + socket.io.
+import { createServer, type Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
+import {
+  CONTROLLER_USERNAME,
+  controllerResyncPayload,
+  controllerStatusPayload,
+  decodeMessage,
+  encodePayload,
+  topics,
+} from "@rc/protocol";
+import mqtt, { type MqttClient } from "mqtt";
+import type { Logger } from "pino";
+import { controllerCredentials } from "./controller-credentials.ts";
+import { EmbeddedBroker } from "./embedded-broker.ts";
+import { createHttpApi } from "./http-api.ts";
+import { Metrics } from "./metrics.ts";
+import { Realtime } from "./realtime.ts";
+import { RoomRegistry } from "./registry.ts";
+import { RoomRequests } from "./room-requests.ts";
+import { Store } from "./store.ts";
+
+export interface ControllerOptions {
+  dataDir: string;
+  /** An external broker (Mosquitto, EMQX); without it the embedded Aedes broker is started. */
+  brokerUrl?: string;
+  /** The controller's password at an external broker; by default the one kept under dataDir. */
+  brokerPassword?: string;
+  /** Where the embedded broker listens: loopback by default. */
+  mqttHost: string;
+  mqttPort: number;
+  httpHost: string;
+  httpPort: number;
+  requestTimeoutMs: number;
+  /** After a (re)connect, how long rooms have to answer the resync before they count as offline. */
+  resyncGraceMs: number;
+  log: Logger;
+}
+
+export const DEFAULT_CONTROLLER_OPTIONS = {
+  mqttHost: "127.0.0.1",
+  mqttPort: 1883,
+  httpHost: "127.0.0.1",
+  httpPort: 8080,
+  requestTimeoutMs: 5000,
+  resyncGraceMs: 10_000,
+} as const;
+
+export class Controller {
+  readonly store: Store;
+  readonly registry: RoomRegistry;
+  readonly broker: EmbeddedBroker | undefined;
+  private client: MqttClient | undefined;
+  private http: HttpServer | undefined;
+  private realtime: Realtime | undefined;
+  private stopWatching: (() => void) | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private readonly requests: RoomRequests;
+  private readonly metrics: Metrics;
+  private readonly log: Logger;
+  private readonly startedAt = new Date().toISOString();
+
+  constructor(private readonly options: ControllerOptions) {
+    this.log = options.log;
+    this.store = new Store(options.dataDir);
+    this.registry = new RoomRegistry(options.log.child({ part: "registry" }));
+    this.metrics = new Metrics(this.registry);
+    this.requests = new RoomRequests(
+      () => this.client,
+      options.requestTimeoutMs,
+      options.log.child({ part: "requests" }),
+    );
+    this.broker = options.brokerUrl
+      ? undefined
+      : new EmbeddedBroker({
+          host: options.mqttHost,
+          port: options.mqttPort,
+          store: this.store,
+          log: options.log.child({ part: "broker" }),
+        });
+  }
+
+  get brokerUrl(): string {
+    return this.options.brokerUrl ?? this.broker!.url;
+  }
+
+  get httpUrl(): string {
+    const address = this.http?.address() as AddressInfo | undefined;
+    return `http://${this.options.httpHost}:${address?.port ?? this.options.httpPort}`;
+  }
+
+  async start(): Promise<void> {
+    await this.store.open();
+    const password = this.options.brokerPassword ?? (await controllerCredentials(this.store));
+    this.registry.setRegistrations(Object.values(this.store.data.rooms));
+    this.stopWatching = this.store.watch(() => void this.reloadStore());
+    await this.broker?.start();
+    this.connect(password);
+    await this.listen();
+    this.log.info({ http: this.httpUrl, broker: this.brokerUrl }, "controller started");
+  }
+
+  async stop(): Promise<void> {
+    this.stopWatching?.();
+    clearTimeout(this.resyncTimer);
+    await this.realtime?.stop(); // also closes the HTTP server
+    const client = this.client;
+    this.client = undefined;
+    if (client?.connected) {
+      await client
+        .publishAsync(topics.controllerStatus, this.status("offline"), { qos: 1, retain: true })
+        .catch(() => {});
+    }
+    await client?.endAsync(true).catch(() => {});
+    await this.broker?.stop();
+    this.log.info("controller stopped");
+  }
+
+  private async reloadStore(): Promise<void> {
+    try {
+      await this.store.reload();
+      this.registry.setRegistrations(Object.values(this.store.data.rooms));
+      this.log.info({ rooms: Object.keys(this.store.data.rooms).length }, "store reloaded");
+    } catch (error) {
+      this.log.error({ err: (error as Error).message }, "store changed but is invalid; keeping the previous content");
+    }
+  }
+
+  private status(state: "online" | "offline"): string {
+    return encodePayload(controllerStatusPayload, { state, startedAt: this.startedAt });
+  }
+
+  private connect(password: string): void {
+    const client = mqtt.connect(this.brokerUrl, {
+      protocolVersion: 4,
+      clientId: `controller-${hostname()}-${process.pid}`,
+      username: CONTROLLER_USERNAME,
+      password,
+      keepalive: 10,
+      reconnectPeriod: 1000,
+      connectTimeout: 5000,
+      clean: true,
+      queueQoSZero: false,
+      will: { topic: topics.controllerStatus, payload: Buffer.from(this.status("offline")), qos: 1, retain: true },
+    });
+    this.client = client;
+    let wasConnected = false;
+    client.on("connect", () => {
+      wasConnected = true;
+      this.log.info({ broker: this.brokerUrl }, "connected to the broker");
+      client.subscribe(
+        [
+          topics.allRooms("availability"),
+          topics.allRooms("info"),
+          topics.allRooms("state"),
+          topics.allRooms("events"),
+          topics.allRooms("telemetry"),
+          topics.allRooms("response"),
+          topics.allHealth,
+        ],
+        { qos: 1 },
+        (error) => {
+          if (error) {
+            this.log.error({ err: error.message }, "subscribe failed");
+            return;
+          }
+          client.publish(topics.controllerStatus, this.status("online"), { qos: 1, retain: true });
+          // A broker restarted without persistence lost every retained topic: ask the agents to say them again.
+          client.publish(
+            topics.controllerResync,
+            encodePayload(controllerResyncPayload, { at: new Date().toISOString() }),
+            {
+              qos: 1,
+            },
+          );
+          clearTimeout(this.resyncTimer);
+          this.resyncTimer = setTimeout(() => this.registry.markUnknownOffline(), this.options.resyncGraceMs);
+        },
+      );
+    });
+    client.on("close", () => {
+      if (!wasConnected) return;
+      wasConnected = false;
+      this.log.warn("lost the broker; room availability unknown until it is back");
+      clearTimeout(this.resyncTimer);
+      this.registry.markAllUnknown();
+    });
+    client.on("error", (error) => this.log.warn({ err: error.message }, "broker connection error"));
+    client.on("message", (topic, payload) => this.receive(topic, payload));
+  }
+
+  private receive(topic: string, payload: Buffer): void {
+    const message = decodeMessage(topic, payload);
+    if (!message.ok) {
+      this.metrics.invalidMessages++;
+      this.log.warn({ topic: topic.slice(0, 200), reason: message.reason }, "invalid message dropped");
+      return;
+    }
+    const { topic: parsed, value } = message;
+    switch (parsed.kind) {
+      case "availability":
+        return this.registry.availability(parsed.room, value as never);
+      case "info":
+        return this.registry.info(parsed.room, value as never);
+      case "state":
+        return this.registry.state(parsed.room, value as never);
+      case "health":
+        return this.registry.health(parsed.room, parsed.device, value as never);
+      case "response":
+        this.registry.touch(parsed.room);
+        return this.requests.response(parsed.room, value as never);
+      case "events":
+      case "telemetry":
+        return this.registry.touch(parsed.room);
+      default:
+        this.log.warn({ topic }, "message on a topic the controller does not handle dropped");
+    }
+  }
+
+  private async listen(): Promise<void> {
+    const app = createHttpApi({
+      registry: this.registry,
+      requests: this.requests,
+      metrics: this.metrics,
+      brokerConnected: () => this.client?.connected ?? false,
+    });
+    const http = createServer(app);
+    this.realtime = new Realtime(this.registry, this.log.child({ part: "realtime" }));
+    this.realtime.start(http);
+    await new Promise<void>((resolve, reject) => {
+      http.once("error", reject);
+      http.listen(this.options.httpPort, this.options.httpHost, () => resolve());
+    });
+    this.http = http;
+  }
+}

@@ -1,0 +1,52 @@
+// socket.io: browsers subscribe to some rooms (or all) and get each change of availability, state, health, info.
+import type { Server as HttpServer } from "node:http";
+import type { ClientToServerEvents, RoomChange, RoomView, ServerToClientEvents } from "@rc/protocol";
+import type { Logger } from "pino";
+import { Server } from "socket.io";
+import { z } from "zod";
+import type { RoomRegistry } from "./registry.ts";
+
+const subscribeFilter = z.strictObject({ rooms: z.union([z.literal("all"), z.array(z.string()).max(10_000)]) });
+const ALL = "all";
+
+export class Realtime {
+  private io: Server<ClientToServerEvents, ServerToClientEvents> | undefined;
+  private readonly onChange = (change: RoomChange, room: RoomView): void => {
+    this.io?.to(`room:${room.id}`).to(ALL).emit("room", { change, room });
+  };
+
+  constructor(
+    private readonly registry: RoomRegistry,
+    private readonly log: Logger,
+  ) {}
+
+  start(http: HttpServer): void {
+    const io = new Server<ClientToServerEvents, ServerToClientEvents>(http, { serveClient: false });
+    io.on("connection", (socket) => {
+      socket.on("subscribe", (filter, answer) => {
+        const parsed = subscribeFilter.safeParse(filter);
+        if (!parsed.success || typeof answer !== "function") {
+          this.log.warn({ socket: socket.id }, "invalid socket.io subscribe ignored");
+          if (typeof answer === "function") answer([]);
+          return;
+        }
+        const { rooms } = parsed.data;
+        if (rooms === ALL) {
+          void socket.join(ALL);
+          answer(this.registry.list());
+          return;
+        }
+        for (const id of rooms) void socket.join(`room:${id}`);
+        answer(rooms.map((id) => this.registry.get(id)).filter((room) => room !== undefined));
+      });
+    });
+    this.registry.on("change", this.onChange);
+    this.io = io;
+  }
+
+  async stop(): Promise<void> {
+    this.registry.off("change", this.onChange);
+    await new Promise<void>((resolve) => (this.io ? this.io.close(() => resolve()) : resolve()));
+    this.io = undefined;
+  }
+}

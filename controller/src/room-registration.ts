@@ -1,0 +1,38 @@
+// Registering a room and creating (or replacing) its agent's broker login: the CLI's job, never hand-edited JSON.
+import { isValidId, type RoomLevel } from "@rc/protocol";
+import { generatePassword, hashPassword } from "./credentials.ts";
+import type { Store } from "./store.ts";
+
+export interface NewRoom {
+  id: string;
+  name: string;
+  level: RoomLevel;
+  parent: string | null;
+}
+
+/** Adds the room (or updates its name/level/parent) and gives its agent a new password, returned once. */
+export async function registerRoom(store: Store, room: NewRoom): Promise<{ username: string; password: string }> {
+  if (!isValidId(room.id)) throw new Error(`invalid room id "${room.id}": lower-case letters, digits and '-'`);
+  await store.reload();
+  if (room.parent !== null && !store.data.rooms[room.parent]) {
+    throw new Error(`unknown parent room "${room.parent}": register it first`);
+  }
+  const password = generatePassword();
+  const hash = await hashPassword(password);
+  const now = new Date().toISOString();
+  await store.update((data) => {
+    data.rooms[room.id] = { ...room, createdAt: data.rooms[room.id]?.createdAt ?? now };
+    data.credentials[room.id] = { ...hash, createdAt: now };
+  });
+  return { username: room.id, password };
+}
+
+export async function removeRoom(store: Store, id: string): Promise<boolean> {
+  await store.reload();
+  if (!store.data.rooms[id]) return false;
+  await store.update((data) => {
+    delete data.rooms[id];
+    delete data.credentials[id];
+  });
+  return true;
+}

@@ -1,0 +1,82 @@
+#!/usr/bin/env -S node --import tsx
+// room-agent --room profile.json --broker mqtt://host:1883 [--credentials creds.json] [--data DIR] [--keepalive S]
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { loadRoom, ProfileError } from "@rc/hardware-profiles";
+import { pino } from "pino";
+import { RoomAgent } from "./agent.ts";
+import { readCredentials } from "./credentials-file.ts";
+
+const USAGE = `usage: room-agent --room PROFILE.json --broker URL [--credentials FILE] [--data DIR] [--keepalive SECONDS]
+  credentials: a JSON file {"username","password"}, or RC_AGENT_USERNAME / RC_AGENT_PASSWORD in the environment`;
+
+function fail(message: string): never {
+  process.stderr.write(`room-agent: ${message}\n`);
+  process.exit(2);
+}
+
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        room: { type: "string" },
+        broker: { type: "string", default: "mqtt://127.0.0.1:1883" },
+        credentials: { type: "string" },
+        data: { type: "string" },
+        keepalive: { type: "string", default: "10" },
+        help: { type: "boolean" },
+      },
+    });
+  } catch (error) {
+    return fail(`${(error as Error).message}\n${USAGE}`);
+  }
+})();
+if (values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+if (!values.room) fail(`--room is required\n${USAGE}`);
+const keepaliveS = Number(values.keepalive);
+if (!Number.isInteger(keepaliveS) || keepaliveS < 1 || keepaliveS > 600)
+  fail("--keepalive: expected whole seconds, 1…600");
+
+let loaded: ReturnType<typeof loadRoom>;
+try {
+  loaded = loadRoom(values.room);
+} catch (error) {
+  if (error instanceof ProfileError) fail(`invalid room profile: ${error.message}`);
+  throw error;
+}
+let credentials: ReturnType<typeof readCredentials>;
+try {
+  credentials = readCredentials(values.credentials, loaded.room.id);
+} catch (error) {
+  fail((error as Error).message);
+}
+
+const log = pino({ name: `agent:${loaded.room.id}`, level: process.env.LOG_LEVEL ?? "info" });
+const agent = new RoomAgent({
+  loaded,
+  brokerUrl: values.broker,
+  username: credentials.username,
+  password: credentials.password,
+  dataDir: values.data ?? join("data", `agent-${loaded.room.id}`),
+  keepaliveS,
+  log,
+});
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, "stopping");
+  await agent.stop();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
+try {
+  await agent.start();
+} catch (error) {
+  fail((error as Error).message);
+}

@@ -1,0 +1,5 @@
+export * from "./agent.ts";
+export * from "./agent-error.ts";
+export * from "./devices/device-supervisor.ts";
+export * from "./devices/driver-registry.ts";
+export * from "./room-facts.ts";
