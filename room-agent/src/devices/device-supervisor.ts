@@ -56,11 +56,11 @@ export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
   random: Math.random,
 };
 
-/** Capped exponential backoff with jitter: attempt 0 waits about min, each next one doubles, never past max. */
+/** Capped exponential backoff with jitter: attempt 0 waits min, each next ceiling doubles, never past max. */
 export function backoffDelay(attempt: number, min: number, max: number, random: () => number): number {
   const ceiling = Math.min(max, min * 2 ** Math.min(attempt, 30));
-  // "Equal jitter": at least half the ceiling, so a flapping device never hammers, and rooms desynchronise.
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  // "Equal jitter" (half fixed, half random), never under min: rooms that lost power together desynchronise.
+  return Math.max(min, Math.round(ceiling / 2 + (random() * ceiling) / 2));
 }
 
 interface SupervisorEvents {
