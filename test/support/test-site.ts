@@ -1,0 +1,191 @@
+// A whole site on loopback for integration tests: a controller (in this process), a broker (the embedded Aedes or
+// a real Mosquitto 2 process with the repository's ACL file), registered rooms, each with a line device and an
+// agent process started on demand.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { Controller, controllerCredentials, DEFAULT_CONTROLLER_OPTIONS, registerRoom, Store } from "@rc/controller";
+import { LineDevice } from "@rc/simulators";
+import { pino } from "pino";
+import { freePort, type ManagedProcess, REPO, start, startTs } from "./processes.ts";
+
+export type BrokerKind = "embedded" | "mosquitto";
+
+export interface SiteRoom {
+  id: string;
+  profile: string;
+  credentialsFile: string;
+  password: string;
+  device: LineDevice;
+  dataDir: string;
+}
+
+export class TestSite {
+  readonly dir = mkdtempSync(join(tmpdir(), "rc-site-"));
+  readonly rooms = new Map<string, SiteRoom>();
+  /** Every log line of the in-process controller, as JSON text. */
+  readonly controllerLog: string[] = [];
+  controller!: Controller;
+  mqttPort = 0;
+  private mosquitto: ManagedProcess | undefined;
+  controllerPassword = "";
+
+  private constructor(readonly broker: BrokerKind) {}
+
+  static async create(
+    broker: BrokerKind,
+    roomIds: string[],
+    options: { requestTimeoutMs?: number } = {},
+  ): Promise<TestSite> {
+    const site = new TestSite(broker);
+    await site.setUp(roomIds, options.requestTimeoutMs ?? 3000);
+    return site;
+  }
+
+  get brokerUrl(): string {
+    return `mqtt://127.0.0.1:${this.mqttPort}`;
+  }
+
+  get httpUrl(): string {
+    return this.controller.httpUrl;
+  }
+
+  room(id: string): SiteRoom {
+    const room = this.rooms.get(id);
+    if (!room) throw new Error(`no room ${id} in this site`);
+    return room;
+  }
+
+  private async setUp(roomIds: string[], requestTimeoutMs: number): Promise<void> {
+    const dataDir = join(this.dir, "controller");
+    const store = new Store(dataDir);
+    await store.open();
+    this.controllerPassword = await controllerCredentials(store);
+    for (const id of roomIds) {
+      const { password } = await registerRoom(store, { id, name: `Phòng ${id}`, level: "commune", parent: null });
+      const device = new LineDevice();
+      await device.start();
+      const profile = join(this.dir, `${id}.json`);
+      writeFileSync(
+        profile,
+        JSON.stringify({
+          version: 1,
+          id,
+          name: `Phòng ${id}`,
+          level: "commune",
+          parent: null,
+          telemetryIntervalS: 1,
+          probe: { intervalMs: 500, offlineAfter: 2 },
+          devices: [{ id: "thu", kind: "test", connection: { port: device.address.port } }],
+        }),
+      );
+      const credentialsFile = join(this.dir, `${id}.credentials.json`);
+      writeFileSync(credentialsFile, JSON.stringify({ username: id, password }));
+      this.rooms.set(id, { id, profile, credentialsFile, password, device, dataDir: join(this.dir, `agent-${id}`) });
+    }
+    this.mqttPort = await freePort();
+    if (this.broker === "mosquitto") await this.startMosquitto();
+    const log = pino(
+      { level: "debug" },
+      new Writable({
+        write: (chunk, _encoding, done) => {
+          this.controllerLog.push(...chunk.toString().trimEnd().split("\n"));
+          done();
+        },
+      }),
+    );
+    this.controller = new Controller({
+      ...DEFAULT_CONTROLLER_OPTIONS,
+      dataDir,
+      ...(this.broker === "mosquitto" ? { brokerUrl: this.brokerUrl } : {}),
+      mqttPort: this.mqttPort,
+      httpPort: 0,
+      requestTimeoutMs,
+      resyncGraceMs: 5000,
+      log,
+    });
+    await this.controller.start();
+  }
+
+  private async startMosquitto(): Promise<void> {
+    const passwd = join(this.dir, "mosquitto.passwd");
+    const users: [string, string][] = [["controller", this.controllerPassword]];
+    for (const room of this.rooms.values()) users.push([room.id, room.password]);
+    writeFileSync(passwd, "");
+    for (const [user, password] of users) execFileSync("mosquitto_passwd", ["-b", passwd, user, password]);
+    const acl = join(this.dir, "mosquitto.acl");
+    copyFileSync(join(REPO, "controller/mosquitto/acl"), acl);
+    const conf = join(this.dir, "mosquitto.conf");
+    writeFileSync(
+      conf,
+      [
+        `listener ${this.mqttPort} 127.0.0.1`,
+        // Started as root, Mosquitto would drop to the "mosquitto" user, who cannot read this private test folder.
+        "user root",
+        "allow_anonymous false",
+        `password_file ${passwd}`,
+        `acl_file ${acl}`,
+        "persistence false",
+        "log_dest stderr", // unbuffered, unlike stdout into a pipe
+        "log_type error",
+        "log_type warning",
+        "log_type notice",
+        "log_type information",
+        "",
+      ].join("\n"),
+    );
+    await this.launchMosquitto(conf);
+  }
+
+  private async launchMosquitto(conf: string): Promise<void> {
+    this.mosquitto = start("mosquitto", "mosquitto", ["-c", conf], {}, true);
+    await this.mosquitto.waitForLine(/running|Opening ipv4 listen socket/);
+  }
+
+  /** Stops the broker (the embedded one, or the Mosquitto process, which loses every retained message) and starts it again. */
+  async restartBroker(downMs = 500): Promise<void> {
+    if (this.broker === "embedded") {
+      await this.controller.broker!.stop();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      await this.controller.broker!.start();
+      return;
+    }
+    await this.mosquitto!.stop("SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    await this.launchMosquitto(join(this.dir, "mosquitto.conf"));
+  }
+
+  startAgent(id: string, keepaliveS = 2): ManagedProcess {
+    const room = this.room(id);
+    return startTs(`agent ${id}`, "room-agent/src/cli.ts", [
+      "--room",
+      room.profile,
+      "--broker",
+      this.brokerUrl,
+      "--credentials",
+      room.credentialsFile,
+      "--data",
+      room.dataDir,
+      "--keepalive",
+      String(keepaliveS),
+    ]);
+  }
+
+  async post(room: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await fetch(`${this.httpUrl}/api/rooms/${room}/requests`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  async stop(): Promise<void> {
+    await this.controller?.stop();
+    await this.mosquitto?.stop("SIGKILL");
+    for (const room of this.rooms.values()) await room.device.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
