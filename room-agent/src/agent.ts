@@ -11,6 +11,7 @@ import {
   healthPayload,
   type InfoPayload,
   infoPayload,
+  parseTopic,
   responsePayload,
   type StatePayload,
   statePayload,
@@ -216,17 +217,19 @@ export class RoomAgent {
   }
 
   private receive(topic: string, payload: Buffer): void {
+    if (parseTopic(topic)?.kind === "request") {
+      // The dispatcher checks requests itself, so that a malformed one with a readable id still gets an answer.
+      void this.dispatcher!.dispatch(payload).then((response) => {
+        if (response) this.publish(topics.room(this.room.id, "response"), responsePayload, response, false);
+      });
+      return;
+    }
     const message = decodeMessage(topic, payload);
     if (!message.ok) {
       this.log.warn({ topic: topic.slice(0, 200), reason: message.reason }, "invalid message dropped");
       return;
     }
     switch (message.topic.kind) {
-      case "request":
-        void this.dispatcher!.dispatch(payload).then((response) => {
-          if (response) this.publish(topics.room(this.room.id, "response"), responsePayload, response, false);
-        });
-        return;
       case "desired":
         this.applyDesired(message.value as DesiredPayload);
         return;
