@@ -3,14 +3,20 @@ import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import {
+  type AvailabilityPayload,
   CONTROLLER_USERNAME,
   controllerResyncPayload,
   controllerStatusPayload,
   decodeMessage,
   encodePayload,
+  type HealthPayload,
+  type InfoPayload,
+  type ResponsePayload,
+  type StatePayload,
   topics,
 } from "@rc/protocol";
-import mqtt, { type MqttClient } from "mqtt";
+import { connectMqtt } from "@rc/protocol/mqtt";
+import type { MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { controllerCredentials } from "./controller-credentials.ts";
 import { EmbeddedBroker } from "./embedded-broker.ts";
@@ -132,17 +138,12 @@ export class Controller {
   }
 
   private connect(password: string): void {
-    const client = mqtt.connect(this.brokerUrl, {
-      protocolVersion: 4,
+    const client = connectMqtt(this.brokerUrl, {
       clientId: `controller-${hostname()}-${process.pid}`,
       username: CONTROLLER_USERNAME,
       password,
-      keepalive: 10,
-      reconnectPeriod: 1000,
-      connectTimeout: 5000,
-      clean: true,
-      queueQoSZero: false,
-      will: { topic: topics.controllerStatus, payload: Buffer.from(this.status("offline")), qos: 1, retain: true },
+      keepaliveS: 10,
+      will: { topic: topics.controllerStatus, payload: this.status("offline") },
     });
     this.client = client;
     let wasConnected = false;
@@ -197,22 +198,27 @@ export class Controller {
       this.log.warn({ topic: topic.slice(0, 200), reason: message.reason }, "invalid message dropped");
       return;
     }
-    const { topic: parsed, value } = message;
-    switch (parsed.kind) {
+    switch (message.topic.kind) {
       case "availability":
-        return this.registry.availability(parsed.room, value as never);
+        this.registry.availability(message.topic.room, message.value as AvailabilityPayload);
+        break;
       case "info":
-        return this.registry.info(parsed.room, value as never);
+        this.registry.info(message.topic.room, message.value as InfoPayload);
+        break;
       case "state":
-        return this.registry.state(parsed.room, value as never);
+        this.registry.state(message.topic.room, message.value as StatePayload);
+        break;
       case "health":
-        return this.registry.health(parsed.room, parsed.device, value as never);
+        this.registry.health(message.topic.room, message.topic.device, message.value as HealthPayload);
+        break;
       case "response":
-        this.registry.touch(parsed.room);
-        return this.requests.response(parsed.room, value as never);
+        this.registry.touch(message.topic.room);
+        this.requests.response(message.topic.room, message.value as ResponsePayload);
+        break;
       case "events":
       case "telemetry":
-        return this.registry.touch(parsed.room);
+        this.registry.touch(message.topic.room);
+        break;
       default:
         this.log.warn({ topic }, "message on a topic the controller does not handle dropped");
     }

@@ -59,7 +59,10 @@ export class EmbeddedBroker {
     });
     aedes.on("clientError", (client, error) => log.debug({ clientId: client.id, err: error.message }, "client error"));
     this.aedes = aedes;
-    const server = createServer(aedes.handle);
+    const server = createServer((socket) => {
+      socket.setNoDelay(true); // see connectMqtt: small packets must not wait for ACKs
+      aedes.handle(socket);
+    });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(this.options.port, this.options.host, () => resolve());

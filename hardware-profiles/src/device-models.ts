@@ -1,5 +1,6 @@
 // Device model files, one per model: hardware-profiles/devices/{kind}/{model}.json, checked by the kind's schema.
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import type { z } from "zod";
 import { cameraModelProfile } from "./camera-device.ts";
 import { loadProfile } from "./load.ts";
@@ -13,7 +14,11 @@ export const modelSchemas = {
 export type ModelKind = keyof typeof modelSchemas;
 export type ModelProfile<K extends ModelKind> = z.output<(typeof modelSchemas)[K]>;
 
-export const DEVICE_MODELS_DIR = new URL("../devices/", import.meta.url).pathname;
+/** Found through the package (not this file's URL), so the bundled agent in dist/ finds the same folder. */
+export const DEVICE_MODELS_DIR = join(
+  dirname(createRequire(import.meta.url).resolve("@rc/hardware-profiles/package.json")),
+  "devices",
+);
 
 export function modelFile(kind: ModelKind, model: string, dir = DEVICE_MODELS_DIR): string {
   return join(dir, kind, `${model}.json`);

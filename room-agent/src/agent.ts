@@ -18,7 +18,8 @@ import {
   telemetryPayload,
   topics,
 } from "@rc/protocol";
-import mqtt, { type MqttClient } from "mqtt";
+import { connectMqtt } from "@rc/protocol/mqtt";
+import type { MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { AgentError } from "./agent-error.ts";
 import { nextBoot } from "./boot-counter.ts";
@@ -175,23 +176,16 @@ export class RoomAgent {
 
   private connect(): void {
     const room = this.room.id;
-    const client = mqtt.connect(this.options.brokerUrl, {
-      protocolVersion: 4,
+    const client = connectMqtt(this.options.brokerUrl, {
       // One client id per boot: a reconnect of this process takes its own session over, while a half-open
       // connection of an older boot lingers until the broker's keep-alive ends it — and its will is then stale.
       clientId: `agent-${room}-b${this.boot}`,
       username: this.options.username,
       password: this.options.password,
-      keepalive: this.options.keepaliveS,
-      reconnectPeriod: 1000,
-      connectTimeout: 5000,
-      clean: true,
-      queueQoSZero: false,
+      keepaliveS: this.options.keepaliveS,
       will: {
         topic: topics.room(room, "availability"),
-        payload: Buffer.from(encodePayload(availabilityPayload, { state: "offline", boot: this.boot })),
-        qos: 1,
-        retain: true,
+        payload: encodePayload(availabilityPayload, { state: "offline", boot: this.boot }),
       },
     });
     this.client = client;

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Bundles the controller and the room agent into plain JavaScript (dist/, not committed), so the processes that run
+# in rooms do not carry the TypeScript loader: it alone costs ~36 MB RSS per process (see BENCHMARKS.md).
+# Native addons stay outside the bundle and load from node_modules.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+external=(--external:serialport --external:@serialport/* --external:gstreamer-superficial --external:johnny-five
+  --external:firmata-io --external:bufferutil --external:utf-8-validate)
+banner="import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
+for entry in room-agent controller; do
+  npx esbuild "$entry/src/cli.ts" --bundle --platform=node --target=node20 --format=esm --log-level=warning \
+    "${external[@]}" --banner:js="$banner" --outfile="dist/$entry.mjs"
+done

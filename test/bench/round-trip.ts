@@ -1,0 +1,104 @@
+// Benchmark of the foundation: REST request → MQTT → agent → device → response → HTTP round trip (p50, p99 over
+// 1,000 requests to the three demo rooms), agents' and controller's memory and idle CPU. Runs the demo itself.
+//   node --import tsx test/bench/round-trip.ts [--requests N]
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { freePort, startTs } from "../support/processes.ts";
+
+const { values } = parseArgs({ options: { requests: { type: "string", default: "1000" } } });
+const REQUESTS = Number(values.requests);
+const TICKS_PER_SECOND = 100; // Linux USER_HZ
+
+/** The demo's controller and agents, named for the report (its TypeScript loader helper is left out). */
+function processTable(parent: number): { pid: number; name: string }[] {
+  const lines = execFileSync("ps", ["-o", "pid=,args=", "--ppid", String(parent)])
+    .toString()
+    .trim()
+    .split("\n");
+  return lines.flatMap((line) => {
+    const [pid, ...args] = line.trim().split(/\s+/);
+    if (args.some((arg) => arg.endsWith("dist/controller.mjs"))) return [{ pid: Number(pid), name: "controller" }];
+    if (!args.some((arg) => arg.endsWith("dist/room-agent.mjs"))) return [];
+    const room = args[args.indexOf("--room") + 1]?.split("/").pop()?.replace(".json", "");
+    return [{ pid: Number(pid), name: `agent ${room}` }];
+  });
+}
+
+function rssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("VmRSS:"))!;
+  return Number(line.split(/\s+/)[1]) / 1024;
+}
+
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return Number(fields[11]) + Number(fields[12]); // utime + stime
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "rc-bench-"));
+const httpPort = await freePort();
+const demo = startTs("demo", "scripts/demo.ts", [], {
+  DEMO_HTTP_PORT: String(httpPort),
+  DEMO_MQTT_PORT: String(await freePort()),
+  DEMO_DIR: dir,
+  LOG_LEVEL: "warn",
+});
+try {
+  const ready = JSON.parse(await demo.waitForLine(/"ready":true/, 60_000)) as { http: string; rooms: string[] };
+  const rooms = ready.rooms;
+  // Warm up (JIT, connections), then measure one request at a time: the latency an operator's tap sees.
+  const send = async (i: number) => {
+    const started = performance.now();
+    const response = await fetch(`${ready.http}/api/rooms/${rooms[i % rooms.length]}/requests`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ action: "test.set", params: { device: "thiet-bi-thu", value: i } }),
+    });
+    if (response.status !== 200) throw new Error(`request ${i}: HTTP ${response.status} ${await response.text()}`);
+    await response.arrayBuffer();
+    return performance.now() - started;
+  };
+  for (let i = 0; i < 100; i++) await send(i);
+  const times: number[] = [];
+  for (let i = 0; i < REQUESTS; i++) times.push(await send(i));
+  times.sort((a, b) => a - b);
+
+  await new Promise((resolve) => setTimeout(resolve, 10_000)); // settle (GC after the burst), then measure idle
+  const processes = processTable(demo.child.pid!);
+  const before = new Map(processes.map((p) => [p.pid, cpuTicks(p.pid)]));
+  const idleSeconds = 30;
+  await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
+  const rows = processes.map((p) => ({
+    name: p.name,
+    rss: rssMb(p.pid),
+    cpu: ((cpuTicks(p.pid) - before.get(p.pid)!) / TICKS_PER_SECOND / idleSeconds) * 100,
+  }));
+
+  const fmt = (n: number) => n.toFixed(1);
+  console.log(
+    `REST → MQTT → agent → device → response round trip, ${REQUESTS} sequential requests over ${rooms.length} rooms (loopback):`,
+  );
+  console.log(
+    `  p50 ${fmt(percentile(times, 50))} ms   p99 ${fmt(percentile(times, 99))} ms   max ${fmt(times.at(-1)!)} ms   (budget: tap → camera command p99 ≤ 50 ms)`,
+  );
+  console.log(`Memory (RSS) and CPU at idle over ${idleSeconds} s:`);
+  for (const row of rows.sort((a, b) => a.name.localeCompare(b.name))) {
+    const budget = row.name.startsWith("agent")
+      ? "(budget: agent ≤ 80 MB RSS, ≤ 1 % CPU)"
+      : "(3 rooms; budget: ≤ 1 GB with 5,000 rooms)";
+    console.log(
+      `  ${row.name.padEnd(36)} ${fmt(row.rss).padStart(6)} MB   ${row.cpu.toFixed(2).padStart(5)} % CPU   ${budget}`,
+    );
+  }
+} finally {
+  await demo.stop("SIGINT", 10_000);
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,47 @@
+// The README's first command: three demo rooms online within 30 s, and Ctrl-C stops every process it started.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { RoomView } from "@rc/protocol";
+import { afterAll, describe, expect, it } from "vitest";
+import { freePort, startTs, stopAll, waitFor } from "./support/processes.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "rc-demo-"));
+
+describe("demo", () => {
+  afterAll(async () => {
+    await stopAll();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("brings the three demo rooms online within 30 s and stops everything on Ctrl-C", async () => {
+    const httpPort = await freePort();
+    const demo = startTs("demo", "scripts/demo.ts", [], {
+      DEMO_HTTP_PORT: String(httpPort),
+      DEMO_MQTT_PORT: String(await freePort()),
+      DEMO_DIR: dir,
+    });
+    const startedAt = Date.now();
+    await demo.waitForLine(/"ready":true/, 45_000);
+    expect(Date.now() - startedAt).toBeLessThan(30_000 + 5_000); // the demo itself gives up after 30 s of waiting
+    const rooms = (await (await fetch(`http://127.0.0.1:${httpPort}/api/rooms`)).json()) as RoomView[];
+    expect(rooms.map((room) => [room.id, room.availability.state]).sort()).toEqual([
+      ["huyen-dong-son", "online"],
+      ["tinh-ban-tiep-cong-dan", "online"],
+      ["xa-an-phu", "online"],
+    ]);
+    expect(demo.lines.join("\n")).toMatch(/tinh-ban-tiep-cong-dan\s+\S{20,}/); // the credentials it created
+
+    // The controller and three agents (the demo's own TypeScript loader helper is not one of them).
+    const children = execFileSync("pgrep", ["-f", "-P", String(demo.child.pid), "dist/"])
+      .toString()
+      .trim()
+      .split("\n");
+    expect(children).toHaveLength(4);
+    demo.signal("SIGINT");
+    await demo.waitForLine(/every process stopped/, 15_000);
+    await waitFor("the demo to exit", () => demo.exited);
+    for (const pid of children) expect(() => process.kill(Number(pid), 0), `process ${pid} still runs`).toThrow();
+  });
+});
