@@ -4,6 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+if ! node --version 2>/dev/null | grep -q '^v20\.'; then
+  echo "setup: Node.js 20 is required (found: $(node --version 2>/dev/null || echo none))" >&2
+  exit 1
+fi
+
 debian_packages=(
   mosquitto socat
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
