@@ -257,6 +257,7 @@ export class RoomAgent {
     this.facts.set({
       session: desired.session ? { id: desired.session.id, role: desired.session.role } : null,
       recording: desired.recording,
+      desired,
     });
     this.scheduleState();
   }

@@ -2,16 +2,25 @@
 // privacy. One owner of each fact sets it (desired state, media switcher, director, privacy switch); drivers such
 // as the tally lamps follow it. The reported state is built from these plus each device's readings.
 import { EventEmitter } from "node:events";
+import type { DesiredPayload } from "@rc/protocol";
 
 export interface RoomFactValues {
   programCamera: string | null;
   session: { id: string; role: "central" | "component" } | null;
   recording: boolean;
   privacy: boolean;
+  /** The controller's whole desired state (peers, SRT passphrase…) for the parts that converge to it; never reported. */
+  desired: DesiredPayload | null;
 }
 
 export class RoomFacts extends EventEmitter<{ change: [RoomFactValues, Partial<RoomFactValues>] }> {
-  private values: RoomFactValues = { programCamera: null, session: null, recording: false, privacy: false };
+  private values: RoomFactValues = {
+    programCamera: null,
+    session: null,
+    recording: false,
+    privacy: false,
+    desired: null,
+  };
 
   get(): Readonly<RoomFactValues> {
     return this.values;
