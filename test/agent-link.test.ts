@@ -151,6 +151,37 @@ describe.each<BrokerKind>(["embedded", "mosquitto"])("agent ⇄ controller throu
     });
   });
 
+  it("converges to the retained desired state, also after the agent restarts", async () => {
+    const controller = await connect(site, "controller", site.controllerPassword);
+    const desired = {
+      rev: 3,
+      session: {
+        id: "phien-2026-11-28",
+        role: "component",
+        peers: [{ room: "xa-b" }],
+        passphrase: "mat-khau-phien-rat-dai",
+      },
+      recording: true,
+    };
+    await controller.publishAsync(topics.room("xa-a", "desired"), JSON.stringify(desired), { qos: 1, retain: true });
+    const converged = () =>
+      view("xa-a").state?.desiredRev === 3 &&
+      view("xa-a").state?.recording === true &&
+      view("xa-a").state?.session?.id === "phien-2026-11-28";
+    const agent = site.startAgent("xa-a", KEEPALIVE_S);
+    await waitFor("xa-a converged", () => online("xa-a") && converged());
+    expect(JSON.stringify(view("xa-a").state)).not.toContain(desired.session.passphrase); // never reported back
+    const boot = view("xa-a").availability.boot!;
+    await agent.stop();
+    site.startAgent("xa-a", KEEPALIVE_S);
+    await waitFor(
+      "the restarted xa-a converged again",
+      () => online("xa-a", boot + 1) && view("xa-a").state?.boot === boot + 1 && converged(),
+    );
+    await controller.publishAsync(topics.room("xa-a", "desired"), "", { qos: 1, retain: true });
+    await controller.endAsync();
+  });
+
   it("keeps each room to its own topics: room A cannot publish into room B nor read room B's desired", async () => {
     const desiredOfB = topics.room("xa-b", "desired");
     const controller = await connect(site, "controller", site.controllerPassword);
