@@ -2,4 +2,5 @@ export * from "./agent.ts";
 export * from "./agent-error.ts";
 export * from "./devices/device-supervisor.ts";
 export * from "./devices/driver-registry.ts";
+export * from "./director/director-engine.ts";
 export * from "./room-facts.ts";
