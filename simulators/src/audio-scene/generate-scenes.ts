@@ -84,7 +84,9 @@ function build(spec: SceneSpec, dir: string, seed: number): AudioScene {
 
   for (const turn of spec.turns) {
     const talker = turn.who === FAR_END ? farEndVoice : spec.talkers.find((t) => t.seat === turn.who)!;
-    const text = Array.from({ length: turn.sentences }, () => SENTENCES[Math.floor(next() * SENTENCES.length)]).join(" ");
+    const text = Array.from({ length: turn.sentences }, () => SENTENCES[Math.floor(next() * SENTENCES.length)]).join(
+      " ",
+    );
     const voice = speak(text, talker, dir);
     const start = Math.round(turn.at * SAMPLE_RATE);
     const spans = speaking.get(turn.who) ?? [];
@@ -173,33 +175,83 @@ const talkers: Talker[] = [
   { seat: "cong-dan", pitch: 55, speed: 170, gainDb: 0 },
   { seat: "can-bo", pitch: 45, speed: 160, gainDb: 0 },
 ];
-const base = { seats: room, talkers, crosstalkDb: 14, farCrosstalkDb: 20, noiseDb: -62, farEndLeakDb: -24, bursts: [], lengthS: 120 };
+const base = {
+  seats: room,
+  talkers,
+  crosstalkDb: 14,
+  farCrosstalkDb: 20,
+  noiseDb: -62,
+  farEndLeakDb: -24,
+  bursts: [],
+  lengthS: 120,
+};
 const r = random(7);
 
 const specs: SceneSpec[] = [
-  { ...base, name: "dialogue", turns: turns(["chu-tri", "cong-dan"], 14, () => 1 + Math.floor(r() * 2), () => 0.6 + r()) },
+  {
+    ...base,
+    name: "dialogue",
+    turns: turns(
+      ["chu-tri", "cong-dan"],
+      14,
+      () => 1 + Math.floor(r() * 2),
+      () => 0.6 + r(),
+    ),
+  },
   {
     ...base,
     name: "hearing-with-interruptions",
-    turns: turns(["chu-tri", "cong-dan", "can-bo", "cong-dan"], 14, () => 1 + Math.floor(r() * 2), () => (r() < 0.4 ? -1.2 : 0.5)),
+    turns: turns(
+      ["chu-tri", "cong-dan", "can-bo", "cong-dan"],
+      14,
+      () => 1 + Math.floor(r() * 2),
+      () => (r() < 0.4 ? -1.2 : 0.5),
+    ),
   },
-  { ...base, name: "long-monologue", turns: [{ who: "cong-dan", at: 2, sentences: 22 }, { who: "chu-tri", at: 100, sentences: 2 }] },
+  {
+    ...base,
+    name: "long-monologue",
+    turns: [
+      { who: "cong-dan", at: 2, sentences: 22 },
+      { who: "chu-tri", at: 100, sentences: 2 },
+    ],
+  },
   {
     ...base,
     name: "simultaneous-talk",
     turns: [
-      ...turns(["chu-tri", "cong-dan"], 6, () => 1, () => 0.8),
+      ...turns(
+        ["chu-tri", "cong-dan"],
+        6,
+        () => 1,
+        () => 0.8,
+      ),
       { who: "can-bo", at: 60, sentences: 4 },
       { who: "cong-dan", at: 61, sentences: 4 },
-      ...turns(["chu-tri", "can-bo"], 4, () => 1, () => 0.8, 82),
+      ...turns(
+        ["chu-tri", "can-bo"],
+        4,
+        () => 1,
+        () => 0.8,
+        82,
+      ),
     ],
   },
   {
     ...base,
     name: "noisy-room",
     noiseDb: -44,
-    turns: turns(["chu-tri", "cong-dan", "can-bo"], 14, () => 1 + Math.floor(r() * 2), () => 0.8),
-    bursts: Array.from({ length: 14 }, (_, i) => ({ seat: room[i % 3]!, at: 5 + i * 8 + r() * 3, kind: i % 2 ? "cough" : "paper" })),
+    turns: turns(
+      ["chu-tri", "cong-dan", "can-bo"],
+      14,
+      () => 1 + Math.floor(r() * 2),
+      () => 0.8,
+    ),
+    bursts: Array.from({ length: 14 }, (_, i) => ({
+      seat: room[i % 3]!,
+      at: 5 + i * 8 + r() * 3,
+      kind: i % 2 ? "cough" : "paper",
+    })),
   },
   {
     ...base,
@@ -210,7 +262,12 @@ const specs: SceneSpec[] = [
       { seat: "cong-dan", pitch: 55, speed: 170, gainDb: -10 },
       { seat: "can-bo", pitch: 45, speed: 160, gainDb: 0 },
     ],
-    turns: turns(["chu-tri", "cong-dan"], 14, () => 1 + Math.floor(r() * 2), () => 0.7),
+    turns: turns(
+      ["chu-tri", "cong-dan"],
+      14,
+      () => 1 + Math.floor(r() * 2),
+      () => 0.7,
+    ),
   },
   {
     ...base,
@@ -230,7 +287,13 @@ const specs: SceneSpec[] = [
     farEndLeakDb: -18,
     turns: [
       { who: FAR_END, at: 2, sentences: 26 },
-      ...turns(["chu-tri", "cong-dan", "can-bo"], 10, () => 1 + Math.floor(r() * 2), () => 1.5, 6),
+      ...turns(
+        ["chu-tri", "cong-dan", "can-bo"],
+        10,
+        () => 1 + Math.floor(r() * 2),
+        () => 1.5,
+        6,
+      ),
     ],
   },
 ];
