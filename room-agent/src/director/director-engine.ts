@@ -101,6 +101,8 @@ export class DirectorEngine {
   /** Where each camera was last sent: a camera already at a preset needs no move. */
   private readonly cameraAt = new Map<string, string>();
   private pending: Pending | null = null;
+  /** Cameras sent to a preset in advance that have not reported arriving yet. */
+  private readonly moving = new Set<string>();
   private seatCuts: { t: number; seat: string }[] = [];
   private wideUntil = Number.NEGATIVE_INFINITY;
   private wideBecause = "";
@@ -152,6 +154,7 @@ export class DirectorEngine {
   /** A camera reported it reached a preset (ONVIF MoveStatus idle): the waiting cut can happen. */
   cameraArrived(camera: string, preset: string, t: number): Decision[] {
     this.cameraAt.set(camera, preset);
+    this.moving.delete(camera);
     const pending = this.pending;
     if (!pending || pending.shot.camera !== camera || pending.shot.preset !== preset) return [];
     this.pending = null;
@@ -193,7 +196,12 @@ export class DirectorEngine {
     const biased = (index: number) =>
       (all[index] ?? -120) + (this.isChairChannel(index) ? this.parameters.chairBiasDb : 0);
     const loudest = Math.max(...all.map((_, index) => biased(index)).filter(Number.isFinite));
+    // Sound about as loud on every mic (the far end through the loudspeaker, room noise) is nobody in the room:
+    // a local talker is always clearly louder on their own mic than on the furthest one.
+    const quietest = Math.min(...all.filter(Number.isFinite));
+    const diffuse = all.length > 1 && loudest - quietest < this.parameters.crosstalkMarginDb;
     const speaking =
+      !diffuse &&
       level > this.parameters.speechFloorDb &&
       level > state.noiseFloorDb + this.parameters.speechAboveNoiseDb &&
       biased(channel) >= loudest - this.parameters.crosstalkMarginDb;
@@ -236,7 +244,8 @@ export class DirectorEngine {
 
     if (talkers.length === 0) {
       const silent = t - this.lastTalkerAt;
-      return silent >= p.silenceToWideS ? this.goWide(t, `nobody has spoken for ${silent.toFixed(0)} s`) : [];
+      if (silent >= p.silenceToWideS) return this.goWide(t, `nobody has spoken for ${silent.toFixed(0)} s`);
+      return this.prepare(t);
     }
     if (talkers.length >= 2) {
       const together = t - (this.severalSince ?? t);
@@ -256,6 +265,39 @@ export class DirectorEngine {
     }
     const others = this.program?.seat ? `, ${this.label(this.program.seat)} silent` : "";
     return this.show(t, seat, `${this.label(seat)} speaking${others}; hold time over (${held.toFixed(1)} s)`);
+  }
+
+  /**
+   * Someone has just started to speak (not yet for the reaction time): frame an off-air camera on them now, out of
+   * sight, so that if they go on the cut can happen at once instead of after the camera's move.
+   */
+  private prepare(t: number): Decision[] {
+    if (this.pending) return [];
+    const starting = new Set<string>();
+    this.activity.forEach((state, channel) => {
+      if (state.lastActive === null || state.runStart === null || t - state.lastActive > 0.2) return;
+      const seat = this.config.channels[channel];
+      if (seat) starting.add(seat);
+    });
+    if (starting.size !== 1) return [];
+    const [seat] = [...starting] as [string];
+    if (this.program?.seat === seat) return [];
+    const shots = this.seats.get(seat)?.shots ?? [];
+    if (shots.some((shot) => this.cameraAt.get(shot.camera) === shot.preset)) return [];
+    const offAir = shots.find((shot) => shot.camera !== this.program?.shot.camera && !this.moving.has(shot.camera));
+    if (!offAir) return [];
+    this.moving.add(offAir.camera);
+    this.cameraAt.delete(offAir.camera);
+    return [
+      {
+        t,
+        kind: "move",
+        camera: offAir.camera,
+        preset: offAir.preset,
+        seat,
+        reason: `getting ready off air: ${this.label(seat)} started to speak`,
+      },
+    ];
   }
 
   private label(seat: string): string {
