@@ -188,15 +188,18 @@ describe("director engine", () => {
     });
   });
 
-  it("goes wide for 10 s after three back-and-forth switches in 20 s", () => {
+  it("goes wide for 10 s after three quick back-and-forth switches in 20 s, but not in a calm dialogue", () => {
     const room = Room.settled();
-    for (let i = 0; i < 4; i++) room.play(4, speech(i % 2));
-    const wide = room.lastCut()!;
-    expect(wide).toMatchObject({ seat: null, reason: expect.stringMatching(/back-and-forth/) });
-    room.play(6, speech(1));
-    expect(room.lastCut()).toBe(wide);
-    room.play(8, speech(1));
+    for (let i = 0; i < 8; i++) room.play(3.5, speech(i % 2));
+    const wide = room.cuts().find((cut) => /back-and-forth/.test(cut.reason))!;
+    expect(wide).toMatchObject({ seat: null, preset: "wide" });
+    expect(room.cuts().filter((cut) => cut.t > wide.t && cut.t < wide.t + 10 && cut.seat !== null)).toEqual([]);
+    room.play(12, speech(1));
     expect(room.lastCut()?.seat).toBe("cong-dan");
+
+    const calm = Room.settled();
+    for (let i = 0; i < 8; i++) calm.play(7, speech(i % 2));
+    expect(calm.cuts().filter((cut) => /back-and-forth/.test(cut.reason))).toEqual([]);
   });
 
   it("lets a chair speaking softly beside a louder mic count (chair bias)", () => {

@@ -257,7 +257,7 @@ export class DirectorEngine {
     const held = t - this.lastCutAt;
     if (held < p.minimumHoldS) return [];
     this.seatCuts = this.seatCuts.filter((cut) => t - cut.t <= p.pingPongWindowS);
-    if (this.seatCuts.length >= p.pingPongSwitches) {
+    if (this.backAndForth(seat, t) >= p.pingPongSwitches) {
       this.seatCuts = [];
       this.wideUntil = t + p.pingPongWideS;
       this.wideBecause = `${p.pingPongSwitches} back-and-forth switches in ${p.pingPongWindowS} s`;
@@ -298,6 +298,24 @@ export class DirectorEngine {
         reason: `getting ready off air: ${this.label(seat)} started to speak`,
       },
     ];
+  }
+
+  /**
+   * Switches back and forth between the same two seats (A→B→A→B…) that a cut to `seat` now would complete. Only
+   * quick switches count — a shot left within the hold time plus the pause tolerance — so a calm dialogue with turns
+   * of several seconds is not mistaken for flapping.
+   */
+  private backAndForth(seat: string, t: number): number {
+    const p = this.parameters;
+    const cuts = [...this.seatCuts, { t, seat }];
+    let switches = 0;
+    for (let i = cuts.length - 1; i >= 1; i--) {
+      const quick = cuts[i]!.t - cuts[i - 1]!.t < p.minimumHoldS + p.pauseToleranceS;
+      const alternating = i < 2 || cuts[i]!.seat === cuts[i - 2]!.seat;
+      if (!quick || !alternating || cuts[i]!.seat === cuts[i - 1]!.seat) break;
+      switches++;
+    }
+    return switches;
   }
 
   private label(seat: string): string {
