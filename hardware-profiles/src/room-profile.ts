@@ -30,6 +30,25 @@ export const seat = z.strictObject({
 });
 export type Seat = z.infer<typeof seat>;
 
+/** The auto director's parameters (DESIGN §3.5); every one optional, defaults in the director engine. */
+export const directorSection = z.strictObject({
+  /** The room's wide shot: a camera of this room and its preset. */
+  wideShot: z.strictObject({ camera: id, preset: z.string().min(1) }),
+  reactionS: z.number().positive().max(10).optional(),
+  pauseToleranceS: z.number().nonnegative().max(10).optional(),
+  minimumHoldS: z.number().nonnegative().max(60).optional(),
+  silenceToWideS: z.number().positive().max(600).optional(),
+  severalTalkersToWideS: z.number().positive().max(60).optional(),
+  pingPongSwitches: z.int().min(2).max(20).optional(),
+  pingPongWindowS: z.number().positive().max(600).optional(),
+  pingPongWideS: z.number().positive().max(600).optional(),
+  sessionStartWideS: z.number().nonnegative().max(600).optional(),
+  chairBiasDb: z.number().min(0).max(20).optional(),
+  operatorIdleResumeS: z.number().positive().max(3600).optional(),
+  metersStaleS: z.number().positive().max(60).optional(),
+});
+export type DirectorSection = z.infer<typeof directorSection>;
+
 export const roomProfile = z
   .strictObject({
     $schema: z.string().optional(),
@@ -41,6 +60,7 @@ export const roomProfile = z
     devices: z.array(deviceEntry).min(1),
     seats: z.array(seat).default([]),
     telemetryIntervalS: z.number().positive().default(10),
+    director: directorSection.optional(),
     probe: z
       .strictObject({
         intervalMs: z.int().min(100).default(2000),
@@ -60,6 +80,13 @@ export const roomProfile = z
       }
       kinds.set(device.id, device.kind);
     });
+    if (room.director && kinds.get(room.director.wideShot.camera) !== "camera") {
+      context.addIssue({
+        code: "custom",
+        path: ["director", "wideShot", "camera"],
+        message: `the id of a camera in devices; got "${room.director.wideShot.camera}"`,
+      });
+    }
     const seatIds = new Set<string>();
     room.seats.forEach((seat, index) => {
       if (seatIds.has(seat.id)) {

@@ -1,11 +1,11 @@
 // Runs the auto director and the usual loudest-mic recipe over scene files and prints issue 7's figures.
-//   node --import tsx test/bench/director-scenes.ts [scene.json ...]   (default: every committed scene)
-// The room is assumed to have one preset per channel's seat on each of two cameras, plus a wide camera; cameras
-// reach a preset 0.8 s after a move.
+//   node --import tsx test/bench/director-scenes.ts [scene.json ...] [--room room-profile.json]
+// Without a room profile (default scenes: every committed one), the room is assumed to have one preset per
+// channel's seat on each of two cameras, plus a wide camera. Cameras reach a preset 0.8 s after a move.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { loadProfile } from "@rc/hardware-profiles";
-import { type Decision, type DirectorConfig, DirectorEngine } from "@rc/room-agent";
+import { loadProfile, loadRoom } from "@rc/hardware-profiles";
+import { type Decision, type DirectorConfig, DirectorEngine, directorConfigFromRoom } from "@rc/room-agent";
 import { type AudioScene, audioScene } from "@rc/simulators";
 import { BaselineDirector } from "./director/baseline-director.ts";
 import { type SceneScore, scoreScene } from "./director/scene-score.ts";
@@ -13,7 +13,17 @@ import { type SceneScore, scoreScene } from "./director/scene-score.ts";
 const MOVE_S = 0.8;
 const SCENES_DIR = join(import.meta.dirname, "../../simulators/src/audio-scene/scenes");
 
+const roomArgument = process.argv.indexOf("--room");
+const roomFile = roomArgument > 0 ? process.argv[roomArgument + 1] : undefined;
+
 function roomFor(scene: AudioScene): DirectorConfig {
+  if (roomFile) {
+    const { room } = loadRoom(roomFile);
+    const mixer = room.devices.find((device) => device.kind === "mixer")?.id ?? "";
+    const config = directorConfigFromRoom(room, mixer);
+    if (!config) throw new Error(`${roomFile}: no director section, or no seats with a mic on ${mixer} and a camera`);
+    return { ...config, channels: scene.channels };
+  }
   const seats = [...new Set(scene.channels)];
   return {
     channels: scene.channels,
@@ -41,7 +51,7 @@ function runEngine(scene: AudioScene, config: DirectorConfig): { t: number; seat
     }
   };
   // The scene is a stretch of a running session: the wide camera is framed and on air.
-  take(engine.cameraArrived("cam-wide", "wide", 0));
+  take(engine.cameraArrived(config.wide.camera, config.wide.preset, 0));
   engine.operatorActivity(-1e6, config.wide);
   scene.levels.forEach((row, frame) => {
     const t = (frame + 1) / scene.rateHz;
@@ -81,7 +91,7 @@ function row(name: string, who: string, score: SceneScore): string {
   return cells.join("  ");
 }
 
-const files = process.argv.slice(2).filter((a) => !a.startsWith("--"));
+const files = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--") && all[i - 1] !== "--room");
 const sceneFiles = files.length
   ? files
   : readdirSync(SCENES_DIR)

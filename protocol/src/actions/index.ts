@@ -3,9 +3,11 @@
 import type { z } from "zod";
 import type { ErrorCode } from "../messages.ts";
 import { coreActions } from "./core.ts";
+import { directorActions } from "./director.ts";
 
 export const actionParams = {
   ...coreActions,
+  ...directorActions,
 } as const;
 
 export type ActionName = keyof typeof actionParams;
