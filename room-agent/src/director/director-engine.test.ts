@@ -292,11 +292,12 @@ describe("director engine", () => {
     expect(fan.cuts().every((cut) => cut.seat === null)).toBe(true);
   });
 
-  it("drops out-of-order frames and NaN levels", () => {
+  it("drops and counts out-of-order frames and NaN levels", () => {
     const room = Room.settled();
     const t = room.t;
     expect(room.engine.levels(t - 1, [-10, -10, -10])).toEqual([]);
     room.play(3, () => [Number.NaN, -20, QUIET]);
+    expect(room.engine.dropped).toEqual({ frames: 1, levels: 60 });
     expect(room.lastCut()?.seat).toBe("cong-dan");
   });
 });

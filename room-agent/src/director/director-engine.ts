@@ -87,6 +87,8 @@ const WIDE = null;
 
 export class DirectorEngine {
   readonly parameters: DirectorParameters;
+  /** Input the engine refused: frames older than the last one, and levels that were not numbers. */
+  readonly dropped = { frames: 0, levels: 0 };
   private readonly seats = new Map<string, DirectorSeat>();
   private readonly activity: ChannelActivity[];
   private mode: DirectorMode = "auto";
@@ -163,11 +165,15 @@ export class DirectorEngine {
 
   /** One frame of mic levels (dB, one per channel). Frames out of order or with NaN levels are dropped. */
   levels(t: number, levelsDb: readonly number[]): Decision[] {
-    if (this.lastFrameAt !== null && t <= this.lastFrameAt) return [];
+    if (this.lastFrameAt !== null && t <= this.lastFrameAt) {
+      this.dropped.frames++;
+      return [];
+    }
     this.lastFrameAt = t;
     this.warnedStale = false;
     levelsDb.forEach((level, channel) => {
       if (Number.isFinite(level)) this.observe(channel, t, level, levelsDb);
+      else this.dropped.levels++;
     });
     return this.decide(t);
   }
