@@ -111,6 +111,7 @@ export class DirectorEngine {
   private lastTalkerAt = Number.NEGATIVE_INFINITY;
   private severalSince: number | null = null;
   private lastReason = "";
+  private lastLevels: readonly number[] | null = null;
 
   constructor(private readonly config: DirectorConfig) {
     this.parameters = { ...DEFAULT_DIRECTOR_PARAMETERS, ...config.parameters };
@@ -170,6 +171,7 @@ export class DirectorEngine {
       return [];
     }
     this.lastFrameAt = t;
+    this.lastLevels = levelsDb;
     this.warnedStale = false;
     levelsDb.forEach((level, channel) => {
       if (Number.isFinite(level)) this.observe(channel, t, level, levelsDb);
@@ -199,9 +201,7 @@ export class DirectorEngine {
     const above = level - state.noiseFloorDb;
     const rate = above < 0 ? 0.2 : above < this.parameters.speechAboveNoiseDb ? 0.01 : 0.0005;
     state.noiseFloorDb += above * rate;
-    const biased = (index: number) =>
-      (all[index] ?? -120) + (this.isChairChannel(index) ? this.parameters.chairBiasDb : 0);
-    const loudest = Math.max(...all.map((_, index) => biased(index)).filter(Number.isFinite));
+    const loudest = Math.max(...all.filter(Number.isFinite));
     // Sound about as loud on every mic (the far end through the loudspeaker, room noise) is nobody in the room:
     // a local talker is always clearly louder on their own mic than on the furthest one.
     const quietest = Math.min(...all.filter(Number.isFinite));
@@ -210,15 +210,20 @@ export class DirectorEngine {
       !diffuse &&
       level > this.parameters.speechFloorDb &&
       level > state.noiseFloorDb + this.parameters.speechAboveNoiseDb &&
-      biased(channel) >= loudest - this.parameters.crosstalkMarginDb;
+      level >= loudest - this.parameters.crosstalkMarginDb;
     if (!speaking) return;
     if (state.lastActive === null || t - state.lastActive > this.parameters.pauseToleranceS) state.runStart = t;
     state.lastActive = t;
   }
 
-  private isChairChannel(channel: number): boolean {
-    const seat = this.seats.get(this.config.channels[channel] ?? "");
-    return seat?.isChair ?? false;
+  /** Of several talkers, the chair has the floor when its level plus the chair bias is the loudest. */
+  private chairWithFloor(talkers: string[]): string | null {
+    const chair = talkers.find((seat) => this.seats.get(seat)?.isChair);
+    if (!chair || !this.lastLevels) return null;
+    const levelOf = (seat: string) =>
+      Math.max(...this.config.channels.map((s, channel) => (s === seat ? (this.lastLevels![channel] ?? -120) : -120)));
+    const chairLevel = levelOf(chair) + this.parameters.chairBiasDb;
+    return talkers.every((seat) => seat === chair || levelOf(seat) < chairLevel) ? chair : null;
   }
 
   /** Seats with someone speaking for at least the reaction time, not paused longer than the tolerance. */
@@ -241,7 +246,9 @@ export class DirectorEngine {
 
   private wanted(t: number): Decision[] {
     const p = this.parameters;
-    const talkers = this.talkers(t);
+    const everyone = this.talkers(t);
+    const chair = everyone.length >= 2 ? this.chairWithFloor(everyone) : null;
+    const talkers = chair ? [chair] : everyone;
     if (talkers.length > 0) this.lastTalkerAt = t;
     this.severalSince = talkers.length >= 2 ? (this.severalSince ?? t) : null;
     if (this.mode !== "auto" || t < this.pausedUntil || this.muted) return [];
