@@ -1,0 +1,89 @@
+// The runner with stand-ins for the mixer, the cameras and the switcher (the real drivers are other issues).
+import { EventEmitter } from "node:events";
+import { afterEach, describe, expect, it } from "vitest";
+import { type DirectorEvent, DirectorRunner } from "./director-runner.ts";
+
+const CONFIG = {
+  channels: ["chu-tri", "cong-dan"],
+  seats: [
+    { id: "chu-tri", label: "Chủ trì", isChair: true, shots: [{ camera: "cam-a", preset: "chu-tri" }] },
+    { id: "cong-dan", label: "Công dân", isChair: false, shots: [{ camera: "cam-b", preset: "cong-dan" }] },
+  ],
+  wide: { camera: "cam-toan", preset: "wide" },
+};
+
+class Stand {
+  now = 0;
+  readonly meters = new EventEmitter<{ meters: [number, number[]] }>();
+  readonly log: string[] = [];
+  onAir: string | null = null;
+  readonly cameras = {
+    recall: async (camera: string, preset: string) => {
+      if (camera === this.onAir) throw new Error(`${camera} is on air`);
+      this.log.push(`recall ${camera} ${preset}`);
+      await new Promise((resolve) => setImmediate(resolve)); // arrives about one meter frame later
+    },
+  };
+  readonly switcher = {
+    cut: async (camera: string) => {
+      this.onAir = camera;
+      this.log.push(`cut ${camera}`);
+    },
+  };
+}
+
+describe("director runner", () => {
+  const runners: DirectorRunner[] = [];
+  afterEach(() => {
+    for (const runner of runners.splice(0)) runner.stop();
+  });
+
+  it("recalls presets only off air, cuts after the camera arrived, and explains every decision", async () => {
+    const stand = new Stand();
+    const runner = new DirectorRunner(CONFIG, stand.meters, stand.cameras, stand.switcher, () => stand.now);
+    runners.push(runner);
+    const events: DirectorEvent[] = [];
+    runner.on("decision", (event) => events.push(event));
+    runner.start();
+    runner.startSession();
+    const frames = async (seconds: number, levels: number[]) => {
+      for (let i = 0; i < seconds * 20; i++) {
+        stand.now += 50;
+        stand.meters.emit("meters", stand.now, levels);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    await frames(16, [-70, -70]);
+    await frames(4, [-20, -36]);
+    await frames(5, [-36, -20]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(stand.log).toEqual([
+      "recall cam-toan wide",
+      "cut cam-toan",
+      "recall cam-a chu-tri",
+      "cut cam-a",
+      "recall cam-b cong-dan",
+      "cut cam-b",
+    ]);
+    expect(events.filter((e) => e.kind === "cut").map((e) => e.reason)).toEqual([
+      expect.stringMatching(/session start.*arrived/),
+      expect.stringMatching(/Chủ trì speaking.*arrived/),
+      expect.stringMatching(/Công dân speaking, Chủ trì silent.*arrived/),
+    ]);
+    expect(events.some((e) => e.kind === "warning")).toBe(false);
+  });
+
+  it("stops cutting in manual mode", async () => {
+    const stand = new Stand();
+    const runner = new DirectorRunner(CONFIG, stand.meters, stand.cameras, stand.switcher, () => stand.now);
+    runners.push(runner);
+    runner.start();
+    runner.setMode("manual");
+    for (let i = 0; i < 200; i++) {
+      stand.now += 50;
+      stand.meters.emit("meters", stand.now, [-20, -40]);
+    }
+    expect(runner.mode).toBe("manual");
+    expect(stand.log).toEqual([]);
+  });
+});

@@ -1,0 +1,110 @@
+// The director inside the agent: mic meters in, camera moves and program cuts out, every decision a room event
+// with its reason. The meter source, the cameras and the switcher are the mixer, camera and media drivers; this
+// class knows them only by the small interfaces below.
+import { EventEmitter } from "node:events";
+import { type Decision, type DirectorConfig, DirectorEngine, type DirectorMode, type Shot } from "./director-engine.ts";
+
+export interface MeterSource {
+  /** Full-rate meter frames: a time in ms (Date.now clock) and one dB value per mic channel. */
+  on(event: "meters", listener: (atMs: number, levelsDb: number[]) => void): unknown;
+  off(event: "meters", listener: (atMs: number, levelsDb: number[]) => void): unknown;
+}
+
+export interface CameraMover {
+  /** Recall a preset; resolves when the camera reports it arrived (or rejects). */
+  recall(camera: string, preset: string): Promise<void>;
+}
+
+export interface ProgramSwitcher {
+  cut(camera: string): Promise<void>;
+}
+
+export interface DirectorEvent {
+  kind: Decision["kind"];
+  reason: string;
+  camera?: string;
+  preset?: string;
+  seat?: string | null;
+}
+
+/** How often time passes for the engine when no meters arrive (to notice meters that stopped). */
+const TICK_MS = 500;
+
+export class DirectorRunner extends EventEmitter<{ decision: [DirectorEvent] }> {
+  private readonly engine: DirectorEngine;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onMeters = (atMs: number, levelsDb: number[]) =>
+    this.apply(this.engine.levels(atMs / 1000, levelsDb));
+
+  constructor(
+    config: DirectorConfig,
+    private readonly meters: MeterSource,
+    private readonly cameras: CameraMover,
+    private readonly switcher: ProgramSwitcher,
+    private readonly now: () => number = Date.now,
+  ) {
+    super();
+    this.engine = new DirectorEngine(config);
+  }
+
+  get mode(): DirectorMode {
+    return this.currentMode;
+  }
+
+  get lastReason(): string {
+    return this.engine.reason;
+  }
+
+  private currentMode: DirectorMode = "auto";
+
+  start(): void {
+    this.meters.on("meters", this.onMeters);
+    this.timer = setInterval(() => this.apply(this.engine.tick(this.now() / 1000)), TICK_MS);
+  }
+
+  stop(): void {
+    this.meters.off("meters", this.onMeters);
+    clearInterval(this.timer);
+  }
+
+  startSession(): void {
+    this.apply(this.engine.startSession(this.now() / 1000));
+  }
+
+  setMode(mode: DirectorMode): void {
+    this.currentMode = mode;
+    this.engine.setMode(mode, this.now() / 1000);
+  }
+
+  /** The operator moved a camera or cut by hand: automation pauses and resumes after the idle delay. */
+  operatorActivity(shot?: Shot): void {
+    this.engine.operatorActivity(this.now() / 1000, shot);
+  }
+
+  setMuted(muted: boolean): void {
+    this.apply(this.engine.setMuted(muted, this.now() / 1000));
+  }
+
+  private apply(decisions: Decision[]): void {
+    for (const decision of decisions) {
+      if (decision.kind === "warning") {
+        this.emit("decision", { kind: "warning", reason: decision.reason });
+        continue;
+      }
+      const { kind, camera, preset, seat, reason } = decision;
+      this.emit("decision", { kind, camera, preset, seat, reason });
+      if (kind === "move") {
+        // The engine chose an off-air camera; the cut waits for its arrival (or the engine's time-out).
+        this.cameras.recall(camera, preset).then(
+          () => this.apply(this.engine.cameraArrived(camera, preset, this.now() / 1000)),
+          (error: Error) =>
+            this.emit("decision", { kind: "warning", reason: `${camera}: preset ${preset} failed: ${error.message}` }),
+        );
+      } else {
+        this.switcher.cut(camera).catch((error: Error) => {
+          this.emit("decision", { kind: "warning", reason: `cut to ${camera} failed: ${error.message}` });
+        });
+      }
+    }
+  }
+}
