@@ -33,10 +33,6 @@ export class RoomRequests {
     private readonly log: Logger,
   ) {}
 
-  get inFlight(): number {
-    return this.pending.size;
-  }
-
   /** Sends a request; the same `id` sent again is answered by the agent from its memory, not applied twice. */
   async send(
     room: string,

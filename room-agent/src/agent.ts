@@ -65,14 +65,6 @@ export class RoomAgent {
     this.log = options.log;
   }
 
-  get roomId(): string {
-    return this.room.id;
-  }
-
-  get bootNumber(): number {
-    return this.boot;
-  }
-
   async start(): Promise<void> {
     this.boot = await nextBoot(this.options.dataDir);
     this.startedAt = new Date().toISOString();
@@ -128,7 +120,6 @@ export class RoomAgent {
       const driver = module.create(entry as any, context);
       const supervisor = new DeviceSupervisor(driver, {
         enabled: entry.enabled,
-        optional: entry.optional,
         probeIntervalMs: this.room.probe.intervalMs,
         offlineAfter: this.room.probe.offlineAfter,
       });
@@ -312,7 +303,7 @@ export class RoomAgent {
     };
   }
 
-  state(): StatePayload {
+  private state(): StatePayload {
     const facts = this.facts.get();
     const devices: StatePayload["devices"] = {};
     for (const [id, supervisor] of this.devices) devices[id] = supervisor.driver.readings();

@@ -41,7 +41,6 @@ export interface SupervisorOptions {
   /** How long connect() and probe() may take before they count as failed. */
   connectTimeoutMs: number;
   enabled: boolean;
-  optional: boolean;
   random: () => number;
 }
 
@@ -52,7 +51,6 @@ export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
   backoffMaxMs: 30_000,
   connectTimeoutMs: 10_000,
   enabled: true,
-  optional: false,
   random: Math.random,
 };
 
@@ -92,10 +90,6 @@ export class DeviceSupervisor extends EventEmitter<SupervisorEvents> {
 
   get id(): string {
     return this.driver.id;
-  }
-
-  get optional(): boolean {
-    return this.options.optional;
   }
 
   health(): HealthPayload {
