@@ -179,6 +179,10 @@ describe.each<BrokerKind>(["embedded", "mosquitto"])("agent ⇄ controller throu
       () => online("xa-a", boot + 1) && view("xa-a").state?.boot === boot + 1 && converged(),
     );
     await controller.publishAsync(topics.room("xa-a", "desired"), "", { qos: 1, retain: true });
+    await waitFor(
+      "the session gone from the state",
+      () => view("xa-a").state?.session === null && view("xa-a").state?.desiredRev === null,
+    );
     await controller.endAsync();
   });
 

@@ -209,6 +209,14 @@ export class RoomAgent {
       });
       return;
     }
+    if (payload.length === 0 && parseTopic(topic)?.kind === "desired") {
+      // An empty retained message is MQTT's way of deleting it: the controller wants nothing of this room.
+      this.log.info("desired state cleared");
+      this.desiredRev = null;
+      this.facts.set({ session: null, recording: false, desired: null });
+      this.scheduleState();
+      return;
+    }
     const message = decodeMessage(topic, payload);
     if (!message.ok) {
       this.log.warn({ topic: topic.slice(0, 200), reason: message.reason }, "invalid message dropped");
