@@ -7,9 +7,9 @@ import { createWriteStream, mkdirSync, readdirSync, rmSync, writeFileSync } from
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { registerRoom, Store } from "@rc/controller";
-import { type DeviceEntry, loadRoom, type RoomProfile } from "@rc/hardware-profiles";
+import { type DeviceEntry, loadProfile, loadRoom, type RoomProfile } from "@rc/hardware-profiles";
 import type { DeviceKind, RoomView } from "@rc/protocol";
-import { LineDevice } from "@rc/simulators";
+import { type AudioScene, audioScene, LineDevice, PtyPair, TesiraSimulator } from "@rc/simulators";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const DIR = resolve(REPO, process.env.DEMO_DIR ?? ".demo");
@@ -18,6 +18,11 @@ const MQTT_PORT = process.env.DEMO_MQTT_PORT ?? "1883";
 const ONLINE_WITHIN_MS = 30_000;
 
 const children: ChildProcess[] = [];
+/** A hearing's worth of speech for the simulated DSPs' meters. */
+const DEMO_SCENE: AudioScene = loadProfile(
+  audioScene,
+  join(REPO, "simulators/src/audio-scene/scenes/hearing-with-interruptions.json"),
+);
 const simulators: { stop(): Promise<void> }[] = [];
 
 /** Starts a bundled entry point (dist/, made by scripts/build.sh) with its output in DIR/logs/NAME.log. */
@@ -42,6 +47,18 @@ function run(name: string, bundle: string, args: string[]): ChildProcess {
  * simulator here is disabled in the demo, so no agent ever reaches for the real addresses in the profiles.
  */
 const simulate: Partial<Record<DeviceKind, (entry: DeviceEntry, room: RoomProfile) => Promise<DeviceEntry>>> = {
+  mixer: async (entry, room) => {
+    if (entry.kind !== "mixer" || entry.model !== "biamp-tesira") return { ...entry, enabled: false };
+    const pty = new PtyPair(
+      join(DIR, "serial", `${room.id}-${entry.id}-dsp`),
+      join(DIR, "serial", `${room.id}-${entry.id}`),
+    );
+    await pty.start();
+    const dsp = new TesiraSimulator(pty.devicePath, 8, DEMO_SCENE);
+    await dsp.start();
+    simulators.push(dsp, pty);
+    return { ...entry, connection: { path: pty.hostPath } };
+  },
   test: async (entry) => {
     const device = new LineDevice();
     await device.start();
@@ -89,7 +106,7 @@ process.on("SIGTERM", () => void stopEverything(0));
 // The rooms run bundles, as a real site does: build them from the current sources (a fraction of a second).
 execFileSync("bash", [join(REPO, "scripts/build.sh")], { stdio: "inherit" });
 rmSync(DIR, { recursive: true, force: true });
-for (const folder of ["logs", "rooms", "credentials", "agents"])
+for (const folder of ["logs", "rooms", "credentials", "agents", "serial"])
   mkdirSync(join(DIR, folder), { recursive: true, mode: 0o700 });
 
 // Rooms register parents first: central point, then districts, then communes.

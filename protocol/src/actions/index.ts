@@ -4,10 +4,12 @@ import type { z } from "zod";
 import type { ErrorCode } from "../messages.ts";
 import { coreActions } from "./core.ts";
 import { directorActions } from "./director.ts";
+import { mixerActions } from "./mixer.ts";
 
 export const actionParams = {
   ...coreActions,
   ...directorActions,
+  ...mixerActions,
 } as const;
 
 export type ActionName = keyof typeof actionParams;

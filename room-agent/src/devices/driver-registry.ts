@@ -5,6 +5,7 @@ import type { ActionName, ActionParams, DeviceKind, EventPayload } from "@rc/pro
 import type { Logger } from "pino";
 import type { RoomFacts } from "../room-facts.ts";
 import type { DeviceDriver } from "./device-supervisor.ts";
+import { mixerKind } from "./mixer/mixer-driver.ts";
 import { testDeviceKind } from "./test-device.ts";
 
 export interface DriverContext {
@@ -32,5 +33,6 @@ type ModuleOf<K extends DeviceKind> = DeviceKindModule<Extract<DeviceEntry, { ki
 
 /** Kinds without a module yet are reported `disabled` with the reason, so the rest of the room still runs. */
 export const deviceKinds: { [K in DeviceKind]?: ModuleOf<K> } = {
+  mixer: mixerKind,
   test: testDeviceKind,
 };

@@ -70,6 +70,7 @@ describe("mixer driver against a simulated Tesira over a pty pair", () => {
 
   it("mutes, sets and steps levels, recalls presets, and says what the DSP refused", async () => {
     const { dsp, driver } = await setUp();
+    expect(driver.readings()).toEqual({ "ch1.muted": false, "ch1.levelDb": 0, "ch2.muted": false, "ch2.levelDb": 0 });
     await driver.mute(1, true);
     await driver.level(2, -6);
     expect(await driver.step(2, 3)).toBe(-3);

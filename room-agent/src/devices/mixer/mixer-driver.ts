@@ -8,12 +8,22 @@ import type { Logger } from "pino";
 import { SerialPort } from "serialport";
 import { BadConfigError } from "../../agent-error.ts";
 import type { DeviceDriver, DriverLink } from "../device-supervisor.ts";
+import type { DeviceKindModule } from "../driver-registry.ts";
 import { type EncodedCommand, MixerCodec, type MixerCommandName, type MixerValues } from "./mixer-codec.ts";
 
 interface Queued {
   command: EncodedCommand;
   resolve: (values: MixerValues) => void;
   reject: (error: Error) => void;
+}
+
+/** What the driver tells the rest of the room. */
+export interface MixerRoomLinks {
+  /** Meters for the panel (throttled); the director subscribes to the driver's "meters" event instead. */
+  emitMeters: (levelsDb: number[]) => void;
+  /** The DSP inputs that are the room's microphones (privacy mutes them all). */
+  micChannels: number[];
+  setPrivacy: (on: boolean) => void;
 }
 
 /** Meters go to the controller (for the panel) at most this often; the director reads every frame locally. */
@@ -35,7 +45,7 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
     private readonly entry: MixerDeviceEntry,
     private readonly profile: MixerModelProfile,
     private readonly log: Logger,
-    private readonly emitMeters: (levelsDb: number[]) => void = () => {},
+    private readonly room: MixerRoomLinks = { emitMeters: () => {}, micChannels: [], setPrivacy: () => {} },
   ) {
     super();
     this.codec = new MixerCodec(profile, entry.bindings);
@@ -152,14 +162,39 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
     return levelDb;
   }
 
+  /** Privacy: every microphone of the room muted at the DSP (not at the mic, so echo cancelling keeps adapting). */
+  async privacy(on: boolean): Promise<number[]> {
+    for (const channel of this.room.micChannels) await this.mute(channel, on);
+    this.room.setPrivacy(on);
+    return this.room.micChannels;
+  }
+
   async preset(preset: number): Promise<void> {
     await this.run("recallPreset", { preset });
   }
 
   private async initialise(): Promise<void> {
     for (const step of this.profile.init) await this.send(this.codec.raw(step.send, step.expect));
+    // Read what the DSP holds now, so the panel shows the truth before anyone touches anything. A read the DSP
+    // refuses (a block name wrong in the profile) is logged, not fatal: the rest of the DSP still works.
+    for (let channel = 1; channel <= this.profile.channels; channel++) {
+      await this.readChannel(channel).catch((error: Error) =>
+        this.log.warn({ channel, err: error.message }, "could not read the channel's mute and level"),
+      );
+    }
     if (this.profile.meterMode === "subscribe") {
       for (let channel = 1; channel <= this.profile.channels; channel++) await this.run("subscribeMeter", { channel });
+    }
+  }
+
+  private async readChannel(channel: number): Promise<void> {
+    if (this.codec.supports("getMute")) {
+      const { muted } = await this.run("getMute", { channel });
+      if (muted !== undefined) this.reported.mutes.set(channel, muted);
+    }
+    if (this.codec.supports("getLevel")) {
+      const { levelDb } = await this.run("getLevel", { channel });
+      if (levelDb !== undefined) this.reported.levels.set(channel, levelDb);
     }
   }
 
@@ -251,7 +286,7 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
       this.emit("meters", now, [...this.meters]);
       if (now - this.lastPanelMeters >= PANEL_METER_INTERVAL_MS) {
         this.lastPanelMeters = now;
-        this.emitMeters([...this.meters]);
+        this.room.emitMeters([...this.meters]);
       }
       return;
     }
@@ -260,3 +295,20 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
     link.changed();
   }
 }
+
+export const mixerKind: DeviceKindModule<MixerDeviceEntry, MixerDriver> = {
+  kind: "mixer",
+  create: (entry, context) =>
+    new MixerDriver(entry, context.model as MixerModelProfile, context.log, {
+      emitMeters: (levelsDb) => context.emitEvent({ type: "meters", data: { levelsDb } }),
+      micChannels: context.room.seats.flatMap((seat) => (seat.mic?.device === entry.id ? [seat.mic.channel] : [])),
+      setPrivacy: (on) => context.facts.set({ privacy: on }),
+    }),
+  actions: {
+    "mixer.mute": (driver, params) => driver.mute(params.channel, params.muted),
+    "mixer.level": (driver, params) => driver.level(params.channel, params.levelDb),
+    "mixer.step": async (driver, params) => ({ levelDb: await driver.step(params.channel, params.stepDb) }),
+    "mixer.preset": (driver, params) => driver.preset(params.preset),
+    "mixer.privacy": async (driver, params) => ({ muted: await driver.privacy(params.on) }),
+  },
+};
