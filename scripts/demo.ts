@@ -9,7 +9,16 @@ import { createInterface } from "node:readline";
 import { registerRoom, Store } from "@rc/controller";
 import { type DeviceEntry, loadProfile, loadRoom, type RoomProfile } from "@rc/hardware-profiles";
 import type { DeviceKind, RoomView } from "@rc/protocol";
-import { type AudioScene, audioScene, LineDevice, PtyPair, TesiraSimulator } from "@rc/simulators";
+import {
+  type AudioScene,
+  audioScene,
+  type DspSimulator,
+  ExtronSimulator,
+  LineDevice,
+  PtyPair,
+  SymetrixSimulator,
+  TesiraSimulator,
+} from "@rc/simulators";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const DIR = resolve(REPO, process.env.DEMO_DIR ?? ".demo");
@@ -18,6 +27,13 @@ const MQTT_PORT = process.env.DEMO_MQTT_PORT ?? "1883";
 const ONLINE_WITHIN_MS = 30_000;
 
 const children: ChildProcess[] = [];
+/** The DSP models the demo can simulate, each playing the same hearing into its meters. */
+const DSP_SIMULATORS: Record<string, (path: string) => DspSimulator> = {
+  "biamp-tesira": (path) => new TesiraSimulator(path, 8, DEMO_SCENE),
+  "extron-dmp128-plus": (path) => new ExtronSimulator(path, "plus", 8, DEMO_SCENE),
+  "extron-dmp128": (path) => new ExtronSimulator(path, "original", 8, DEMO_SCENE),
+  "symetrix-composer": (path) => new SymetrixSimulator(path, 8, DEMO_SCENE),
+};
 /** A hearing's worth of speech for the simulated DSPs' meters. */
 const DEMO_SCENE: AudioScene = loadProfile(
   audioScene,
@@ -48,16 +64,18 @@ function run(name: string, bundle: string, args: string[]): ChildProcess {
  */
 const simulate: Partial<Record<DeviceKind, (entry: DeviceEntry, room: RoomProfile) => Promise<DeviceEntry>>> = {
   mixer: async (entry, room) => {
-    if (entry.kind !== "mixer" || entry.model !== "biamp-tesira") return { ...entry, enabled: false };
+    if (entry.kind !== "mixer") return entry;
+    const simulator = DSP_SIMULATORS[entry.model];
+    if (!simulator) return { ...entry, enabled: false };
     const pty = new PtyPair(
       join(DIR, "serial", `${room.id}-${entry.id}-dsp`),
       join(DIR, "serial", `${room.id}-${entry.id}`),
     );
     await pty.start();
-    const dsp = new TesiraSimulator(pty.devicePath, 8, DEMO_SCENE);
+    const dsp = simulator(pty.devicePath);
     await dsp.start();
     simulators.push(dsp, pty);
-    return { ...entry, connection: { path: pty.hostPath } };
+    return { ...entry, connection: { ...entry.connection, path: pty.hostPath } };
   },
   test: async (entry) => {
     const device = new LineDevice();
