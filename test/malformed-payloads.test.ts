@@ -41,7 +41,9 @@ function garbageFor(topic: string): (Buffer | string)[] {
   const payloads: (Buffer | string)[] = [];
   for (let i = 0; payloads.length < PER_TOPIC; i++) {
     const payload = malformed(i);
-    if (!decodeMessage(topic, payload).ok) payloads.push(payload);
+    // An empty retained `desired` is MQTT's way of deleting it: meaningful, not malformed.
+    const deletion = payload.length === 0 && topic.endsWith("/desired");
+    if (!deletion && !decodeMessage(topic, payload).ok) payloads.push(payload);
   }
   return payloads;
 }
@@ -59,7 +61,9 @@ describe("malformed payloads", () => {
     await site?.stop();
   });
 
-  it(`logs and drops ${PER_TOPIC} malformed payloads on every subscribed topic, and keeps working`, async () => {
+  it(`logs and drops ${PER_TOPIC} malformed payloads on every subscribed topic, and keeps working`, {
+    timeout: 90_000,
+  }, async () => {
     const controllerTopics = [
       ...(["availability", "info", "state", "events", "telemetry", "response"] as const).map((kind) =>
         topics.room(ROOM, kind),

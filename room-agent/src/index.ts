@@ -2,6 +2,7 @@ export * from "./agent.ts";
 export * from "./agent-error.ts";
 export * from "./devices/device-supervisor.ts";
 export * from "./devices/driver-registry.ts";
+export * from "./devices/mixer/mixer-driver.ts";
 export * from "./director/director-config.ts";
 export * from "./director/director-engine.ts";
 export * from "./director/director-runner.ts";

@@ -185,9 +185,9 @@ export class DeviceSupervisor extends EventEmitter<SupervisorEvents> {
     this.scheduleProbe(generation);
   }
 
-  private scheduleProbe(generation: number): void {
+  private scheduleProbe(generation: number, delayMs = this.options.probeIntervalMs): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.probe(generation), this.options.probeIntervalMs);
+    this.timer = setTimeout(() => void this.probe(generation), delayMs);
   }
 
   private async probe(generation: number): Promise<void> {
@@ -216,7 +216,9 @@ export class DeviceSupervisor extends EventEmitter<SupervisorEvents> {
     const offline = this.failures >= this.options.offlineAfter;
     if (!transportGone && !offline) {
       this.setStatus("degraded", `${reason} (${this.failures} of ${this.options.offlineAfter} before offline)`);
-      this.scheduleProbe(this.generation);
+      // Ask again soon rather than a whole interval later: a dead device is then offline within
+      // interval + debounce × probe time-out, inside DESIGN §5's probe × debounce + 1 s.
+      this.scheduleProbe(this.generation, Math.max(100, this.options.probeIntervalMs / 4));
       return;
     }
     if (this.status === "ok" || this.status === "degraded") this.counters.disconnects++;
