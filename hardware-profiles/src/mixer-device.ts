@@ -84,9 +84,10 @@ export const mixerModelProfile = z
       ignoreEcho: z.boolean().default(true),
       maxLineLength: z.int().min(16).max(65536).default(4096),
     }),
+    // One command on the wire at a time (pipelining several is not supported yet), each with a time-out.
     pacing: z
       .strictObject({
-        inFlight: z.int().min(1).max(16).default(1),
+        inFlight: z.literal(1).default(1),
         timeoutMs: z.int().min(50).max(30_000).default(1000),
       })
       .default({ inFlight: 1, timeoutMs: 1000 }),
