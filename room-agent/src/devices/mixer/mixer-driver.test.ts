@@ -84,39 +84,50 @@ const RIGS: Rig[] = [
   },
 ];
 
+/** A DSP simulator on a fresh pty pair and the driver under a supervisor, all taken down by `cleanups`. */
+async function setUpRig(rig: Rig, cleanups: (() => Promise<void>)[], bindings: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "rc-dsp-"));
+  const pty = new PtyPair(join(dir, "dsp"), join(dir, "ttyUSB0"));
+  await pty.start();
+  const dsp = rig.simulator(pty.devicePath);
+  await dsp.start();
+  const entry = {
+    id: "dsp",
+    kind: "mixer" as const,
+    model: rig.model,
+    optional: false,
+    enabled: true,
+    connection: { path: pty.hostPath },
+    bindings,
+  };
+  const driver = new MixerDriver(entry, profileOf(rig.model), pino({ level: "silent" }));
+  const supervisor = new DeviceSupervisor(driver, {
+    probeIntervalMs: 300,
+    offlineAfter: 2,
+    backoffMinMs: 200,
+    backoffMaxMs: 800,
+  });
+  cleanups.push(async () => {
+    await supervisor.stop();
+    await dsp.stop();
+    await pty.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  supervisor.start();
+  await until("ok", () => supervisor.health().status === "ok");
+  return { pty, dsp, driver, supervisor };
+}
+
 describe("mixer driver: what only the Tesira simulator shows", () => {
   const cleanups: (() => Promise<void>)[] = [];
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
-
-  async function setUp(bindings: Record<string, string> = {}) {
-    const dir = mkdtempSync(join(tmpdir(), "rc-dsp-"));
-    const pty = new PtyPair(join(dir, "dsp"), join(dir, "ttyUSB0"));
-    await pty.start();
-    const dsp = new TesiraSimulator(pty.devicePath, 2, scene);
-    await dsp.start();
-    const entry = {
-      id: "dsp",
-      kind: "mixer" as const,
-      model: "biamp-tesira",
-      optional: false,
-      enabled: true,
-      connection: { path: pty.hostPath },
-      bindings,
-    };
-    const driver = new MixerDriver(entry, profileOf("biamp-tesira"), pino({ level: "silent" }));
-    const supervisor = new DeviceSupervisor(driver, { probeIntervalMs: 300, offlineAfter: 2 });
-    cleanups.push(async () => {
-      await supervisor.stop();
-      await dsp.stop();
-      await pty.stop();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    supervisor.start();
-    await until("ok", () => supervisor.health().status === "ok");
-    return { dsp, driver };
-  }
+  const tesira = RIGS[0]!;
+  const setUp = async (bindings: Record<string, string> = {}) => {
+    const { dsp, driver } = await setUpRig(tesira, cleanups, bindings);
+    return { dsp: dsp as TesiraSimulator, driver };
+  };
 
   it("reads the channels at connect and recalls presets", async () => {
     const { dsp, driver } = await setUp();
@@ -149,38 +160,7 @@ describe.each(RIGS)("mixer driver against a simulated $model", (rig) => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  async function setUp() {
-    const dir = mkdtempSync(join(tmpdir(), "rc-dsp-"));
-    const pty = new PtyPair(join(dir, "dsp"), join(dir, "ttyUSB0"));
-    await pty.start();
-    const dsp = rig.simulator(pty.devicePath);
-    await dsp.start();
-    const entry = {
-      id: "dsp",
-      kind: "mixer" as const,
-      model: rig.model,
-      optional: false,
-      enabled: true,
-      connection: { path: pty.hostPath },
-      bindings: {},
-    };
-    const driver = new MixerDriver(entry, profileOf(rig.model), pino({ level: "silent" }));
-    const supervisor = new DeviceSupervisor(driver, {
-      probeIntervalMs: 300,
-      offlineAfter: 2,
-      backoffMinMs: 200,
-      backoffMaxMs: 800,
-    });
-    cleanups.push(async () => {
-      await supervisor.stop();
-      await dsp.stop();
-      await pty.stop();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    supervisor.start();
-    await until("ok", () => supervisor.health().status === "ok");
-    return { pty, dsp, driver, supervisor };
-  }
+  const setUp = () => setUpRig(rig, cleanups);
 
   it("mutes, sets and steps levels, and reports what the DSP refused", async () => {
     const { dsp, driver } = await setUp();
