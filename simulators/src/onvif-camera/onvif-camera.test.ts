@@ -1,0 +1,98 @@
+import { Cam } from "onvif";
+import { afterEach, describe, expect, it } from "vitest";
+import { OnvifCamera, parseDuration } from "./onvif-camera.ts";
+
+const cameras: OnvifCamera[] = [];
+afterEach(async () => {
+  await Promise.all(cameras.splice(0).map((c) => c.stop()));
+});
+
+async function startCamera(options: Partial<ConstructorParameters<typeof OnvifCamera>[0]> = {}) {
+  const camera = new OnvifCamera({ name: "cam", fullSpeedTravelS: 1, ...options });
+  cameras.push(camera);
+  await camera.start();
+  return camera;
+}
+
+// The `onvif` package as an independent client, callbacks turned into promises.
+function connect(camera: OnvifCamera, password = "admin"): Promise<any> {
+  return new Promise((resolve, reject) => {
+    const cam: any = new Cam(
+      { hostname: "127.0.0.1", port: camera.port, username: "admin", password, timeout: 3000 },
+      (err: Error | null) => (err ? reject(err) : resolve(cam)),
+    );
+  });
+}
+const call = (cam: any, method: string, ...args: unknown[]): Promise<any> =>
+  new Promise((resolve, reject) =>
+    cam[method](...args, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res))),
+  );
+
+describe("simulated ONVIF camera", () => {
+  it("parses xs:duration", () => {
+    expect(parseDuration("PT1S")).toBe(1000);
+    expect(parseDuration("PT0.5S")).toBe(500);
+    expect(parseDuration("PT1M")).toBe(60000);
+    expect(parseDuration("soon")).toBeUndefined();
+  });
+
+  it("connects with the onvif client and reports its profile and stream", async () => {
+    const camera = await startCamera();
+    const cam = await connect(camera);
+    expect(cam.profiles.map((p: any) => p.$.token)).toEqual(["profile_1"]);
+    const stream = await call(cam, "getStreamUri", { protocol: "RTSP" });
+    expect(stream.uri).toMatch(/^rtsp:\/\/127\.0\.0\.1:/);
+  });
+
+  it("refuses a wrong password and a clock outside the skew window", async () => {
+    const camera = await startCamera();
+    await expect(connect(camera, "wrong")).rejects.toThrow();
+    const skewed = await startCamera({ skewWindowS: 5 });
+    const cam = await connect(skewed);
+    // The client learnt the offset at connect; a camera clock that jumps an hour afterwards refuses its tokens.
+    skewed.options.clockOffsetMs = 3_600_000;
+    await expect(call(cam, "getStatus", {})).rejects.toThrow(/authorized/i);
+  });
+
+  it("continuous move stops by its timeout and reports MoveStatus", async () => {
+    const camera = await startCamera();
+    const cam = await connect(camera);
+    await call(cam, "continuousMove", { x: 1, y: 0, zoom: 0, timeout: 300 });
+    const moving = await call(cam, "getStatus", {});
+    expect(moving.moveStatus.panTilt).toBe("MOVING");
+    await new Promise((r) => setTimeout(r, 400));
+    const idle = await call(cam, "getStatus", {});
+    expect(idle.moveStatus.panTilt).toBe("IDLE");
+    expect(idle.position.x).toBeGreaterThan(0.4);
+    expect(idle.position.x).toBeLessThanOrEqual(1);
+  });
+
+  it("keeps presets across a reboot and faults an unknown token", async () => {
+    const camera = await startCamera();
+    let cam = await connect(camera);
+    await call(cam, "absoluteMove", { x: 0.5, y: -0.2, zoom: 0.3 });
+    await new Promise((r) => setTimeout(r, 400));
+    await call(cam, "setPreset", { presetName: "seat 1" });
+    await camera.reboot(50);
+    cam = await connect(camera);
+    const presets = await call(cam, "getPresets", {});
+    expect(Object.keys(presets)).toEqual(["seat 1"]);
+    const token = String(presets["seat 1"].$.token);
+    expect(camera.status().position).toEqual({ x: 0, y: 0, zoom: 0 });
+    await call(cam, "gotoPreset", { preset: token });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(camera.status().position.x).toBeCloseTo(0.5, 3);
+    await expect(call(cam, "gotoPreset", { preset: "99" })).rejects.toThrow();
+  });
+
+  it("answers an unknown operation with a SOAP 1.2 fault", async () => {
+    const camera = await startCamera();
+    const res = await fetch(camera.deviceServiceUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/soap+xml" },
+      body: '<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><x:Frobnicate xmlns:x="urn:x"/></s:Body></s:Envelope>',
+    });
+    expect(res.status).toBe(400); // unauthenticated: NotAuthorized comes before the operation
+    expect(await res.text()).toContain("ter:NotAuthorized");
+  });
+});
