@@ -2,6 +2,9 @@ import { Cam } from "onvif";
 import { afterEach, describe, expect, it } from "vitest";
 import { OnvifCamera, parseDuration } from "./onvif-camera.ts";
 
+// biome-ignore lint/suspicious/noExplicitAny: the onvif client's callback API and results are untyped; the expectations check them.
+type Loose = any;
+
 const cameras: OnvifCamera[] = [];
 afterEach(async () => {
   await Promise.all(cameras.splice(0).map((c) => c.stop()));
@@ -15,15 +18,15 @@ async function startCamera(options: Partial<ConstructorParameters<typeof OnvifCa
 }
 
 // The `onvif` package as an independent client, callbacks turned into promises.
-function connect(camera: OnvifCamera, password = "admin"): Promise<any> {
+function connect(camera: OnvifCamera, password = "admin"): Promise<Loose> {
   return new Promise((resolve, reject) => {
-    const cam: any = new Cam(
+    const cam: Loose = new Cam(
       { hostname: "127.0.0.1", port: camera.port, username: "admin", password, timeout: 3000 },
       (err: Error | null) => (err ? reject(err) : resolve(cam)),
     );
   });
 }
-const call = (cam: any, method: string, ...args: unknown[]): Promise<any> =>
+const call = (cam: Loose, method: string, ...args: unknown[]): Promise<Loose> =>
   new Promise((resolve, reject) =>
     cam[method](...args, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res))),
   );
@@ -39,7 +42,7 @@ describe("simulated ONVIF camera", () => {
   it("connects with the onvif client and reports its profile and stream", async () => {
     const camera = await startCamera();
     const cam = await connect(camera);
-    expect(cam.profiles.map((p: any) => p.$.token)).toEqual(["profile_1"]);
+    expect(cam.profiles.map((p: Loose) => p.$.token)).toEqual(["profile_1"]);
     const stream = await call(cam, "getStreamUri", { protocol: "RTSP" });
     expect(stream.uri).toMatch(/^rtsp:\/\/127\.0\.0\.1:/);
   });
@@ -94,5 +97,17 @@ describe("simulated ONVIF camera", () => {
     });
     expect(res.status).toBe(400); // unauthenticated: NotAuthorized comes before the operation
     expect(await res.text()).toContain("ter:NotAuthorized");
+  });
+
+  it("quirks: no MoveStatus in GetStatus, a faulting GetServices the client falls back from, slow answers", async () => {
+    const camera = await startCamera({ noMoveStatus: true, getServicesFaults: true });
+    const cam = await connect(camera);
+    expect(camera.requests.map((r) => r.operation)).toContain("GetCapabilities");
+    const status = await call(cam, "getStatus", {});
+    expect(status.moveStatus).toBeUndefined();
+    camera.slowMs = 300;
+    const started = performance.now();
+    await call(cam, "getStatus", {});
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
   });
 });
