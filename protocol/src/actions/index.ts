@@ -2,12 +2,14 @@
 // sends and by the agent before it applies. Each capability keeps its actions in its own file here.
 import type { z } from "zod";
 import type { ErrorCode } from "../messages.ts";
+import { cameraActions } from "./camera.ts";
 import { coreActions } from "./core.ts";
 import { directorActions } from "./director.ts";
 import { mixerActions } from "./mixer.ts";
 
 export const actionParams = {
   ...coreActions,
+  ...cameraActions,
   ...directorActions,
   ...mixerActions,
 } as const;

@@ -1,0 +1,19 @@
+import { actionParams } from "@rc/protocol";
+import { describe, expect, it } from "vitest";
+
+describe("camera actions", () => {
+  it("accept a continuous move and fill the default zoom", () => {
+    expect(actionParams["ptz.move"].parse({ device: "cam1", pan: 0.5, tilt: -1 })).toEqual({
+      device: "cam1",
+      pan: 0.5,
+      tilt: -1,
+      zoom: 0,
+    });
+  });
+  it("refuse out-of-range speeds, unknown fields and vendor-looking preset tokens", () => {
+    expect(actionParams["ptz.move"].safeParse({ device: "cam1", pan: 2, tilt: 0 }).success).toBe(false);
+    expect(actionParams["ptz.stop"].safeParse({ device: "cam1", fast: true }).success).toBe(false);
+    expect(actionParams["preset.recall"].safeParse({ device: "cam1", preset: "seat 3" }).success).toBe(true);
+    expect(actionParams["preset.recall"].safeParse({ device: "cam1", preset: "<94/>" }).success).toBe(false);
+  });
+});
