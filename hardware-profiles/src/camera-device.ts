@@ -21,5 +21,17 @@ export const cameraModelProfile = z.strictObject({
   model: modelName,
   vendor: z.string(),
   description: z.string().optional(),
+  /** Highest velocity the driver sends, as a fraction of the generic −1..1 space (slow heads for close seats). */
+  maxPanTiltSpeed: z.number().gt(0).max(1).default(1),
+  maxZoomSpeed: z.number().gt(0).max(1).default(1),
+  /** Preset tokens: "numeric" slots (Hikvision 1..255) or "opaque" strings the camera invents. */
+  presetTokens: z.enum(["numeric", "opaque"]).default("opaque"),
+  /** Vendor special presets (reboot, menu, patrol …) the room must never call or overwrite: inclusive ranges. */
+  reservedPresets: z.array(z.tuple([z.int().min(0), z.int().min(0)])).default([]),
+  auth: z.enum(["ws-username-token", "http-digest"]).default("ws-username-token"),
+  /** Whether GetStatus carries MoveStatus; without it the driver infers motion from position changes. */
+  moveStatus: z.boolean().default(true),
+  /** Whether GetServices works; some firmware faults and clients fall back to GetCapabilities. */
+  getServices: z.boolean().default(true),
 });
 export type CameraModelProfile = z.infer<typeof cameraModelProfile>;
