@@ -88,8 +88,14 @@ const RIGS: Rig[] = [
 async function setUpRig(rig: Rig, cleanups: (() => Promise<void>)[], bindings: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), "rc-dsp-"));
   const pty = new PtyPair(join(dir, "dsp"), join(dir, "ttyUSB0"));
+  // Each part is registered for clean-up as soon as it runs, so a failing set-up leaves no socat behind.
+  cleanups.push(async () => {
+    await pty.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
   await pty.start();
   const dsp = rig.simulator(pty.devicePath);
+  cleanups.push(() => dsp.stop());
   await dsp.start();
   const entry = {
     id: "dsp",
@@ -107,12 +113,7 @@ async function setUpRig(rig: Rig, cleanups: (() => Promise<void>)[], bindings: R
     backoffMinMs: 200,
     backoffMaxMs: 800,
   });
-  cleanups.push(async () => {
-    await supervisor.stop();
-    await dsp.stop();
-    await pty.stop();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  cleanups.push(() => supervisor.stop());
   supervisor.start();
   await until("ok", () => supervisor.health().status === "ok");
   return { pty, dsp, driver, supervisor };
