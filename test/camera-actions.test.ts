@@ -13,7 +13,13 @@ describe("camera actions", () => {
   it("refuse out-of-range speeds, unknown fields and vendor-looking preset tokens", () => {
     expect(actionParams["ptz.move"].safeParse({ device: "cam1", pan: 2, tilt: 0 }).success).toBe(false);
     expect(actionParams["ptz.stop"].safeParse({ device: "cam1", fast: true }).success).toBe(false);
-    expect(actionParams["preset.recall"].safeParse({ device: "cam1", preset: "seat 3" }).success).toBe(true);
-    expect(actionParams["preset.recall"].safeParse({ device: "cam1", preset: "<94/>" }).success).toBe(false);
+    expect(actionParams["ptz.goto"].safeParse({ device: "cam1", preset: "seat 3" }).success).toBe(true);
+    expect(actionParams["ptz.goto"].safeParse({ device: "cam1", preset: "<94/>" }).success).toBe(false);
+  });
+  it("take a preset or a seat, not both and not neither", () => {
+    expect(actionParams["ptz.goto"].safeParse({ device: "cam1", seat: "cong-dan" }).success).toBe(true);
+    expect(actionParams["ptz.goto"].safeParse({ device: "cam1", seat: "cong-dan", preset: "a" }).success).toBe(false);
+    expect(actionParams["ptz.store"].safeParse({ device: "cam1" }).success).toBe(false);
+    expect(actionParams["ptz.absolute"].safeParse({ device: "cam1" }).success).toBe(false);
   });
 });

@@ -33,5 +33,9 @@ export const cameraModelProfile = z.strictObject({
   moveStatus: z.boolean().default(true),
   /** Whether GetServices works; some firmware faults and clients fall back to GetCapabilities. */
   getServices: z.boolean().default(true),
+  /** How long a command may take; slow firmware answers after more than 3 s. */
+  replyTimeoutS: z.number().positive().max(30).default(4),
+  /** How long the health probe (GetStatus) may take: short, so a dead camera is offline within 5 s. */
+  probeTimeoutS: z.number().positive().max(10).default(1),
 });
 export type CameraModelProfile = z.infer<typeof cameraModelProfile>;

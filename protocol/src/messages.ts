@@ -74,7 +74,10 @@ export const statePayload = z.strictObject({
   /** The camera whose picture the room sends (set by the operator, the director or the media switcher). */
   programCamera: id.nullable(),
   privacy: z.boolean(),
-  devices: z.record(id, z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()]))),
+  devices: z.record(
+    id,
+    z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null(), z.array(z.string())])),
+  ),
 });
 export type StatePayload = z.infer<typeof statePayload>;
 
@@ -105,6 +108,8 @@ export const EVENT_TYPES = [
   "cut",
   "device_status",
   "device_error",
+  /** A camera reached its preset or position (reported, or inferred where the camera gives no MoveStatus). */
+  "move_complete",
   "recording_segment_closed",
   /** Mic levels for panels, throttled (≤ 4 Hz); the director reads them at full rate inside the agent. */
   "meters",

@@ -9,6 +9,8 @@ export interface RoomFactValues {
   session: { id: string; role: "central" | "component" } | null;
   recording: boolean;
   privacy: boolean;
+  /** Each camera's stream URI (from ONVIF GetStreamUri), for the media worker's program inputs. */
+  cameraStreams: Record<string, string>;
   /** The controller's whole desired state (peers, SRT passphrase…) for the parts that converge to it; never reported. */
   desired: DesiredPayload | null;
 }
@@ -19,6 +21,7 @@ export class RoomFacts extends EventEmitter<{ change: [RoomFactValues, Partial<R
     session: null,
     recording: false,
     privacy: false,
+    cameraStreams: {},
     desired: null,
   };
 

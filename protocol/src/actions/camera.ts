@@ -1,14 +1,19 @@
 // Camera (ONVIF PTZ) requests. Velocities and translations are in ONVIF's generic spaces (pan/tilt −1..1, zoom 0..1);
-// presets are addressed by our name (a seat's preset), never by a vendor token, so special vendor presets stay unreachable.
+// presets are addressed by our name or by a seat of the room, never by a vendor token, so special vendor presets
+// (Hikvision 94 = reboot) stay unreachable.
 import { z } from "zod";
 import { deviceId } from "./core.ts";
 
 const unit = z.number().min(-1).max(1);
 const zoomPosition = z.number().min(0).max(1);
 const presetName = z.string().regex(/^[\w .-]{1,32}$/, "expected a preset name (letters, digits, space, . _ -)");
+/** A preset by its name, or the preset of a seat of the room (seat id): exactly one of the two. */
+const presetOrSeat = z
+  .strictObject({ device: deviceId, preset: presetName.optional(), seat: deviceId.optional() })
+  .refine((p) => (p.preset === undefined) !== (p.seat === undefined), "give either preset or seat");
 
 export const cameraActions = {
-  /** Continuous move; the driver stops the head unless the request is repeated within the dead-man window. */
+  /** Continuous move; the driver stops the head unless the request is repeated within the dead-man time (500 ms). */
   "ptz.move": z.strictObject({ device: deviceId, pan: unit, tilt: unit, zoom: unit.default(0) }),
   "ptz.stop": z.strictObject({ device: deviceId }),
   "ptz.relative": z.strictObject({
@@ -17,12 +22,15 @@ export const cameraActions = {
     tilt: z.number().min(-2).max(2).default(0),
     zoom: unit.default(0),
   }),
-  "ptz.absolute": z.strictObject({ device: deviceId, pan: unit, tilt: unit, zoom: zoomPosition.optional() }),
-  "ptz.zoom": z.strictObject({ device: deviceId, zoom: zoomPosition }),
+  "ptz.absolute": z
+    .strictObject({ device: deviceId, pan: unit.optional(), tilt: unit.optional(), zoom: zoomPosition.optional() })
+    .refine((p) => p.pan !== undefined || p.tilt !== undefined || p.zoom !== undefined, "give pan, tilt or zoom"),
   "ptz.home": z.strictObject({ device: deviceId }),
-  "preset.list": z.strictObject({ device: deviceId }),
-  "preset.recall": z.strictObject({ device: deviceId, preset: presetName }),
-  "preset.store": z.strictObject({ device: deviceId, preset: presetName }),
-  "preset.remove": z.strictObject({ device: deviceId, preset: presetName }),
+  "ptz.goto": presetOrSeat,
+  /** Stores the current position under the name (a seat stores its own preset name); overwrites a preset of that name. */
+  "ptz.store": presetOrSeat,
+  "ptz.remove": z.strictObject({ device: deviceId, preset: presetName }),
+  "ptz.presets": z.strictObject({ device: deviceId }),
+  /** A JPEG of what the camera sees now, base64 in the response. */
   "camera.snapshot": z.strictObject({ device: deviceId }),
 } as const;

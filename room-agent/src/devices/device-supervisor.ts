@@ -4,7 +4,8 @@ import { EventEmitter } from "node:events";
 import type { CapabilityDescriptor, DeviceKind, DeviceStatus, HealthPayload } from "@rc/protocol";
 import { AgentError, BadConfigError, withTimeout } from "../agent-error.ts";
 
-type Reading = number | string | boolean | null;
+/** A reading: a scalar, or a list of names (a camera's presets). */
+type Reading = number | string | boolean | null | string[];
 
 /** What a driver implements; the supervisor decides when each is called. */
 export interface DeviceDriver {

@@ -5,6 +5,7 @@ import type { ActionName, ActionParams, DeviceKind, EventPayload } from "@rc/pro
 import type { Logger } from "pino";
 import type { RoomFacts } from "../room-facts.ts";
 import type { DeviceDriver } from "./device-supervisor.ts";
+import { cameraKind } from "./camera/camera-driver.ts";
 import { mixerKind } from "./mixer/mixer-driver.ts";
 import { testDeviceKind } from "./test-device.ts";
 
@@ -33,6 +34,7 @@ type ModuleOf<K extends DeviceKind> = DeviceKindModule<Extract<DeviceEntry, { ki
 
 /** Kinds without a module yet are reported `disabled` with the reason, so the rest of the room still runs. */
 export const deviceKinds: { [K in DeviceKind]?: ModuleOf<K> } = {
+  camera: cameraKind,
   mixer: mixerKind,
   test: testDeviceKind,
 };

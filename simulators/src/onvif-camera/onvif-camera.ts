@@ -1,6 +1,6 @@
 // A simulated ONVIF PTZ camera (Device, Media, PTZ services) written from research/onvif.md, on its own loopback port.
 // Position follows a mechanical model with finite speeds; presets survive a simulated reboot.
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -19,7 +19,48 @@ export interface OnvifCameraOptions {
   noMoveStatus?: boolean;
   /** Quirk: GetServices faults (some AXIS firmware). */
   getServicesFaults?: boolean;
+  /** Quirk: the encoder configuration lacks Resolution and RateControl (Lorex-style profiles). */
+  encoderWithoutResolution?: boolean;
+  /** Quirk: Hikvision-like 255 numeric preset slots with special-function presets (94 reboots), no MoveStatus. */
+  hikvisionPresets?: boolean;
+  /** "http-digest": the camera ignores WS-Security and answers 401 with a Digest challenge (some real cameras). */
+  auth?: "ws-username-token" | "http-digest";
+  /** Labels of the seats the picture shows (preset names of the room), for the live picture. */
+  seats?: { label: string; pan: number; tilt: number }[];
 }
+
+/** What a broken camera does on request: answer normally, never answer, or answer bytes that are not SOAP. */
+export type CameraBehaviour = "normal" | "silent" | "garbage";
+
+/** Hikvision's special-function presets (research/onvif.md and the recorded DS-2DF7276 GetPresets). */
+const HIKVISION_SPECIALS: Record<number, string> = {
+  33: "Auto-flip",
+  34: "Back to origin",
+  35: "Call patrol 1",
+  36: "Call patrol 2",
+  37: "Call patrol 3",
+  38: "Call patrol 4",
+  39: "Day mode",
+  40: "Night mode",
+  41: "Call pattern 1",
+  42: "Call pattern 2",
+  43: "Call pattern 3",
+  44: "Call pattern 4",
+  92: "Set manual limits",
+  93: "Save manual limits",
+  94: "Remote reboot",
+  95: "Call OSD menu",
+  96: "Stop a scan",
+  97: "Start random scan",
+  98: "Start frame scan",
+  99: "Start auto scan",
+  100: "Start tilt scan",
+  101: "Start panorama scan",
+  102: "Call patrol 5",
+  103: "Call patrol 6",
+  104: "Call patrol 7",
+  105: "Call patrol 8",
+};
 
 interface Position {
   x: number;
@@ -28,8 +69,9 @@ interface Position {
 }
 interface Preset {
   token: string;
+  /** "" for an unnamed slot (Hikvision has 255 slots, most of them unset). */
   name: string;
-  position: Position;
+  position: Position | undefined;
 }
 /** Motion in progress: velocity-driven (continuous) or target-driven (absolute/relative/preset/home). */
 type Motion =
@@ -77,6 +119,15 @@ function element(xml: string, local: string): { attrs: Record<string, string>; i
   return { attrs, inner: m[3] ?? "" };
 }
 const text = (xml: string, local: string) => element(xml, local)?.inner.trim();
+const escapeXml = (s: string) =>
+  s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const unescapeXml = (s: string) =>
+  s
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&amp;/g, "&");
 
 export class OnvifCamera {
   readonly options: Required<Omit<OnvifCameraOptions, "port">> & { port: number };
@@ -84,6 +135,12 @@ export class OnvifCamera {
   readonly requests: { operation: string; at: number }[] = [];
   /** Misbehaviour: delay every answer by this many ms. */
   slowMs = 0;
+  /** Misbehaviour: "silent" accepts requests and never answers, "garbage" answers bytes that are not SOAP. */
+  behaviour: CameraBehaviour = "normal";
+  /** The live picture's JPEG, when one is attached (served at /snapshot.jpg). */
+  snapshotSource: (() => Promise<Buffer>) | undefined;
+  /** The live picture's RTSP URI, when one is attached (returned by GetStreamUri). */
+  streamUri: string | undefined;
   private server: Server | undefined;
   private position: Position = { x: 0, y: 0, zoom: 0 };
   private home: Position = { x: 0, y: 0, zoom: 0 };
@@ -102,8 +159,18 @@ export class OnvifCamera {
       fullSpeedTravelS: 4,
       noMoveStatus: false,
       getServicesFaults: false,
+      encoderWithoutResolution: false,
+      hikvisionPresets: false,
+      auth: "ws-username-token",
+      seats: [],
       ...options,
     };
+    if (this.options.hikvisionPresets) {
+      for (let slot = 1; slot <= 255; slot++) {
+        const token = String(slot);
+        this.presets.set(token, { token, name: HIKVISION_SPECIALS[slot] ?? "", position: undefined });
+      }
+    }
   }
 
   get port(): number {
@@ -174,6 +241,18 @@ export class OnvifCamera {
     return { position: p, moving: true };
   }
 
+  /** A new preset's token: the lowest unnamed ordinary slot on a Hikvision-like camera, else the next number. */
+  private newPresetToken(): string {
+    if (this.options.hikvisionPresets) {
+      const free = [...this.presets.values()].find(
+        (p) => p.name === "" && HIKVISION_SPECIALS[Number(p.token)] === undefined,
+      );
+      if (!free) throw new SoapFault("Receiver", "ter:TooManyPresets", "no free preset slot");
+      return free.token;
+    }
+    return String(this.nextPreset++);
+  }
+
   private settle(now: number): void {
     this.position = this.status(now).position;
     this.motion = undefined;
@@ -198,6 +277,20 @@ export class OnvifCamera {
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks).toString("utf8");
     if (this.slowMs > 0) await new Promise((r) => setTimeout(r, this.slowMs));
+    if (this.behaviour === "silent") return; // the socket stays open, unanswered, until stop()
+    if (this.behaviour === "garbage") {
+      const junk = randomBytes(256);
+      res.writeHead(200, { "Content-Type": "application/soap+xml; charset=utf-8", "Content-Length": junk.length });
+      res.end(junk);
+      return;
+    }
+    const wantsDigest = this.options.auth === "http-digest";
+    const isTimeQuery = /GetSystemDateAndTime/.test(body);
+    if (req.method === "GET" && req.url?.split("?")[0] === "/snapshot.jpg") {
+      if (wantsDigest && !this.digestValid(req, "GET")) return this.challenge(res);
+      return this.serveSnapshot(res);
+    }
+    if (wantsDigest && !isTimeQuery && !this.digestValid(req, "POST")) return this.challenge(res);
     let status = 200;
     let reply: string;
     try {
@@ -206,13 +299,13 @@ export class OnvifCamera {
       const op = /<(?:[\w.-]+:)?(\w+)[\s/>]/.exec(soapBody.inner.trim())?.[1];
       if (!op) throw new SoapFault("Sender", "ter:InvalidArgVal", "empty SOAP body");
       this.requests.push({ operation: op, at: performance.now() });
-      if (op !== "GetSystemDateAndTime") this.authenticate(body);
+      if (op !== "GetSystemDateAndTime" && !wantsDigest) this.authenticate(body);
       reply = this.operate(op, soapBody.inner);
     } catch (err) {
       const fault =
         err instanceof SoapFault ? err : new SoapFault("Receiver", "ter:Action", (err as Error).message ?? "error");
       status = fault.code === "Sender" ? 400 : 500;
-      reply = `<s:Fault><s:Code><s:Value>s:${fault.code}</s:Value><s:Subcode><s:Value>${fault.subcode}</s:Value></s:Subcode></s:Code><s:Reason><s:Text xml:lang="en">${fault.message}</s:Text></s:Reason></s:Fault>`;
+      reply = `<s:Fault><s:Code><s:Value>s:${fault.code}</s:Value><s:Subcode><s:Value>${fault.subcode}</s:Value></s:Subcode></s:Code><s:Reason><s:Text xml:lang="en">${escapeXml(fault.message)}</s:Text></s:Reason></s:Fault>`;
     }
     const xmlns = Object.entries(NS)
       .map(([p, u]) => `xmlns:${p === "soap" ? "s" : p}="${u}"`)
@@ -222,6 +315,45 @@ export class OnvifCamera {
     );
     res.writeHead(status, { "Content-Type": "application/soap+xml; charset=utf-8", "Content-Length": out.length });
     res.end(out);
+  }
+
+  private readonly digestNonces = new Set<string>();
+
+  /** 401 with an RFC 7616 challenge; the nonce holds "=" as base64 does, which trips naive parsers (node-onvif). */
+  private challenge(res: ServerResponse): void {
+    const nonce = randomBytes(12).toString("base64");
+    this.digestNonces.add(nonce);
+    if (this.digestNonces.size > 1000) this.digestNonces.delete(this.digestNonces.values().next().value as string);
+    res.writeHead(401, {
+      "WWW-Authenticate": `Digest realm="rc-camera", qop="auth", nonce="${nonce}", opaque="${randomBytes(4).toString("hex")}", algorithm=MD5`,
+      "Content-Length": 0,
+    });
+    res.end();
+  }
+
+  private digestValid(req: IncomingMessage, method: string): boolean {
+    const header = req.headers.authorization ?? "";
+    if (!/^Digest\s/i.test(header)) return false;
+    const f: Record<string, string> = {};
+    for (const m of header.slice(7).matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g)) f[m[1] ?? ""] = m[2] ?? m[3] ?? "";
+    if (f.username !== this.options.username || !f.nonce || !this.digestNonces.has(f.nonce)) return false;
+    const md5 = (x: string) => createHash("md5").update(x).digest("hex");
+    const ha1 = md5(`${f.username}:${f.realm}:${this.options.password}`);
+    const ha2 = md5(`${method}:${f.uri}`);
+    const expected =
+      f.qop === "auth" ? md5(`${ha1}:${f.nonce}:${f.nc}:${f.cnonce}:auth:${ha2}`) : md5(`${ha1}:${f.nonce}:${ha2}`);
+    return expected === f.response;
+  }
+
+  private async serveSnapshot(res: ServerResponse): Promise<void> {
+    const jpeg = await this.snapshotSource?.().catch(() => undefined);
+    if (!jpeg) {
+      res.writeHead(503, { "Content-Type": "text/plain", "Content-Length": 19 });
+      res.end("no picture attached");
+      return;
+    }
+    res.writeHead(200, { "Content-Type": "image/jpeg", "Content-Length": jpeg.length });
+    res.end(jpeg);
   }
 
   /** WS-UsernameToken with PasswordDigest, checked against the camera's own clock with a skew window. */
@@ -276,10 +408,10 @@ export class OnvifCamera {
       case "GetVideoSources":
         return `<trt:GetVideoSourcesResponse><trt:VideoSources token="video_src_1"><tt:Framerate>15</tt:Framerate><tt:Resolution><tt:Width>640</tt:Width><tt:Height>360</tt:Height></tt:Resolution></trt:VideoSources></trt:GetVideoSourcesResponse>`;
       case "GetProfiles":
-        return `<trt:GetProfilesResponse><trt:Profiles token="${PROFILE}" fixed="true"><tt:Name>main</tt:Name><tt:VideoSourceConfiguration token="vsc_1"><tt:Name>vsc</tt:Name><tt:UseCount>1</tt:UseCount><tt:SourceToken>video_src_1</tt:SourceToken><tt:Bounds x="0" y="0" width="640" height="360"/></tt:VideoSourceConfiguration><tt:VideoEncoderConfiguration token="vec_1"><tt:Name>vec</tt:Name><tt:UseCount>1</tt:UseCount><tt:Encoding>H264</tt:Encoding><tt:Resolution><tt:Width>640</tt:Width><tt:Height>360</tt:Height></tt:Resolution><tt:Quality>5</tt:Quality><tt:RateControl><tt:FrameRateLimit>15</tt:FrameRateLimit><tt:EncodingInterval>1</tt:EncodingInterval><tt:BitrateLimit>1024</tt:BitrateLimit></tt:RateControl><tt:SessionTimeout>PT60S</tt:SessionTimeout></tt:VideoEncoderConfiguration><tt:PTZConfiguration token="ptz_cfg_1"><tt:Name>ptz</tt:Name><tt:UseCount>1</tt:UseCount><tt:NodeToken>ptz_node_1</tt:NodeToken><tt:DefaultContinuousPanTiltVelocitySpace>http://www.onvif.org/ver10/tptz/PanTiltSpaces/VelocityGenericSpace</tt:DefaultContinuousPanTiltVelocitySpace><tt:DefaultPTZTimeout>PT5S</tt:DefaultPTZTimeout><tt:PanTiltLimits><tt:Range><tt:URI>http://www.onvif.org/ver10/tptz/PanTiltSpaces/PositionGenericSpace</tt:URI><tt:XRange><tt:Min>-1</tt:Min><tt:Max>1</tt:Max></tt:XRange><tt:YRange><tt:Min>-1</tt:Min><tt:Max>1</tt:Max></tt:YRange></tt:Range></tt:PanTiltLimits><tt:ZoomLimits><tt:Range><tt:URI>http://www.onvif.org/ver10/tptz/ZoomSpaces/PositionGenericSpace</tt:URI><tt:XRange><tt:Min>0</tt:Min><tt:Max>1</tt:Max></tt:XRange></tt:Range></tt:ZoomLimits></tt:PTZConfiguration></trt:Profiles></trt:GetProfilesResponse>`;
+        return `<trt:GetProfilesResponse><trt:Profiles token="${PROFILE}" fixed="true"><tt:Name>main</tt:Name><tt:VideoSourceConfiguration token="vsc_1"><tt:Name>vsc</tt:Name><tt:UseCount>1</tt:UseCount><tt:SourceToken>video_src_1</tt:SourceToken><tt:Bounds x="0" y="0" width="640" height="360"/></tt:VideoSourceConfiguration><tt:VideoEncoderConfiguration token="vec_1"><tt:Name>vec</tt:Name><tt:UseCount>1</tt:UseCount><tt:Encoding>H264</tt:Encoding>${this.options.encoderWithoutResolution ? "" : "<tt:Resolution><tt:Width>640</tt:Width><tt:Height>360</tt:Height></tt:Resolution>"}<tt:Quality>5</tt:Quality>${this.options.encoderWithoutResolution ? "" : "<tt:RateControl><tt:FrameRateLimit>15</tt:FrameRateLimit><tt:EncodingInterval>1</tt:EncodingInterval><tt:BitrateLimit>1024</tt:BitrateLimit></tt:RateControl>"}<tt:SessionTimeout>PT60S</tt:SessionTimeout></tt:VideoEncoderConfiguration><tt:PTZConfiguration token="ptz_cfg_1"><tt:Name>ptz</tt:Name><tt:UseCount>1</tt:UseCount><tt:NodeToken>ptz_node_1</tt:NodeToken><tt:DefaultContinuousPanTiltVelocitySpace>http://www.onvif.org/ver10/tptz/PanTiltSpaces/VelocityGenericSpace</tt:DefaultContinuousPanTiltVelocitySpace><tt:DefaultPTZTimeout>PT5S</tt:DefaultPTZTimeout><tt:PanTiltLimits><tt:Range><tt:URI>http://www.onvif.org/ver10/tptz/PanTiltSpaces/PositionGenericSpace</tt:URI><tt:XRange><tt:Min>-1</tt:Min><tt:Max>1</tt:Max></tt:XRange><tt:YRange><tt:Min>-1</tt:Min><tt:Max>1</tt:Max></tt:YRange></tt:Range></tt:PanTiltLimits><tt:ZoomLimits><tt:Range><tt:URI>http://www.onvif.org/ver10/tptz/ZoomSpaces/PositionGenericSpace</tt:URI><tt:XRange><tt:Min>0</tt:Min><tt:Max>1</tt:Max></tt:XRange></tt:Range></tt:ZoomLimits></tt:PTZConfiguration></trt:Profiles></trt:GetProfilesResponse>`;
       case "GetStreamUri":
         this.checkProfile(body);
-        return `<trt:GetStreamUriResponse><trt:MediaUri><tt:Uri>rtsp://127.0.0.1:${this.port + 1000}/stream</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect><tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT0S</tt:Timeout></trt:MediaUri></trt:GetStreamUriResponse>`;
+        return `<trt:GetStreamUriResponse><trt:MediaUri><tt:Uri>${this.streamUri ?? `rtsp://127.0.0.1:${this.port}/stream`}</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect><tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT0S</tt:Timeout></trt:MediaUri></trt:GetStreamUriResponse>`;
       case "GetSnapshotUri":
         this.checkProfile(body);
         return `<trt:GetSnapshotUriResponse><trt:MediaUri><tt:Uri>http://127.0.0.1:${this.port}/snapshot.jpg</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect><tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT0S</tt:Timeout></trt:MediaUri></trt:GetSnapshotUriResponse>`;
@@ -341,7 +473,7 @@ export class OnvifCamera {
         return `<tptz:GetPresetsResponse>${[...this.presets.values()]
           .map(
             (p) =>
-              `<tptz:Preset token="${p.token}"><tt:Name>${p.name}</tt:Name><tt:PTZPosition><tt:PanTilt x="${p.position.x}" y="${p.position.y}"/><tt:Zoom x="${p.position.zoom}"/></tt:PTZPosition></tptz:Preset>`,
+              `<tptz:Preset token="${p.token}">${p.name ? `<tt:Name>${escapeXml(p.name)}</tt:Name>` : ""}${p.position ? `<tt:PTZPosition><tt:PanTilt x="${p.position.x}" y="${p.position.y}"/><tt:Zoom x="${p.position.zoom}"/></tt:PTZPosition>` : ""}</tptz:Preset>`,
           )
           .join("")}</tptz:GetPresetsResponse>`;
       case "SetPreset": {
@@ -350,8 +482,8 @@ export class OnvifCamera {
         if (given !== undefined && !this.presets.has(given)) {
           throw new SoapFault("Sender", "ter:NoToken", `no preset ${given}`);
         }
-        const token = given ?? String(this.nextPreset++);
-        const name = text(body, "PresetName") ?? this.presets.get(token)?.name ?? `Preset ${token}`;
+        const token = given ?? this.newPresetToken();
+        const name = unescapeXml(text(body, "PresetName") ?? "") || this.presets.get(token)?.name || `Preset ${token}`;
         this.presets.set(token, { token, name, position: this.status().position });
         return `<tptz:SetPresetResponse><tptz:PresetToken>${token}</tptz:PresetToken></tptz:SetPresetResponse>`;
       }
@@ -360,13 +492,22 @@ export class OnvifCamera {
         const token = text(body, "PresetToken") ?? "";
         const preset = this.presets.get(token);
         if (!preset) throw new SoapFault("Sender", "ter:NoToken", `no preset ${token}`);
+        if (this.options.hikvisionPresets && HIKVISION_SPECIALS[Number(token)] !== undefined) {
+          // The real thing: calling a special preset runs its function — 94 reboots the camera mid-hearing.
+          if (token === "94") setTimeout(() => void this.reboot(3000), 50);
+          return "<tptz:GotoPresetResponse/>";
+        }
+        if (!preset.position) throw new SoapFault("Sender", "ter:InvalidArgVal", `preset ${token} is not set`);
         this.moveTo(preset.position);
         return "<tptz:GotoPresetResponse/>";
       }
       case "RemovePreset": {
         this.checkProfile(body);
         const token = text(body, "PresetToken") ?? "";
-        if (!this.presets.delete(token)) throw new SoapFault("Sender", "ter:NoToken", `no preset ${token}`);
+        if (!this.presets.has(token)) throw new SoapFault("Sender", "ter:NoToken", `no preset ${token}`);
+        // Fixed slots are emptied, not deleted.
+        if (this.options.hikvisionPresets) this.presets.set(token, { token, name: "", position: undefined });
+        else this.presets.delete(token);
         return "<tptz:RemovePresetResponse/>";
       }
       case "GotoHomePosition":

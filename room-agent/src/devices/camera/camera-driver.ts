@@ -1,0 +1,414 @@
+// An ONVIF PTZ camera under the device supervisor: connect (learning the camera's clock), pick the PTZ profile, probe
+// with GetStatus, moves with a dead-man stop, presets by our names (vendor specials refused), and move-complete —
+// reported by MoveStatus or, where the camera has none, inferred from the position settling.
+import { EventEmitter } from "node:events";
+import type { CameraDeviceEntry, CameraModelProfile, RoomProfile } from "@rc/hardware-profiles";
+import type { CapabilityDescriptor } from "@rc/protocol";
+import type { Logger } from "pino";
+import { AgentError, BadConfigError, withTimeout } from "../../agent-error.ts";
+import type { DeviceDriver, DriverLink } from "../device-supervisor.ts";
+import type { DeviceKindModule } from "../driver-registry.ts";
+import { CameraFault, type CameraPreset, OnvifClient, type PtzVector } from "./onvif-client.ts";
+
+/** A touch panel repeats ptz.move while the finger is down; a lost finger-up must not leave the head turning. */
+export const DEAD_MAN_MS = 500;
+/** How often a moving head is asked where it is, to tell when it arrived. */
+const MOVE_POLL_MS = 150;
+/** A move that never reports idle is called finished after this long (a camera stuck MOVING). */
+const MOVE_GIVE_UP_MS = 20_000;
+/** Without MoveStatus: the head has arrived when two polls in a row see it still (generic space units). */
+const STILL_EPSILON = 0.002;
+
+export interface CameraRoomLinks {
+  /** A move finished: an event for the panel and the director. */
+  moveComplete: (position: PtzVector, what: string) => void;
+  /** The camera's stream URI for the media worker (undefined when it has none). */
+  streamChanged: (uri: string | undefined) => void;
+}
+
+interface Watch {
+  what: string;
+  since: number;
+  timer: NodeJS.Timeout | undefined;
+  last: PtzVector | undefined;
+  waiters: { resolve: () => void; reject: (error: Error) => void }[];
+}
+
+export class CameraDriver extends EventEmitter<{ moveComplete: [PtzVector] }> implements DeviceDriver {
+  readonly kind = "camera";
+  private client: OnvifClient | undefined;
+  private link: DriverLink | undefined;
+  private position: PtzVector | undefined;
+  private moving = false;
+  /** Our presets by name → the camera's token (vendor specials and unnamed slots left out). */
+  private presetTokens = new Map<string, string>();
+  /** Tokens the camera holds at all, also unnamed slots (numeric cameras store into a free one). */
+  private slots: CameraPreset[] = [];
+  private deadMan: NodeJS.Timeout | undefined;
+  private watch: Watch | undefined;
+  counters = { deadManStops: 0, refusedPresets: 0, faults: 0 };
+
+  constructor(
+    private readonly entry: CameraDeviceEntry,
+    private readonly profile: CameraModelProfile,
+    private readonly room: RoomProfile,
+    private readonly log: Logger,
+    private readonly links: CameraRoomLinks = { moveComplete: () => {}, streamChanged: () => {} },
+  ) {
+    super();
+  }
+
+  get id(): string {
+    return this.entry.id;
+  }
+
+  get model(): string {
+    return this.profile.model;
+  }
+
+  capabilities(): CapabilityDescriptor[] {
+    const axis = (name: string, min: number) => ({
+      name,
+      type: "number" as const,
+      min,
+      max: 1,
+      readable: true,
+      writable: true,
+    });
+    return [
+      axis("pan", -1),
+      axis("tilt", -1),
+      axis("zoom", 0),
+      { name: "moving", type: "boolean", readable: true, writable: false },
+      { name: "preset", type: "action", readable: false, writable: true },
+      { name: "snapshot", type: "action", readable: true, writable: false },
+    ];
+  }
+
+  async connect(link: DriverLink): Promise<void> {
+    const { host, port, username, passwordEnv } = this.entry.connection;
+    const password = passwordEnv === undefined ? undefined : process.env[passwordEnv];
+    if (passwordEnv !== undefined && password === undefined) {
+      throw new BadConfigError(`the camera password variable ${passwordEnv} is not set`);
+    }
+    try {
+      this.client = await OnvifClient.connect({
+        host,
+        port,
+        username,
+        password,
+        auth: this.profile.auth,
+        timeoutMs: this.profile.replyTimeoutS * 1000,
+      });
+    } catch (error) {
+      const message = (error as Error).message;
+      // Retrying wrong credentials only locks the account on real cameras: stop and say so.
+      if (/NotAuthorized|authentication failed|not authorized|401/i.test(message)) {
+        throw new BadConfigError(`the camera refused the credentials: ${message}`);
+      }
+      throw error;
+    }
+    this.link = link;
+    this.log.info(
+      {
+        profile: this.client.profile,
+        clockOffsetMs: this.client.clockOffsetMs,
+        stream: this.client.streamUri,
+        identity: this.client.identity,
+      },
+      "camera connected",
+    );
+    await this.readPresets();
+    await this.refreshStatus();
+    this.links.streamChanged(this.client.streamUri);
+  }
+
+  async probe(): Promise<void> {
+    // The package's own time-out is the long command one; a dead camera must be noticed sooner.
+    await withTimeout(this.refreshStatus(), this.profile.probeTimeoutS * 1000, "GetStatus");
+  }
+
+  async disconnect(): Promise<void> {
+    clearTimeout(this.deadMan);
+    this.deadMan = undefined;
+    this.endWatch(new AgentError("device_unavailable", "the camera went away during the move"));
+    this.client = undefined;
+    this.link = undefined;
+  }
+
+  /** Presets live in the camera: nothing of the room's to put back after a power cut; they are read again at connect. */
+  async reapply(): Promise<void> {}
+
+  readings(): Record<string, number | string | boolean | null | string[]> {
+    const round = (v: number | undefined) => (v === undefined ? null : Math.round(v * 1000) / 1000);
+    return {
+      pan: round(this.position?.pan),
+      tilt: round(this.position?.tilt),
+      zoom: round(this.position?.zoom),
+      moving: this.moving,
+      presets: [...this.presetTokens.keys()].sort(),
+      stream: this.client?.streamUri ?? null,
+      clockOffsetMs: this.client?.clockOffsetMs ?? null,
+    };
+  }
+
+  /** Continuous move at a velocity; the head stops by itself unless this is repeated within DEAD_MAN_MS. */
+  async move(velocity: PtzVector): Promise<void> {
+    const client = this.connected();
+    const scaled = {
+      pan: velocity.pan * this.profile.maxPanTiltSpeed,
+      tilt: velocity.tilt * this.profile.maxPanTiltSpeed,
+      zoom: velocity.zoom * this.profile.maxZoomSpeed,
+    };
+    if (scaled.pan === 0 && scaled.tilt === 0 && scaled.zoom === 0) return this.stop();
+    this.endWatch();
+    clearTimeout(this.deadMan);
+    // Armed before the request goes out: a slow answer must not stretch the window.
+    this.deadMan = setTimeout(() => {
+      this.deadMan = undefined;
+      this.counters.deadManStops++;
+      this.log.info("no ptz.move refresh within the dead-man time: stopping the head");
+      void this.stop().catch((error: Error) => this.log.warn({ err: error.message }, "dead-man stop failed"));
+    }, DEAD_MAN_MS);
+    this.setMoving(true);
+    // The camera's own Timeout is the second line: it stops the head if this agent dies mid-move.
+    await this.guard(client.continuousMove(scaled, DEAD_MAN_MS * 2));
+  }
+
+  async stop(): Promise<void> {
+    const client = this.connected();
+    clearTimeout(this.deadMan);
+    this.deadMan = undefined;
+    await this.guard(client.stop());
+    this.follow("stop");
+  }
+
+  async absolute(target: Partial<PtzVector>): Promise<void> {
+    await this.guard(this.connected().absoluteMove(target));
+    this.follow("absolute move");
+  }
+
+  async relative(translation: PtzVector): Promise<void> {
+    await this.guard(this.connected().relativeMove(translation));
+    this.follow("relative move");
+  }
+
+  async home(): Promise<void> {
+    await this.guard(this.connected().home());
+    this.follow("home");
+  }
+
+  /** Recalls a preset by our name; resolves at once (the move-complete event follows), or, with `arrive`, on arrival. */
+  async goto(name: string, arrive = false): Promise<{ preset: string }> {
+    const client = this.connected();
+    const token = this.presetTokens.get(name);
+    if (token === undefined) throw new AgentError("not_found", `camera ${this.id} has no preset "${name}"`);
+    this.refuseReserved(token);
+    clearTimeout(this.deadMan);
+    await this.guard(client.gotoPreset(token));
+    const arrived = this.follow(`preset ${name}`);
+    if (arrive) await arrived;
+    return { preset: name };
+  }
+
+  /** Stores the current position under a name: the same preset again if the name exists, else a new one. */
+  async store(name: string): Promise<{ preset: string }> {
+    const client = this.connected();
+    const existing = this.presetTokens.get(name);
+    const token = existing ?? this.freeSlot();
+    if (token !== undefined) this.refuseReserved(token);
+    const made = await this.guard(client.setPreset(name, token));
+    this.refuseReserved(made);
+    this.presetTokens.set(name, made);
+    this.link?.changed();
+    return { preset: name };
+  }
+
+  async remove(name: string): Promise<{ removed: string }> {
+    const token = this.presetTokens.get(name);
+    if (token === undefined) throw new AgentError("not_found", `camera ${this.id} has no preset "${name}"`);
+    this.refuseReserved(token);
+    await this.guard(this.connected().removePreset(token));
+    this.presetTokens.delete(name);
+    this.link?.changed();
+    return { removed: name };
+  }
+
+  async presets(): Promise<{ presets: string[] }> {
+    await this.readPresets();
+    return { presets: [...this.presetTokens.keys()].sort() };
+  }
+
+  async snapshot(): Promise<{ contentType: string; base64: string; bytes: number }> {
+    const jpeg = await this.guard(this.connected().snapshot());
+    return { contentType: "image/jpeg", base64: jpeg.toString("base64"), bytes: jpeg.length };
+  }
+
+  /** The preset name a seat of this room uses (the same name on whichever camera is asked). */
+  presetOfSeat(seatId: string): string {
+    const seat = this.room.seats.find((s) => s.id === seatId);
+    if (!seat) throw new AgentError("not_found", `no seat "${seatId}" in room ${this.room.id}`);
+    if (seat.preset === undefined) throw new AgentError("not_found", `seat "${seatId}" has no camera preset`);
+    return seat.preset;
+  }
+
+  private connected(): OnvifClient {
+    if (!this.client) throw new AgentError("device_unavailable", `camera ${this.id} is not connected`);
+    return this.client;
+  }
+
+  /** Counts camera faults; a lost connection hands the camera back to the supervisor at once. */
+  private async guard<T>(promise: Promise<T>): Promise<T> {
+    try {
+      return await promise;
+    } catch (error) {
+      if (error instanceof CameraFault) {
+        this.counters.faults++;
+        throw error;
+      }
+      const message = (error as Error).message;
+      if (/ECONNREFUSED|ECONNRESET|socket hang up|EHOSTUNREACH|timeout/i.test(message)) {
+        this.link?.lost(`camera unreachable: ${message}`);
+        throw new AgentError("device_unavailable", `camera ${this.id} unreachable: ${message}`);
+      }
+      throw new AgentError("device_error", `camera ${this.id}: ${message}`);
+    }
+  }
+
+  private refuseReserved(token: string): void {
+    if (this.profile.presetTokens !== "numeric") return;
+    const slot = Number(token);
+    if (this.profile.reservedPresets.some(([from, to]) => slot >= from && slot <= to)) {
+      this.counters.refusedPresets++;
+      throw new AgentError("conflict", `preset slot ${token} is a ${this.profile.vendor} special function; refused`);
+    }
+  }
+
+  private isReserved(token: string): boolean {
+    const slot = Number(token);
+    return (
+      this.profile.presetTokens === "numeric" &&
+      this.profile.reservedPresets.some(([from, to]) => slot >= from && slot <= to)
+    );
+  }
+
+  /** Numeric cameras (Hikvision) have fixed slots: store into the lowest unnamed, ordinary one. Others make a token. */
+  private freeSlot(): string | undefined {
+    if (this.profile.presetTokens !== "numeric") return undefined;
+    const free = this.slots
+      .filter((p) => p.name === "" && !this.isReserved(p.token))
+      .map((p) => Number(p.token))
+      .filter(Number.isInteger)
+      .sort((a, b) => a - b)[0];
+    if (free === undefined) throw new AgentError("conflict", `camera ${this.id} has no free preset slot`);
+    return String(free);
+  }
+
+  private async readPresets(): Promise<void> {
+    const all = await this.guard(this.connected().presets());
+    this.slots = all;
+    const named = new Map<string, string>();
+    for (const preset of all) {
+      if (preset.name === "" || this.isReserved(preset.token)) continue;
+      if (named.has(preset.name)) {
+        this.log.warn({ name: preset.name, token: preset.token }, "two presets share a name; the first is used");
+        continue;
+      }
+      named.set(preset.name, preset.token);
+    }
+    this.presetTokens = named;
+  }
+
+  private async refreshStatus(): Promise<{ position: PtzVector; moving: boolean | undefined }> {
+    const status = await this.guard(this.connected().status());
+    const changed = JSON.stringify(status.position) !== JSON.stringify(this.position);
+    this.position = status.position;
+    if (changed) this.link?.changed();
+    return status;
+  }
+
+  private setMoving(moving: boolean): void {
+    if (this.moving === moving) return;
+    this.moving = moving;
+    this.link?.changed();
+  }
+
+  /** Polls the head after a command until it is idle; the returned promise resolves on arrival. */
+  private follow(what: string): Promise<void> {
+    this.endWatch(new AgentError("conflict", `the move was replaced by ${what}`));
+    const watch: Watch = { what, since: Date.now(), timer: undefined, last: undefined, waiters: [] };
+    this.watch = watch;
+    this.setMoving(true);
+    const arrived = new Promise<void>((resolve, reject) => watch.waiters.push({ resolve, reject }));
+    arrived.catch(() => {}); // callers that do not wait must not see an unhandled rejection
+    const poll = async () => {
+      if (this.watch !== watch) return;
+      try {
+        const { position, moving } = await this.refreshStatus();
+        if (this.watch !== watch) return;
+        // Without MoveStatus the head has arrived when it stood still between two polls.
+        const still =
+          watch.last !== undefined &&
+          Math.abs(position.pan - watch.last.pan) < STILL_EPSILON &&
+          Math.abs(position.tilt - watch.last.tilt) < STILL_EPSILON &&
+          Math.abs(position.zoom - watch.last.zoom) < STILL_EPSILON;
+        watch.last = position;
+        const idle = moving === undefined ? still : !moving;
+        if (idle || Date.now() - watch.since > MOVE_GIVE_UP_MS) {
+          this.endWatch();
+          this.links.moveComplete(position, what);
+          this.emit("moveComplete", position);
+          return;
+        }
+      } catch (error) {
+        this.endWatch(error as Error);
+        return;
+      }
+      watch.timer = setTimeout(() => void poll(), MOVE_POLL_MS);
+    };
+    watch.timer = setTimeout(() => void poll(), MOVE_POLL_MS);
+    return arrived;
+  }
+
+  /** Ends the current watch: its waiters resolve (arrived) or reject (with the error). */
+  private endWatch(error?: Error): void {
+    const watch = this.watch;
+    if (!watch) return;
+    this.watch = undefined;
+    clearTimeout(watch.timer);
+    this.setMoving(false);
+    for (const waiter of watch.waiters) {
+      if (error) waiter.reject(error);
+      else waiter.resolve();
+    }
+  }
+}
+
+export const cameraKind: DeviceKindModule<CameraDeviceEntry, CameraDriver> = {
+  kind: "camera",
+  create: (entry, context) =>
+    new CameraDriver(entry, context.model as CameraModelProfile, context.room, context.log, {
+      moveComplete: (position, what) =>
+        context.emitEvent({
+          type: "move_complete",
+          reason: `${entry.name ?? entry.id}: ${what} finished`,
+          data: { pan: position.pan, tilt: position.tilt, zoom: position.zoom, what },
+        }),
+      streamChanged: (uri) => {
+        const { [entry.id]: _old, ...others } = context.facts.get().cameraStreams;
+        context.facts.set({ cameraStreams: uri === undefined ? others : { ...others, [entry.id]: uri } });
+      },
+    }),
+  actions: {
+    "ptz.move": (driver, params) => driver.move(params),
+    "ptz.stop": (driver) => driver.stop(),
+    "ptz.relative": (driver, params) => driver.relative(params),
+    "ptz.absolute": (driver, params) => driver.absolute(params),
+    "ptz.home": (driver) => driver.home(),
+    "ptz.goto": (driver, params) => driver.goto(params.preset ?? driver.presetOfSeat(params.seat ?? "")),
+    "ptz.store": (driver, params) => driver.store(params.preset ?? driver.presetOfSeat(params.seat ?? "")),
+    "ptz.remove": (driver, params) => driver.remove(params.preset),
+    "ptz.presets": (driver) => driver.presets(),
+    "camera.snapshot": (driver) => driver.snapshot(),
+  },
+};
