@@ -1,5 +1,7 @@
 export * from "./agent.ts";
 export * from "./agent-error.ts";
+export * from "./devices/camera/camera-discovery.ts";
+export * from "./devices/camera/camera-driver.ts";
 export * from "./devices/device-supervisor.ts";
 export * from "./devices/driver-registry.ts";
 export * from "./devices/mixer/mixer-driver.ts";

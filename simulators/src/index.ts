@@ -5,4 +5,5 @@ export * from "./dsp/pty-pair.ts";
 export * from "./dsp/symetrix-simulator.ts";
 export * from "./dsp/tesira-simulator.ts";
 export * from "./line-device.ts";
+export * from "./onvif-camera/discovery-responder.ts";
 export * from "./onvif-camera/onvif-camera.ts";
