@@ -13,6 +13,19 @@ import { freePort, type ManagedProcess, REPO, start, startTs } from "./processes
 
 export type BrokerKind = "embedded" | "mosquitto";
 
+export interface SiteOptions {
+  requestTimeoutMs?: number;
+  /** More of a room's profile: devices beside its line device (e.g. simulated cameras), seats, probe timing. */
+  extend?: (room: string) => {
+    devices?: object[];
+    seats?: object[];
+    probe?: { intervalMs: number; offlineAfter: number };
+  };
+}
+
+/** The password every simulated camera of a test site uses, given to agents as RC_CAMERA_PASSWORD. */
+export const SITE_CAMERA_PASSWORD = "admin";
+
 export interface SiteRoom {
   id: string;
   profile: string;
@@ -34,13 +47,9 @@ export class TestSite {
 
   private constructor(readonly broker: BrokerKind) {}
 
-  static async create(
-    broker: BrokerKind,
-    roomIds: string[],
-    options: { requestTimeoutMs?: number } = {},
-  ): Promise<TestSite> {
+  static async create(broker: BrokerKind, roomIds: string[], options: SiteOptions = {}): Promise<TestSite> {
     const site = new TestSite(broker);
-    await site.setUp(roomIds, options.requestTimeoutMs ?? 3000);
+    await site.setUp(roomIds, options);
     return site;
   }
 
@@ -58,7 +67,7 @@ export class TestSite {
     return room;
   }
 
-  private async setUp(roomIds: string[], requestTimeoutMs: number): Promise<void> {
+  private async setUp(roomIds: string[], options: SiteOptions): Promise<void> {
     const dataDir = join(this.dir, "controller");
     const store = new Store(dataDir);
     await store.open();
@@ -68,6 +77,7 @@ export class TestSite {
       const device = new LineDevice();
       await device.start();
       const profile = join(this.dir, `${id}.json`);
+      const extra = options.extend?.(id) ?? {};
       writeFileSync(
         profile,
         JSON.stringify({
@@ -77,8 +87,9 @@ export class TestSite {
           level: "commune",
           parent: null,
           telemetryIntervalS: 1,
-          probe: { intervalMs: 500, offlineAfter: 2 },
-          devices: [{ id: "thu", kind: "test", connection: { port: device.address.port } }],
+          probe: extra.probe ?? { intervalMs: 500, offlineAfter: 2 },
+          devices: [{ id: "thu", kind: "test", connection: { port: device.address.port } }, ...(extra.devices ?? [])],
+          seats: extra.seats ?? [],
         }),
       );
       const credentialsFile = join(this.dir, `${id}.credentials.json`);
@@ -102,7 +113,7 @@ export class TestSite {
       ...(this.broker === "mosquitto" ? { brokerUrl: this.brokerUrl } : {}),
       mqttPort: this.mqttPort,
       httpPort: 0,
-      requestTimeoutMs,
+      requestTimeoutMs: options.requestTimeoutMs ?? 3000,
       resyncGraceMs: 5000,
       log,
     });
@@ -159,18 +170,23 @@ export class TestSite {
 
   startAgent(id: string, keepaliveS = 2): ManagedProcess {
     const room = this.room(id);
-    return startTs(`agent ${id}`, "room-agent/src/cli.ts", [
-      "--room",
-      room.profile,
-      "--broker",
-      this.brokerUrl,
-      "--credentials",
-      room.credentialsFile,
-      "--data",
-      room.dataDir,
-      "--keepalive",
-      String(keepaliveS),
-    ]);
+    return startTs(
+      `agent ${id}`,
+      "room-agent/src/cli.ts",
+      [
+        "--room",
+        room.profile,
+        "--broker",
+        this.brokerUrl,
+        "--credentials",
+        room.credentialsFile,
+        "--data",
+        room.dataDir,
+        "--keepalive",
+        String(keepaliveS),
+      ],
+      { RC_CAMERA_PASSWORD: SITE_CAMERA_PASSWORD },
+    );
   }
 
   async post(room: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
