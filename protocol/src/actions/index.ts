@@ -5,6 +5,7 @@ import type { ErrorCode } from "../messages.ts";
 import { cameraActions } from "./camera.ts";
 import { coreActions } from "./core.ts";
 import { directorActions } from "./director.ts";
+import { gpioActions } from "./gpio.ts";
 import { mixerActions } from "./mixer.ts";
 
 export const actionParams = {
@@ -12,6 +13,7 @@ export const actionParams = {
   ...cameraActions,
   ...directorActions,
   ...mixerActions,
+  ...gpioActions,
 } as const;
 
 export type ActionName = keyof typeof actionParams;
