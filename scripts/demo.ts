@@ -12,9 +12,12 @@ import type { DeviceKind, RoomView } from "@rc/protocol";
 import {
   type AudioScene,
   audioScene,
+  DiscoveryResponder,
   type DspSimulator,
   ExtronSimulator,
   LineDevice,
+  OnvifCamera,
+  type OnvifCameraOptions,
   PtyPair,
   SymetrixSimulator,
   TesiraSimulator,
@@ -40,6 +43,16 @@ const DEMO_SCENE: AudioScene = loadProfile(
   join(REPO, "simulators/src/audio-scene/scenes/hearing-with-interruptions.json"),
 );
 const simulators: { stop(): Promise<void> }[] = [];
+/** The quirks of each camera model the demo simulates (research/onvif.md). */
+const CAMERA_QUIRKS: Record<string, Partial<OnvifCameraOptions>> = {
+  "hikvision-ds-2de": { hikvisionPresets: true, noMoveStatus: true },
+  "axis-v5925": { getServicesFaults: true },
+};
+/** The simulated cameras' login, given to the agents as RC_CAMERA_PASSWORD. */
+const CAMERA_PASSWORD = "demo-camera";
+process.env.RC_CAMERA_PASSWORD = CAMERA_PASSWORD;
+const cameras: { camera: OnvifCamera; room: RoomProfile; name: string }[] = [];
+const DISCOVERY_PORT = Number(process.env.DEMO_DISCOVERY_PORT ?? 3702);
 
 /** Starts a bundled entry point (dist/, made by scripts/build.sh) with its output in DIR/logs/NAME.log. */
 function run(name: string, bundle: string, args: string[]): ChildProcess {
@@ -63,6 +76,30 @@ function run(name: string, bundle: string, args: string[]): ChildProcess {
  * simulator here is disabled in the demo, so no agent ever reaches for the real addresses in the profiles.
  */
 const simulate: Partial<Record<DeviceKind, (entry: DeviceEntry, room: RoomProfile) => Promise<DeviceEntry>>> = {
+  camera: async (entry, room) => {
+    if (entry.kind !== "camera") return entry;
+    const name = `${room.name} — ${entry.name ?? entry.id}`;
+    // Seats side by side across the room, as the installer stored them; the wide shot in the middle, zoomed out.
+    const seats = room.seats.map((seat, i) => ({
+      label: seat.label,
+      preset: seat.preset ?? seat.id,
+      pan: room.seats.length === 1 ? 0 : -0.6 + (1.2 * i) / (room.seats.length - 1),
+      tilt: -0.1,
+    }));
+    const camera = new OnvifCamera({
+      name,
+      username: entry.connection.username ?? "admin",
+      password: CAMERA_PASSWORD,
+      seats: seats.map(({ label, pan, tilt }) => ({ label, pan, tilt })),
+      ...CAMERA_QUIRKS[entry.model],
+    });
+    await camera.start();
+    for (const seat of seats) camera.storePreset(seat.preset, { x: seat.pan, y: seat.tilt, zoom: 0.6 });
+    camera.storePreset(room.director?.wideShot.preset ?? "toan-canh", { x: 0, y: 0, zoom: 0 });
+    simulators.push(camera);
+    cameras.push({ camera, room, name });
+    return { ...entry, connection: { ...entry.connection, host: "127.0.0.1", port: camera.port } };
+  },
   mixer: async (entry, room) => {
     if (entry.kind !== "mixer") return entry;
     const simulator = DSP_SIMULATORS[entry.model];
@@ -136,6 +173,26 @@ const profiles = await Promise.all(
 );
 profiles.sort((a, b) => order.indexOf(a.level) - order.indexOf(b.level));
 
+// Every simulated camera answers a directed WS-Discovery probe on loopback; the demo never multicasts.
+const responder = new DiscoveryResponder(
+  () =>
+    cameras.map(({ camera, room, name }) => ({
+      name,
+      hardware: "RC-SIM-PTZ",
+      location: room.name,
+      xaddr: camera.deviceServiceUrl,
+    })),
+  { port: DISCOVERY_PORT },
+);
+const discoverable = await responder.start().then(
+  () => true,
+  (error: Error) => {
+    process.stderr.write(`demo: camera discovery not offered (UDP ${DISCOVERY_PORT}: ${error.message})\n`);
+    return false;
+  },
+);
+if (discoverable) simulators.push(responder);
+
 const store = new Store(join(DIR, "controller"));
 await store.open();
 const credentials: Record<string, string> = {};
@@ -202,8 +259,10 @@ process.stdout.write(
     `  MQTT broker       mqtt://127.0.0.1:${MQTT_PORT}  (controller login in ${join(DIR, "controller", "controller-credentials.json")})`,
     "  Agent logins (username = room id):",
     ...profiles.map((room) => `    ${room.id.padEnd(24)} ${credentials[room.id]}   ${room.name}`),
+    `  Cameras (ONVIF, login admin / ${CAMERA_PASSWORD})${discoverable ? `, discoverable by a WS-Discovery probe to 127.0.0.1:${DISCOVERY_PORT}` : ""}:`,
+    ...cameras.map(({ camera, name }) => `    ${camera.deviceServiceUrl}   ${name}`),
     `  Try: curl -X POST ${http}/api/rooms/${profiles[0]!.id}/requests -H 'content-type: application/json' \\`,
-    `         -d '{"action":"test.set","params":{"device":"thiet-bi-thu","value":5}}'`,
+    `         -d '{"action":"ptz.goto","params":{"device":"cam-cong-dan","seat":"cong-dan"}}'`,
     `  Logs: ${join(DIR, "logs")}`,
     "",
   ].join("\n"),

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RoomView } from "@rc/protocol";
+import { discoverCameras } from "@rc/room-agent";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort, startTs, stopAll, waitFor } from "./support/processes.ts";
 
@@ -17,9 +18,11 @@ describe("demo", () => {
 
   it("brings the three demo rooms online within 30 s and stops everything on Ctrl-C", async () => {
     const httpPort = await freePort();
+    const discoveryPort = await freePort();
     const demo = startTs("demo", "scripts/demo.ts", [], {
       DEMO_HTTP_PORT: String(httpPort),
       DEMO_MQTT_PORT: String(await freePort()),
+      DEMO_DISCOVERY_PORT: String(discoveryPort),
       DEMO_DIR: dir,
     });
     const startedAt = Date.now();
@@ -32,6 +35,23 @@ describe("demo", () => {
       ["xa-an-phu", "online"],
     ]);
     expect(demo.lines.join("\n")).toMatch(/tinh-ban-tiep-cong-dan\s+\S{20,}/); // the credentials it created
+
+    // Three simulated cameras at the central point, two at each component point, all connected and discoverable.
+    const cameraHealth = async () =>
+      ((await (await fetch(`http://127.0.0.1:${httpPort}/api/rooms`)).json()) as RoomView[]).flatMap((room) =>
+        Object.entries(room.health)
+          .filter(([device]) => device.startsWith("cam-"))
+          .map(([device, health]) => `${room.id}/${device}:${health.status}`),
+      );
+    await waitFor("seven cameras ok", async () => (await cameraHealth()).filter((h) => h.endsWith(":ok")).length === 7);
+    const found = await discoverCameras({ target: "127.0.0.1", port: discoveryPort, timeoutMs: 500 });
+    expect(found).toHaveLength(7);
+    const goto = await fetch(`http://127.0.0.1:${httpPort}/api/rooms/huyen-dong-son/requests`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ action: "ptz.goto", params: { device: "cam-phu", seat: "cong-dan" } }),
+    });
+    expect(goto.status, await goto.text()).toBe(200);
 
     // The controller and three agents (the demo's own TypeScript loader helper is not one of them).
     const children = execFileSync("pgrep", ["-f", "-P", String(demo.child.pid), "dist/"])

@@ -241,6 +241,13 @@ export class OnvifCamera {
     return { position: p, moving: true };
   }
 
+  /** A preset stored as an installer does it at the camera's web page (the demo seeds each seat's preset). */
+  storePreset(name: string, position: { x: number; y: number; zoom: number }): string {
+    const token = this.newPresetToken();
+    this.presets.set(token, { token, name, position: { ...position } });
+    return token;
+  }
+
   /** A new preset's token: the lowest unnamed ordinary slot on a Hikvision-like camera, else the next number. */
   private newPresetToken(): string {
     if (this.options.hikvisionPresets) {
