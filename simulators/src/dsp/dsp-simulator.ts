@@ -1,6 +1,7 @@
 // What every simulated DSP shares: a serial port (the device end of a pty pair), line framing, per-channel mute and
-// level state, meters driven by an audio scene, and misbehaviour on request. Each protocol is a subclass written
-// from research/mixer-protocols.md, not from our profiles.
+// level state, a program volume and mute groups, presets, meters driven by an audio scene, changes made at the DSP
+// itself, and misbehaviour on request. Each protocol is a subclass written from research/mixer-protocols.md, not
+// from our profiles.
 import { SerialPort } from "serialport";
 import { type AudioScene, levelsAt } from "../audio-scene/audio-scene.ts";
 
@@ -11,14 +12,24 @@ export interface Misbehaviour {
   replyDelayMs: number;
   /** Echo every received line back before answering. */
   echo: boolean;
+  /** Answer every command with this line instead (a DSP busy or failing: `-GENERAL_FAILURE`, `E22`, `NAK`). */
+  answerWith: string | null;
 }
+
+/** A change made at the DSP itself (front panel, a wall button, another controller), addressed as the DSP does. */
+export type LocalChange =
+  | { channel: number; muted: boolean }
+  | { channel: number; levelDb: number }
+  | { volume: string; levelDb: number }
+  | { group: string; muted: boolean };
 
 export abstract class DspSimulator {
   readonly mutes: boolean[];
   readonly levels: number[];
-  readonly misbehaviour: Misbehaviour = { frozen: false, replyDelayMs: 0, echo: false };
+  readonly misbehaviour: Misbehaviour = { frozen: false, replyDelayMs: 0, echo: false, answerWith: null };
   /** Every line received, for tests that check what the driver sent. */
   readonly received: string[] = [];
+  readonly presetsRecalled: number[] = [];
   private port: SerialPort | undefined;
   private buffer = "";
   private meterTimer: NodeJS.Timeout | undefined;
@@ -46,7 +57,13 @@ export abstract class DspSimulator {
   protected abstract banner(): string[];
   /** Forget what a reboot forgets (subscriptions, modes). */
   protected abstract resetSession(): void;
-  protected meterPeriodMs = 100;
+  /** Makes a change at the DSP itself and tells the port as the protocol does (if it does). */
+  abstract changeLocally(change: LocalChange): void;
+  /** A program volume (output, Level block, fader) by the DSP's own address; undefined if there is none. */
+  abstract volumeDb(address: string): number | undefined;
+  /** A mute group by the DSP's own address; undefined if there is none. */
+  abstract groupMuted(address: string): boolean | undefined;
+  private meterPeriodMs = 100;
 
   async start(): Promise<void> {
     const port = new SerialPort({ path: this.path, baudRate: this.baudRate, autoOpen: false });
@@ -54,11 +71,21 @@ export abstract class DspSimulator {
     port.on("data", (chunk: Buffer) => this.receive(chunk.toString("latin1")));
     port.on("error", () => {});
     this.port = port;
-    this.meterTimer = setInterval(() => this.sendMeters(), this.meterPeriodMs);
+    this.setMeterPeriod(this.meterPeriodMs);
+  }
+
+  /** How often meterLines() is asked for lines (a DSP whose meter rate can be set changes it). */
+  protected setMeterPeriod(ms: number): void {
+    if (ms === this.meterPeriodMs && this.meterTimer) return;
+    this.meterPeriodMs = ms;
+    if (!this.port) return;
+    clearInterval(this.meterTimer);
+    this.meterTimer = setInterval(() => this.sendMeters(), ms);
   }
 
   async stop(): Promise<void> {
     clearInterval(this.meterTimer);
+    this.meterTimer = undefined;
     const port = this.port;
     this.port = undefined;
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
@@ -103,7 +130,7 @@ export abstract class DspSimulator {
       this.received.push(line);
       if (this.misbehaviour.frozen) continue;
       if (this.misbehaviour.echo) this.write([line]);
-      this.write(this.answer(line));
+      this.write(this.misbehaviour.answerWith === null ? this.answer(line) : [this.misbehaviour.answerWith]);
     }
   }
 

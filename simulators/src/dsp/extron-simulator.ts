@@ -1,10 +1,21 @@
 // An Extron DMP 128 (original or Plus) on RS-232, speaking SIS as research/mixer-protocols.md describes it:
-// ESC-prefixed DSP commands ending in AU, object ids 4000(n-1) for input n, gain as 2048 + 10·dB (original) or
-// signed 10·dB (Plus), verbose modes, unsolicited changes and meters (Plus), E-codes, a copyright line at power-up.
+// ESC-prefixed DSP commands ending in AU, object ids 4000(n-1) for input n and 6000(n-1) for output n's volume, gain
+// as 2048 + 10·dB (original) or signed 10·dB (Plus), verbose modes, unsolicited changes and meters (Plus), E-codes,
+// a copyright line at power-up. Group masters (`ESC D{group}*{value}GRPM` → `GrpmD{group}*+00001`) and the output
+// volume range come from public SIS clients, not from the manual.
 import type { AudioScene } from "../audio-scene/audio-scene.ts";
-import { DspSimulator } from "./dsp-simulator.ts";
+import { DspSimulator, type LocalChange } from "./dsp-simulator.ts";
 
 const ESC = "\u001b";
+const OUTPUTS = 16;
+const GROUPS = 32;
+const GROUP_MASTER = /^D(\d+)(?:\*([+-]?\d+))?GRPM$/;
+
+/** Our standard room design: group master 1 mutes every mic (the demo rooms name it), 2 is a gain group. The
+ *  groups' members are not modelled; the other group numbers are not set up (E14). */
+export const EXTRON_DESIGN = { micMuteGroup: 1, gainGroup: 2, programOutput: 60000 } as const;
+
+const signed = (value: number) => `${value < 0 ? "-" : "+"}${String(Math.abs(value)).padStart(5, "0")}`;
 
 export class ExtronSimulator extends DspSimulator {
   protected readonly commandEnd = /\r/;
@@ -12,7 +23,12 @@ export class ExtronSimulator extends DspSimulator {
   /** 0 none, 1 verbose, 2 tagged, 3 both; the port starts in 0 after power-up. */
   private verbose = 0;
   private readonly metering = new Set<number>();
-  presetsRecalled: number[] = [];
+  /** Output volumes by output (1-based index 0 = object 60000). */
+  readonly outputVolumes: number[] = Array.from({ length: OUTPUTS }, () => 0);
+  private readonly groups = new Map<number, { kind: "mute"; muted: boolean } | { kind: "gain"; tenths: number }>([
+    [EXTRON_DESIGN.micMuteGroup, { kind: "mute", muted: false }],
+    [EXTRON_DESIGN.gainGroup, { kind: "gain", tenths: 0 }],
+  ]);
 
   constructor(
     path: string,
@@ -48,10 +64,32 @@ export class ExtronSimulator extends DspSimulator {
     return this.verbose >= 2 ? `${tag}*${value}` : value;
   }
 
-  /** Someone changes a mute at the front panel: reported unsolicited in verbose 1 and 3. */
-  frontPanelMute(channel: number, muted: boolean): void {
-    this.mutes[channel - 1] = muted;
-    if (this.verbose === 1 || this.verbose === 3) this.write([`DsM${40000 + channel - 1}*${muted ? 1 : 0}`]);
+  volumeDb(address: string): number | undefined {
+    return this.outputVolumes[Number(address) - 60000];
+  }
+
+  groupMuted(address: string): boolean | undefined {
+    const group = this.groups.get(Number(address));
+    return group?.kind === "mute" ? group.muted : undefined;
+  }
+
+  /** A change at the front panel (or another port): reported unsolicited in verbose 1 and 3. */
+  changeLocally(change: LocalChange): void {
+    let line: string;
+    if ("channel" in change && "muted" in change) {
+      this.mutes[change.channel - 1] = change.muted;
+      line = `DsM${40000 + change.channel - 1}*${change.muted ? 1 : 0}`;
+    } else if ("channel" in change) {
+      this.levels[change.channel - 1] = change.levelDb;
+      line = `DsG${40000 + change.channel - 1}*${this.encodeGain(change.levelDb)}`;
+    } else if ("volume" in change) {
+      this.outputVolumes[Number(change.volume) - 60000] = change.levelDb;
+      line = `DsG${change.volume}*${this.encodeGain(change.levelDb)}`;
+    } else {
+      this.groups.set(Number(change.group), { kind: "mute", muted: change.muted });
+      line = `GrpmD${change.group}*${signed(change.muted ? 1 : 0)}`;
+    }
+    if (this.verbose === 1 || this.verbose === 3) this.write([line]);
   }
 
   protected meterLines(levels: number[]): string[] {
@@ -80,10 +118,13 @@ export class ExtronSimulator extends DspSimulator {
       this.verbose = mode;
       return [`Vrb${mode}`];
     }
+    const group = GROUP_MASTER.exec(escaped);
+    if (group) return this.groupMaster(Number(group[1]), group[2]);
     const dsp = /^([GMV])(\d{5})(?:\*([+-]?\d+))?AU$/.exec(escaped);
     if (!dsp) return ["E10"];
     const [, command, oidText, value] = dsp;
     const oid = Number(oidText);
+    if (command === "G" && oid >= 60000) return this.outputVolume(oid - 60000, `Ds${command}${oidText}`, value);
     const channel = oid - 40000 + 1;
     if (channel < 1 || channel > this.channels) return ["E13"];
     const index = channel - 1;
@@ -101,11 +142,40 @@ export class ExtronSimulator extends DspSimulator {
       this.levels[index] = db;
       return [`${tag}*${this.encodeGain(db)}`];
     }
-    // V: meters, on the Plus only.
+    // V: meters, on the Plus only: read once, or started (*1) and stopped (*0) as unsolicited lines.
     if (this.generation !== "plus") return ["E10"];
     const level = `${Math.round((this.sceneLevels()[index] ?? -150) * 10)}`;
     if (value === "1") this.metering.add(channel);
     else if (value === "0") this.metering.delete(channel);
     return [`${tag}*${level}`];
+  }
+
+  /** Output volumes: −100…0 dB on the Plus, −100…+12 dB on the original (1048…2168). */
+  private outputVolume(output: number, tag: string, value: string | undefined): string[] {
+    if (output >= OUTPUTS) return ["E13"];
+    if (value === undefined) return [this.reply(tag, this.encodeGain(this.outputVolumes[output]!))];
+    const db = this.decodeGain(value);
+    if (db < -100 || db > (this.generation === "plus" ? 0 : 12)) return ["E13"];
+    this.outputVolumes[output] = db;
+    return [`${tag}*${this.encodeGain(db)}`];
+  }
+
+  /** Group masters: a mute group takes 0 or 1, a gain group tenths of a dB; both answer `GrpmD{n}*{signed value}`. */
+  private groupMaster(number: number, value: string | undefined): string[] {
+    if (number < 1 || number > GROUPS) return ["E13"];
+    const group = this.groups.get(number);
+    if (!group) return ["E14"];
+    const tag = `GrpmD${number}`;
+    const current = () => signed(group.kind === "mute" ? (group.muted ? 1 : 0) : group.tenths);
+    if (value === undefined) return [this.reply(tag, current())];
+    const parsed = Number(value);
+    if (group.kind === "mute") {
+      if (parsed !== 0 && parsed !== 1) return ["E13"];
+      group.muted = parsed === 1;
+    } else {
+      if (parsed < -1000 || parsed > 120) return ["E13"];
+      group.tenths = parsed;
+    }
+    return [`${tag}*${current()}`];
   }
 }

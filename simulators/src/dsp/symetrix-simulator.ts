@@ -1,29 +1,37 @@
 // A Symetrix Radius/Edge/Prism speaking the Composer control protocol as research/mixer-protocols.md describes it:
 // controller numbers holding positions 0–65535, CS/CSQ/CC/GS/GS2/NOP, NAK for an unknown controller, and push of
-// changed values as `#NNNNN=VVVVV` lines (on for everything after power-up, with a burst of every value).
+// changed values as `#NNNNN=VVVVV` lines at most every PUI ms (enabled per controller with PUE/PUD; on for everything
+// after power-up, with a burst of every value). Preset recall `LP n` comes from public clients, not the manual.
 import type { AudioScene } from "../audio-scene/audio-scene.ts";
-import { DspSimulator } from "./dsp-simulator.ts";
+import { DspSimulator, type LocalChange } from "./dsp-simulator.ts";
 
 const pad = (value: number) => String(Math.round(value)).padStart(5, "0");
 
-/** The site's controller numbers: which control each mic channel's mute, fader and meter is. */
+/** The site's controller numbers: which control each mic channel's mute, fader and meter is, the program fader and
+ *  the button that mutes every mic. */
 export interface SymetrixControllers {
   mute: (channel: number) => number;
   fader: (channel: number) => number;
   meter: (channel: number) => number;
+  programFader: number;
+  micMuteButton: number;
 }
 
 export const ROOM_CONVENTION: SymetrixControllers = {
   mute: (channel) => 100 + channel,
   fader: (channel) => 200 + channel,
   meter: (channel) => 300 + channel,
+  programFader: 1,
+  micMuteButton: 100,
 };
+const PRESETS = 1000;
 
 export class SymetrixSimulator extends DspSimulator {
   protected readonly commandEnd = /\r/;
   protected readonly lineEnd = "\r";
   private pushOn = true;
-  private pushRange: [number, number] = [1, 10000];
+  /** Controllers whose changes are pushed (PUE/PUD); all of them after power-up. */
+  private readonly pushEnabled = new Set<number>();
   private readonly positions = new Map<number, number>();
   private readonly lastPushedMeters = new Map<number, number>();
 
@@ -38,10 +46,42 @@ export class SymetrixSimulator extends DspSimulator {
       this.positions.set(controllers.mute(channel), 0);
       this.positions.set(controllers.fader(channel), this.faderPosition(0));
     }
+    this.positions.set(controllers.programFader, this.faderPosition(0));
+    this.positions.set(controllers.micMuteButton, 0);
+    this.resetSession();
+  }
+
+  private get allControllers(): number[] {
+    const meters = Array.from({ length: this.channels }, (_, index) => this.controllers.meter(index + 1));
+    return [...this.positions.keys(), ...meters];
+  }
+
+  volumeDb(address: string): number | undefined {
+    const position = this.positions.get(Number(address));
+    return position === undefined ? undefined : this.faderDb(position);
+  }
+
+  groupMuted(address: string): boolean | undefined {
+    const position = this.positions.get(Number(address));
+    return position === undefined ? undefined : position >= 32768;
+  }
+
+  /** Someone moves a control elsewhere (another panel, a wall button): pushed if push covers it. */
+  changeLocally(change: LocalChange): void {
+    if ("channel" in change && "muted" in change) {
+      this.changeElsewhere(this.controllers.mute(change.channel), change.muted ? 65535 : 0);
+    } else if ("channel" in change) {
+      this.changeElsewhere(this.controllers.fader(change.channel), this.faderPosition(change.levelDb));
+    } else if ("volume" in change) this.changeElsewhere(Number(change.volume), this.faderPosition(change.levelDb));
+    else this.changeElsewhere(Number(change.group), change.muted ? 65535 : 0);
   }
 
   private faderPosition(db: number): number {
     return Math.round(((db + 72) * 65535) / 84);
+  }
+
+  private faderDb(position: number): number {
+    return Math.round(((position * 84) / 65535 - 72) * 10) / 10;
   }
 
   private meterPosition(dbu: number): number {
@@ -52,8 +92,7 @@ export class SymetrixSimulator extends DspSimulator {
   private sync(): void {
     for (let channel = 1; channel <= this.channels; channel++) {
       this.mutes[channel - 1] = (this.positions.get(this.controllers.mute(channel)) ?? 0) >= 32768;
-      this.levels[channel - 1] =
-        Math.round((((this.positions.get(this.controllers.fader(channel)) ?? 0) * 84) / 65535 - 72) * 10) / 10;
+      this.levels[channel - 1] = this.faderDb(this.positions.get(this.controllers.fader(channel)) ?? 0);
     }
   }
 
@@ -64,12 +103,25 @@ export class SymetrixSimulator extends DspSimulator {
 
   protected resetSession(): void {
     this.pushOn = true;
-    this.pushRange = [1, 10000];
+    for (const controller of this.allControllers) this.pushEnabled.add(controller);
     this.lastPushedMeters.clear();
+    this.setMeterPeriod(100);
   }
 
   private pushes(controller: number): boolean {
-    return this.pushOn && controller >= this.pushRange[0] && controller <= this.pushRange[1];
+    return this.pushOn && this.pushEnabled.has(controller);
+  }
+
+  /** PUE/PUD: no numbers = every controller, one = that controller, two = a range. */
+  private setPush(on: boolean, numbers: number[]): string[] {
+    if (numbers.some((n) => !Number.isInteger(n))) return ["NAK"];
+    const [low = 1, high = numbers.length === 0 ? 10000 : low] = numbers;
+    for (const controller of this.allControllers) {
+      if (controller < low || controller > high) continue;
+      if (on) this.pushEnabled.add(controller);
+      else this.pushEnabled.delete(controller);
+    }
+    return ["ACK"];
   }
 
   protected meterLines(levels: number[]): string[] {
@@ -96,12 +148,21 @@ export class SymetrixSimulator extends DspSimulator {
         this.pushOn = numbers[0] === 1;
         return ["ACK"];
       case "PUE":
-        this.pushOn = true;
-        this.pushRange = [numbers[0] ?? 1, numbers[1] ?? numbers[0] ?? 10000];
-        return ["ACK"];
+        return this.setPush(true, numbers);
       case "PUD":
-        this.pushOn = false;
+        return this.setPush(false, numbers);
+      case "PUI": {
+        const interval = numbers[0];
+        if (interval === undefined || !Number.isInteger(interval) || interval < 20 || interval > 30000) return ["NAK"];
+        this.setMeterPeriod(interval);
         return ["ACK"];
+      }
+      case "LP": {
+        const preset = numbers[0];
+        if (preset === undefined || !Number.isInteger(preset) || preset < 1 || preset > PRESETS) return ["NAK"];
+        this.presetsRecalled.push(preset);
+        return ["ACK"];
+      }
       case "CS":
       case "CSQ": {
         const [controller, position] = numbers;
@@ -133,8 +194,7 @@ export class SymetrixSimulator extends DspSimulator {
     }
   }
 
-  /** Someone moves a control elsewhere (another panel): pushed if push covers it. */
-  changeElsewhere(controller: number, position: number): void {
+  private changeElsewhere(controller: number, position: number): void {
     this.positions.set(controller, position);
     this.sync();
     if (this.pushes(controller)) this.write([`#${pad(controller)}=${pad(position)}`]);

@@ -1,20 +1,68 @@
 // A Biamp TesiraFORTÉ on RS-232, speaking the Tesira Text Protocol as research/mixer-protocols.md describes it:
-// `Tag verb attribute [index] [value]`, verbose or terse replies, `-ERR …` errors, subscribed meters that publish
-// `! "publishToken":"label" "value":x` (the first one before the +OK), subscriptions lost on reboot.
+// `Tag verb attribute [index] [value]`, verbose or terse replies, `-ERR …` errors, presets, subscriptions — meters
+// that publish `! "publishToken":"label" "value":x` at their rate (the first one before the +OK), Level and Mute
+// blocks that publish every change whoever made it — and subscriptions lost on reboot.
 import type { AudioScene } from "../audio-scene/audio-scene.ts";
-import { DspSimulator } from "./dsp-simulator.ts";
+import { DspSimulator, type LocalChange } from "./dsp-simulator.ts";
 
 const ADDRESS_NOT_FOUND = '-ERR address not found: {"deviceId":0 "classCode":0 "instanceNum":0}';
+/** Meters publish no faster than this, whatever rate is asked for. */
+const FASTEST_METER_MS = 100;
+
+/**
+ * The blocks of our standard room design, by instance tag: the mic channels' Level, Mute and meter blocks (the
+ * model profile's bindings), a one-channel Level block for the program volume and a one-channel Mute block that
+ * mutes every mic (the demo rooms name them). The Mute block's members are not modelled.
+ */
+export const TESIRA_DESIGN = {
+  micLevels: "Level1",
+  micMutes: "Mute1",
+  micMeters: "AudioMeter1",
+  programLevel: "ProgramLevel",
+  micMuteGroup: "MicMute",
+} as const;
+
+interface Subscription {
+  tag: string;
+  index: number;
+  rateMs: number;
+  lastSentMs: number;
+}
 
 export class TesiraSimulator extends DspSimulator {
   protected readonly commandEnd = /\r?\n|\r/;
   protected readonly lineEnd = "\r\n";
   private verbose = true;
-  private readonly subscriptions = new Map<string, number>(); // label → channel
-  presetsRecalled: number[] = [];
+  private readonly subscriptions = new Map<string, Subscription>(); // by label
+  private readonly levelBlocks: Map<string, number[]>;
+  private readonly muteBlocks: Map<string, boolean[]>;
 
   constructor(path: string, channels = 8, scene?: AudioScene) {
     super(path, 115200, channels, scene);
+    this.levelBlocks = new Map([
+      [TESIRA_DESIGN.micLevels, this.levels],
+      [TESIRA_DESIGN.programLevel, [0]],
+    ]);
+    this.muteBlocks = new Map([
+      [TESIRA_DESIGN.micMutes, this.mutes],
+      [TESIRA_DESIGN.micMuteGroup, [false]],
+    ]);
+  }
+
+  volumeDb(tag: string): number | undefined {
+    return tag === TESIRA_DESIGN.micLevels ? undefined : this.levelBlocks.get(tag)?.[0];
+  }
+
+  groupMuted(tag: string): boolean | undefined {
+    return tag === TESIRA_DESIGN.micMutes ? undefined : this.muteBlocks.get(tag)?.[0];
+  }
+
+  changeLocally(change: LocalChange): void {
+    if ("channel" in change) {
+      if ("muted" in change) this.setMute(TESIRA_DESIGN.micMutes, change.channel, change.muted);
+      else this.setLevel(TESIRA_DESIGN.micLevels, change.channel, change.levelDb);
+    } else if ("volume" in change) this.setLevel(change.volume, 1, change.levelDb);
+    else this.setMute(change.group, 1, change.muted);
   }
 
   protected banner(): string[] {
@@ -24,91 +72,146 @@ export class TesiraSimulator extends DspSimulator {
   protected resetSession(): void {
     this.verbose = true;
     this.subscriptions.clear();
+    this.setMeterPeriod(FASTEST_METER_MS);
   }
 
   private value(text: string): string {
     return this.verbose ? `+OK "value":${text}` : `+OK ${text}`;
   }
 
-  private publish(label: string, level: number): string {
-    const value = level.toFixed(6);
-    return this.verbose ? `! "publishToken":"${label}" "value":${value}` : `! "${label}" ${value}`;
+  private publish(label: string, text: string): string {
+    return this.verbose ? `! "publishToken":"${label}" "value":${text}` : `! "${label}" ${text}`;
+  }
+
+  private setLevel(tag: string, index: number, db: number): void {
+    const values = this.levelBlocks.get(tag)!;
+    values[index - 1] = Math.max(-100, Math.min(12, db));
+    this.published(tag, index, values[index - 1]!.toFixed(6));
+  }
+
+  private setMute(tag: string, index: number, muted: boolean): void {
+    this.muteBlocks.get(tag)![index - 1] = muted;
+    this.published(tag, index, String(muted));
+  }
+
+  /** A Level or Mute block changed: every subscription to it hears of it, whoever made the change. */
+  private published(tag: string, index: number, text: string): void {
+    const lines = [...this.subscriptions]
+      .filter(([, s]) => s.tag === tag && s.index === index)
+      .map(([label]) => this.publish(label, text));
+    this.write(lines);
   }
 
   protected meterLines(levels: number[]): string[] {
-    return [...this.subscriptions].map(([label, channel]) => this.publish(label, levels[channel - 1] ?? -100));
+    const now = Date.now();
+    const lines: string[] = [];
+    for (const [label, subscription] of this.subscriptions) {
+      if (subscription.tag !== TESIRA_DESIGN.micMeters) continue;
+      // Half a tick of slack: the timer runs at the fastest rate asked, and timers are never exactly on time.
+      if (now - subscription.lastSentMs < subscription.rateMs - FASTEST_METER_MS / 2) continue;
+      subscription.lastSentMs = now;
+      lines.push(this.publish(label, (levels[subscription.index - 1] ?? -100).toFixed(6)));
+    }
+    return lines;
   }
 
   protected answer(line: string): string[] {
     const words = line.match(/"[^"]*"|\S+/g) ?? [];
     const [tag, verb, attribute, ...rest] = words;
     const at = (index: number) => line.indexOf(words[index] ?? "") + 1;
+    const notEnough = `-ERR Parse error at ${line.length + 1}: not enough parameters supplied`;
+    const badVerb = `-ERR Parse error at ${at(1)}: verb was not one of the commands supported by Services`;
+    const badValue = (value: string | undefined) =>
+      `-ERR Parse error at ${value ? at(4) : line.length + 1}: could not parse value`;
     if (tag === "SESSION" && verb === "set" && attribute === "verbose") {
       if (rest[0] !== "true" && rest[0] !== "false") return [`-ERR Parse error at ${at(3)}: could not parse value`];
       this.verbose = rest[0] === "true";
       return ["+OK"];
     }
     if (tag === "SESSION" && verb === "get" && attribute === "aliases") {
-      return ['+OK "list":["AudioMeter1" "DEVICE" "Level1" "Mute1"]'];
+      const tags = ["DEVICE", TESIRA_DESIGN.micMeters, ...this.levelBlocks.keys(), ...this.muteBlocks.keys()].sort();
+      return [`+OK "list":[${tags.map((t) => `"${t}"`).join(" ")}]`];
     }
     if (tag === "DEVICE") {
       if (verb === "get" && attribute === "serialNumber") return [this.value('"01234567"')];
       if (verb === "recallPreset") {
         const preset = Number(attribute);
-        if (!Number.isInteger(preset)) return [`-ERR Parse error at ${at(2)}: not enough parameters supplied`];
+        if (attribute === undefined) return [notEnough];
+        if (!Number.isInteger(preset)) return [`-ERR Parse error at ${at(2)}: could not parse value`];
         this.presetsRecalled.push(preset);
         return ["+OK"];
       }
-      return [`-ERR Parse error at ${at(1)}: verb was not one of the commands supported by Services`];
+      return [badVerb];
     }
-    const block = { Level1: "level", Mute1: "mute", AudioMeter1: "level" }[tag ?? ""];
-    if (!block) return [ADDRESS_NOT_FOUND];
+    const block = this.levelBlocks.has(tag ?? "")
+      ? "level"
+      : this.muteBlocks.has(tag ?? "")
+        ? "mute"
+        : tag === TESIRA_DESIGN.micMeters
+          ? "meter"
+          : undefined;
+    if (!block || tag === undefined) return [ADDRESS_NOT_FOUND];
     if (!["get", "set", "increment", "decrement", "toggle", "subscribe", "unsubscribe"].includes(verb ?? "")) {
-      return [`-ERR Parse error at ${at(1)}: verb was not one of the commands supported by Services`];
+      return [badVerb];
     }
-    if (attribute !== block) return [`-ERR Parse error at ${at(2)}: not enough parameters supplied`];
+    if (attribute !== (block === "mute" ? "mute" : "level")) {
+      return [`-ERR Parse error at ${attribute ? at(2) : line.length + 1}: not enough parameters supplied`];
+    }
+    if (rest[0] === undefined) return [notEnough];
+    const size = this.levelBlocks.get(tag)?.length ?? this.muteBlocks.get(tag)?.length ?? this.channels;
     const index = Number(rest[0]);
-    if (rest[0] === undefined) return [`-ERR Parse error at ${line.length + 1}: not enough parameters supplied`];
-    if (!Number.isInteger(index) || index < 1 || index > this.channels) {
-      return [`-ERR INVALID_PARAMETER Index out of range:channelIndex min:1 max:${this.channels} received:${rest[0]}`];
+    if (!Number.isInteger(index) || index < 1 || index > size) {
+      return [`-ERR INVALID_PARAMETER Index out of range:channelIndex min:1 max:${size} received:${rest[0]}`];
     }
-    if (tag === "AudioMeter1") {
-      if (verb !== "subscribe") return ["-ERR WRONG_STATE"];
-      const label = (rest[1] ?? "").replace(/"/g, "");
-      if (this.subscriptions.has(label)) return ["-ERR ALREADY_SUBSCRIBED"];
-      this.subscriptions.set(label, index);
-      return [this.publish(label, this.sceneLevels()[index - 1] ?? -100), "+OK"];
+    if (verb === "subscribe" || verb === "unsubscribe") {
+      const rate = rest[2];
+      if (rate !== undefined && !/^\d+$/.test(rate)) return [`-ERR Parse error at ${at(5)}: could not parse value`];
+      return this.subscribe(verb, tag, index, (rest[1] ?? "").replace(/"/g, ""), Number(rate ?? FASTEST_METER_MS));
     }
-    const channel = index - 1;
     const value = rest[1];
-    if (tag === "Mute1") {
-      if (verb === "get") return [this.value(String(this.mutes[channel]))];
+    if (block === "meter") {
+      if (verb !== "get") return ["-ERR WRONG_STATE"];
+      return [this.value((this.sceneLevels()[index - 1] ?? -100).toFixed(6))];
+    }
+    if (block === "mute") {
+      const mutes = this.muteBlocks.get(tag)!;
+      if (verb === "get") return [this.value(String(mutes[index - 1]))];
       if (verb === "toggle") {
-        this.mutes[channel] = !this.mutes[channel];
+        this.setMute(tag, index, !mutes[index - 1]);
         return ["+OK"];
       }
       if (verb !== "set") return ["-ERR WRONG_STATE"];
-      if (value !== "true" && value !== "false")
-        return [`-ERR Parse error at ${value ? at(4) : line.length + 1}: could not parse value`];
-      this.mutes[channel] = value === "true";
+      if (value !== "true" && value !== "false") return [badValue(value)];
+      this.setMute(tag, index, value === "true");
       return ["+OK"];
     }
-    if (verb === "get") return [this.value(this.levels[channel]!.toFixed(6))];
+    const levels = this.levelBlocks.get(tag)!;
+    if (verb === "get") return [this.value(levels[index - 1]!.toFixed(6))];
+    if (verb === "toggle") return ["-ERR WRONG_STATE"];
     const number = Number(value);
-    if (value === undefined || !Number.isFinite(number)) {
-      return [`-ERR Parse error at ${value ? at(4) : line.length + 1}: could not parse value`];
-    }
-    const current = this.levels[channel]!;
-    const next =
-      verb === "set"
-        ? number
-        : verb === "increment"
-          ? current + number
-          : verb === "decrement"
-            ? current - number
-            : Number.NaN;
-    if (Number.isNaN(next)) return ["-ERR WRONG_STATE"];
-    this.levels[channel] = Math.max(-100, Math.min(12, next));
+    if (value === undefined || !Number.isFinite(number)) return [badValue(value)];
+    const current = levels[index - 1]!;
+    this.setLevel(tag, index, verb === "set" ? number : verb === "increment" ? current + number : current - number);
     return ["+OK"];
+  }
+
+  private subscribe(verb: string, tag: string, index: number, label: string, rate: number): string[] {
+    if (verb === "unsubscribe") {
+      this.subscriptions.delete(label);
+      return ["+OK"];
+    }
+    if (this.subscriptions.has(label)) return ["-ERR ALREADY_SUBSCRIBED"];
+    const rateMs = Math.max(FASTEST_METER_MS, rate);
+    this.subscriptions.set(label, { tag, index, rateMs, lastSentMs: Date.now() });
+    // The current value comes at once, before the +OK.
+    if (tag === TESIRA_DESIGN.micMeters) {
+      const meterRates = [...this.subscriptions.values()]
+        .filter((s) => s.tag === TESIRA_DESIGN.micMeters)
+        .map((s) => s.rateMs);
+      this.setMeterPeriod(Math.min(...meterRates));
+      return [this.publish(label, (this.sceneLevels()[index - 1] ?? -100).toFixed(6)), "+OK"];
+    }
+    const current = this.levelBlocks.get(tag)?.[index - 1]?.toFixed(6) ?? String(this.muteBlocks.get(tag)?.[index - 1]);
+    return [this.publish(label, current), "+OK"];
   }
 }
