@@ -1,6 +1,7 @@
 // Audio DSPs over RS-232: the room profile's device line, and the model file that describes a DSP's serial
 // protocol as data (DESIGN §3.3) — framing, init, keep-alive, command templates, reply/error/unsolicited patterns
 // and value encodings — so that a new DSP model needs a profile and no code.
+import { ID_PATTERN } from "@rc/protocol";
 import { z } from "zod";
 import { deviceEntryBase, modelName } from "./device-entry.ts";
 
@@ -14,6 +15,24 @@ export const mixerDeviceEntry = deviceEntryBase.extend({
   }),
   /** This room's names for the model's bindings (DSP block tags, controller numbers), where they differ. */
   bindings: z.record(z.string(), z.string()).default({}),
+  /** The DSP's own address of the room's program (loudspeaker) volume: a Tesira Level block tag, an Extron output
+   *  object id, a Symetrix controller number. */
+  programVolume: z.string().min(1).optional(),
+  /** Mute groups by the room's name for them, each the DSP's own address (Tesira Mute block tag, Extron group
+   *  master number, Symetrix controller number). Privacy mutes the group called "mics" when there is one. */
+  muteGroups: z
+    .record(z.string(), z.string().min(1))
+    .default({})
+    .superRefine((groups, context) => {
+      for (const name of Object.keys(groups)) {
+        if (ID_PATTERN.test(name)) continue;
+        context.addIssue({
+          code: "custom",
+          path: [name],
+          message: `a group name in lower case (letters, digits, '-'), e.g. "mics"; got "${name}"`,
+        });
+      }
+    }),
 });
 export type MixerDeviceEntry = z.infer<typeof mixerDeviceEntry>;
 
@@ -33,8 +52,23 @@ export const valueEncoding = z.discriminatedUnion("kind", [
 ]);
 export type ValueEncoding = z.infer<typeof valueEncoding>;
 
-/** The values commands carry; a template names them as {channel}, {muted}, {levelDb}, {stepDb}, {preset}. */
-export const MIXER_VALUES = ["channel", "muted", "levelDb", "stepDb", "preset"] as const;
+/**
+ * The values commands carry; a template names them as {channel}, {muted}, {levelDb}, {stepDb}, {preset}, and
+ * {control} / {group} for the room's program volume / mute group address. A relative step is also offered split in
+ * two, {stepUp} (true/false) and {stepSize} (its size without sign), for protocols that send the direction apart
+ * (Symetrix `CC`). Unsolicited patterns name what they carry with the same names as groups: (?<channel>…).
+ */
+export const MIXER_VALUES = [
+  "channel",
+  "muted",
+  "levelDb",
+  "stepDb",
+  "stepUp",
+  "stepSize",
+  "preset",
+  "control",
+  "group",
+] as const;
 export const MIXER_COMMANDS = [
   "setMute",
   "getMute",
@@ -42,9 +76,25 @@ export const MIXER_COMMANDS = [
   "getLevel",
   "stepLevel",
   "recallPreset",
+  /** Meters: read one (meterMode "poll"), or ask for them to be sent (meterMode "subscribe"). */
+  "getMeter",
   "subscribeMeter",
+  /** Ask for change notices of a channel's mute and level (Tesira subscriptions), sent once per mic channel. */
+  "subscribeMute",
+  "subscribeLevel",
+  /** The room's program volume, {control}. */
+  "setVolume",
+  "getVolume",
+  "stepVolume",
+  "subscribeVolume",
+  /** A mute group, {group}. */
+  "setGroupMute",
+  "getGroupMute",
+  "subscribeGroupMute",
 ] as const;
-export const MIXER_EVENTS = ["meter", "mute", "level", "reboot"] as const;
+export const MIXER_EVENTS = ["meter", "mute", "level", "volume", "groupMute", "reboot"] as const;
+/** Placeholders a template may use besides the values and bindings. */
+const PROFILE_PLACEHOLDERS = ["meterIntervalMs"] as const;
 
 const regex = z.string().superRefine((source, context) => {
   try {
@@ -107,12 +157,25 @@ export const mixerModelProfile = z
         }),
       )
       .default([]),
-    meterMode: z.enum(["subscribe", "push", "none"]),
-    /** Mic channels to subscribe meters for, when meterMode is "subscribe". */
+    /** How meters arrive: asked for once (subscribe), read every meterIntervalMs (poll), sent by the DSP on its own
+     *  (push), or not at all. */
+    meterMode: z.enum(["subscribe", "poll", "push", "none"]),
+    /** How often each channel's meter comes: asked of the DSP where the protocol allows it ({meterIntervalMs} in a
+     *  template), the poll period in poll mode, otherwise what the DSP does by itself. */
+    meterIntervalMs: z.int().min(20).max(30_000).default(100),
+    /** Mic channels (meters, mutes and levels are read and subscribed for each). */
     channels: z.int().min(1).max(128),
+    /** What a {control} (program volume) and a {group} (mute group) address looks like on this model, so that a room
+     *  naming something else is refused when it is loaded, not when the operator first touches the control. */
+    addresses: z
+      .strictObject({
+        control: z.strictObject({ pattern: regex, description: z.string().min(1) }).optional(),
+        group: z.strictObject({ pattern: regex, description: z.string().min(1) }).optional(),
+      })
+      .default({}),
   })
   .superRefine((profile, context) => {
-    const known = new Set<string>([...MIXER_VALUES, ...Object.keys(profile.bindings)]);
+    const known = new Set<string>([...MIXER_VALUES, ...PROFILE_PLACEHOLDERS, ...Object.keys(profile.bindings)]);
     for (const [name, spec] of Object.entries(profile.commands)) {
       for (const field of ["send", "expect"] as const) {
         for (const [, placeholder] of spec![field].matchAll(/\{(\w+)\}/g)) {
@@ -123,6 +186,22 @@ export const mixerModelProfile = z
               message: `only known placeholders (${[...known].join(", ")}); got {${placeholder}}`,
             });
           }
+        }
+      }
+    }
+    const constants = new Set<string>([...PROFILE_PLACEHOLDERS, ...Object.keys(profile.bindings)]);
+    const own = [
+      ...profile.init.map((step, index) => ({ path: ["init", index, "send"], send: step.send })),
+      { path: ["keepAlive", "send"], send: profile.keepAlive.send },
+    ];
+    for (const { path, send } of own) {
+      for (const [, placeholder] of send.matchAll(/\{(\w+)\}/g)) {
+        if (!constants.has(placeholder!)) {
+          context.addIssue({
+            code: "custom",
+            path,
+            message: `only bindings and ${PROFILE_PLACEHOLDERS.join(", ")} as placeholders; got {${placeholder}}`,
+          });
         }
       }
     }
@@ -137,12 +216,58 @@ export const mixerModelProfile = z
         }
       }
     }
-    if (profile.meterMode === "subscribe" && !profile.commands.subscribeMeter) {
+    const needed = { subscribe: "subscribeMeter", poll: "getMeter" } as const;
+    const meterCommand = needed[profile.meterMode as keyof typeof needed];
+    if (meterCommand && !profile.commands[meterCommand]) {
       context.addIssue({
         code: "custom",
-        path: ["commands", "subscribeMeter"],
-        message: "a template (meterMode is subscribe)",
+        path: ["commands", meterCommand],
+        message: `a template (meterMode is ${profile.meterMode})`,
       });
+    }
+    for (const [name, spec] of Object.entries(profile.commands)) {
+      for (const address of ["control", "group"] as const) {
+        if (`${spec!.send}${spec!.expect}`.includes(`{${address}}`) && !profile.addresses[address]) {
+          context.addIssue({
+            code: "custom",
+            path: ["addresses", address],
+            message: `what a {${address}} looks like (commands.${name} uses it)`,
+          });
+        }
+      }
     }
   });
 export type MixerModelProfile = z.infer<typeof mixerModelProfile>;
+
+/**
+ * What a room's mixer line asks of its model: bindings the model has, and program volume and mute group addresses
+ * of the shape the model describes, with commands to drive them. Paths are relative to the device line.
+ */
+export function mixerEntryProblems(
+  entry: MixerDeviceEntry,
+  model: MixerModelProfile,
+): { path: (string | number)[]; expected: string }[] {
+  const problems: { path: (string | number)[]; expected: string }[] = [];
+  const bindings = Object.keys(model.bindings);
+  for (const name of Object.keys(entry.bindings)) {
+    if (!bindings.includes(name)) {
+      problems.push({
+        path: ["bindings", name],
+        expected: `a binding of ${model.model} (${bindings.join(", ") || "it has none"}); got "${name}"`,
+      });
+    }
+  }
+  const check = (path: (string | number)[], address: string, kind: "control" | "group", command: string) => {
+    const shape = model.addresses[kind];
+    if (!model.commands[command as keyof typeof model.commands] || !shape) {
+      problems.push({ path, expected: `a model with a ${command} command; ${model.model} has none` });
+    } else if (!new RegExp(shape.pattern).test(address)) {
+      problems.push({ path, expected: `${shape.description} (${model.model}); got "${address}"` });
+    }
+  };
+  if (entry.programVolume !== undefined) check(["programVolume"], entry.programVolume, "control", "setVolume");
+  for (const [name, address] of Object.entries(entry.muteGroups)) {
+    check(["muteGroups", name], address, "group", "setGroupMute");
+  }
+  return problems;
+}

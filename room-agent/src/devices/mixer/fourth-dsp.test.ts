@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadProfile, mixerModelProfile } from "@rc/hardware-profiles";
+import { loadProfile, mixerDeviceEntry, mixerModelProfile } from "@rc/hardware-profiles";
 import { PtyPair } from "@rc/simulators";
 import { pino } from "pino";
 import { SerialPort } from "serialport";
@@ -44,15 +44,12 @@ describe("a fourth DSP from a profile alone", () => {
       }
     });
     const profile = loadProfile(mixerModelProfile, join(import.meta.dirname, "fixtures", "clearone-converge-pro.json"));
-    const entry = {
+    const entry = mixerDeviceEntry.parse({
       id: "dsp",
-      kind: "mixer" as const,
+      kind: "mixer",
       model: profile.model,
-      optional: false,
-      enabled: true,
       connection: { path: pty.hostPath },
-      bindings: {},
-    };
+    });
     driver = new MixerDriver(entry, profile, pino({ level: "silent" }));
     supervisor = new DeviceSupervisor(driver, { probeIntervalMs: 300 });
     supervisor.start();

@@ -3,15 +3,20 @@ import { join } from "node:path";
 import {
   DEVICE_MODELS_DIR,
   loadProfile,
+  loadRoom,
+  type MixerDeviceEntry,
+  mixerDeviceEntry,
+  mixerEntryProblems,
   mixerModelProfile,
   ProfileError,
   validateProfile,
 } from "@rc/hardware-profiles";
 import { describe, expect, it } from "vitest";
-import { MixerCodec, type MixerCommandName, type MixerValues } from "./mixer-codec.ts";
+import { MixerCodec, type MixerCommandName, type MixerValues, sameAddress } from "./mixer-codec.ts";
 
-const codecFor = (model: string, bindings?: Record<string, string>) =>
-  new MixerCodec(loadProfile(mixerModelProfile, join(DEVICE_MODELS_DIR, "mixer", `${model}.json`)), bindings);
+const modelOf = (model: string) => loadProfile(mixerModelProfile, join(DEVICE_MODELS_DIR, "mixer", `${model}.json`));
+const codecFor = (model: string, room?: ConstructorParameters<typeof MixerCodec>[1]) =>
+  new MixerCodec(modelOf(model), room);
 
 /** Encodes a command, then feeds the device's lines and returns what the codec made of each. */
 function exchange(codec: MixerCodec, command: MixerCommandName, values: MixerValues, answer: string[]) {
@@ -44,8 +49,54 @@ describe("Biamp Tesira (TTP)", () => {
 
   it("uses the room's block names", () => {
     expect(
-      codecFor("biamp-tesira", { levelBlock: "MicLevels" }).encode("setLevel", { channel: 2, levelDb: -6 }).line,
+      codecFor("biamp-tesira", { bindings: { levelBlock: "MicLevels" } }).encode("setLevel", {
+        channel: 2,
+        levelDb: -6,
+      }).line,
     ).toBe("MicLevels set level 2 -6.0\n");
+  });
+
+  it("drives a Level block as the program volume and a Mute block as a mute group, and hears their changes", () => {
+    const room = codecFor("biamp-tesira", { programVolume: "ProgramLevel", muteGroups: { mics: "MicMute" } });
+    expect(exchange(room, "setVolume", { control: "ProgramLevel", levelDb: -20 }, ["+OK"]).sent).toBe(
+      "ProgramLevel set level 1 -20.0\n",
+    );
+    expect(exchange(room, "stepVolume", { control: "ProgramLevel", stepDb: -2 }, ["+OK"]).sent).toBe(
+      "ProgramLevel increment level 1 -2.0\n",
+    );
+    expect(exchange(room, "getGroupMute", { group: "MicMute" }, ['+OK "value":true']).seen).toEqual([
+      { kind: "reply", values: { muted: true } },
+    ]);
+    expect(room.encode("subscribeGroupMute", { group: "MicMute" }).line).toBe(
+      "MicMute subscribe mute 1 group:MicMute\n",
+    );
+    expect(room.classify('! "publishToken":"group:MicMute" "value":true')).toEqual({
+      kind: "unsolicited",
+      event: "groupMute",
+      values: { group: "MicMute", muted: true },
+    });
+    expect(room.classify('! "publishToken":"program" "value":-12.500000')).toEqual({
+      kind: "unsolicited",
+      event: "volume",
+      values: { levelDb: -12.5 },
+    });
+    expect(room.classify('! "publishToken":"mute2" "value":true')).toMatchObject({
+      event: "mute",
+      values: { channel: 2 },
+    });
+    // A group this room does not name is not the room's business.
+    expect(room.classify('! "publishToken":"group:StageMute" "value":true')).toMatchObject({ kind: "unknown" });
+  });
+
+  it("asks for meters at the profile's rate, or reads them one by one", () => {
+    expect(codecFor("biamp-tesira").encode("subscribeMeter", { channel: 3 }).line).toBe(
+      "AudioMeter1 subscribe level 3 mic3 100\n",
+    );
+    const slow = new MixerCodec({ ...modelOf("biamp-tesira"), meterIntervalMs: 250 });
+    expect(slow.encode("subscribeMeter", { channel: 3 }).line).toBe("AudioMeter1 subscribe level 3 mic3 250\n");
+    expect(exchange(slow, "getMeter", { channel: 2 }, ['+OK "value":-42.799999']).seen).toEqual([
+      { kind: "reply", values: { levelDb: -42.799999 } },
+    ]);
   });
 
   it("tells a meter that arrives before the +OK from the reply, and ignores the echo", () => {
@@ -113,6 +164,39 @@ describe("Extron DMP 128 Plus and the original DMP 128 (SIS)", () => {
     });
   });
 
+  it("drives an output's volume and a group master, and hears their changes from the front panel", () => {
+    const room = codecFor("extron-dmp128-plus", { programVolume: "60000", muteGroups: { mics: "1" } });
+    expect(exchange(room, "setVolume", { control: "60000", levelDb: -20 }, ["DsG60000*-200"])).toEqual({
+      sent: "\u001bG60000*-200AU\r",
+      seen: [{ kind: "reply", values: { levelDb: -20 } }],
+    });
+    expect(exchange(room, "setGroupMute", { group: "1", muted: true }, ["GrpmD1*+00001"])).toEqual({
+      sent: "\u001bD1*1GRPM\r",
+      seen: [{ kind: "reply", values: {} }],
+    });
+    expect(exchange(room, "getGroupMute", { group: "1" }, ["GrpmD1*+00000"]).seen).toEqual([
+      { kind: "reply", values: { muted: false } },
+    ]);
+    expect(room.classify("GrpmD1*+00001")).toEqual({
+      kind: "unsolicited",
+      event: "groupMute",
+      values: { group: "1", muted: true },
+    });
+    expect(room.classify("DsG60000*-125")).toEqual({
+      kind: "unsolicited",
+      event: "volume",
+      values: { control: "60000", levelDb: -12.5 },
+    });
+    expect(room.classify("DsG60001*-125")).toMatchObject({ kind: "unknown" });
+    expect(
+      codecFor("extron-dmp128", { programVolume: "60000" }).encode("setVolume", { control: "60000", levelDb: -10 })
+        .line,
+    ).toBe("\u001bG60000*1948AU\r");
+    expect(exchange(room, "getMeter", { channel: 2 }, ["DsV40001*-425"]).seen).toEqual([
+      { kind: "reply", values: { levelDb: -42.5 } },
+    ]);
+  });
+
   it("reports E-codes", () => {
     for (const code of ["E10", "E11", "E12", "E13", "E14", "E17", "E22", "E24", "E25"]) {
       expect(plus.classify(code)).toEqual({ kind: "error", message: code.slice(1) });
@@ -135,6 +219,38 @@ describe("Symetrix Composer", () => {
     expect(exchange(symetrix, "setMute", { channel: 9, muted: true }, ["NAK"]).seen).toEqual([
       { kind: "error", message: "NAK" },
     ]);
+  });
+
+  it("steps with CC (direction apart from size, in fader positions), recalls presets, sets the named controls", () => {
+    expect(symetrix.encode("stepLevel", { channel: 1, stepDb: 3 }).line).toBe("CC 201 1 2341\r");
+    expect(symetrix.encode("stepLevel", { channel: 2, stepDb: -1.5 }).line).toBe("CC 202 0 1170\r");
+    expect(exchange(symetrix, "recallPreset", { preset: 12 }, ["ACK"]).sent).toBe("LP 12\r");
+    expect(symetrix.encode("setVolume", { control: "1", levelDb: -20 }).line).toBe("CS 1 40570\r");
+    expect(symetrix.encode("stepVolume", { control: "1", stepDb: 2 }).line).toBe("CC 1 1 1560\r");
+    expect(symetrix.encode("setGroupMute", { group: "100", muted: true }).line).toBe("CS 100 65535\r");
+    expect(exchange(symetrix, "getGroupMute", { group: "100" }, ["100 65535"]).seen).toEqual([
+      { kind: "reply", values: { muted: true } },
+    ]);
+  });
+
+  it("tells the room's program fader and mute button apart from other pushed controllers", () => {
+    const room = codecFor("symetrix-composer", { programVolume: "1", muteGroups: { mics: "100" } });
+    expect(room.classify("#00100=65535")).toEqual({
+      kind: "unsolicited",
+      event: "groupMute",
+      values: { group: "00100", muted: true },
+    });
+    expect(room.classify("#00001=40570")).toEqual({
+      kind: "unsolicited",
+      event: "volume",
+      values: { control: "00001", levelDb: -20 },
+    });
+    expect(room.classify("#00101=65535")).toMatchObject({ event: "mute", values: { channel: 1, muted: true } });
+    // Without the room's addresses, controller 100 is no mute group, and 1 no program fader.
+    expect(symetrix.classify("#00100=65535")).toMatchObject({ event: "mute", values: { channel: 0 } });
+    expect(symetrix.classify("#00001=40570")).toMatchObject({ kind: "unknown" });
+    expect(sameAddress("00100", "100")).toBe(true);
+    expect(sameAddress("MicMute", "micmute")).toBe(false);
   });
 
   it("reads pushed mutes, faders and meters", () => {
@@ -206,5 +322,62 @@ describe("mixer profiles are checked at load", () => {
       /unsolicited\[0\]\.pattern: named groups among/,
     );
     expect(check((p) => delete (p.commands as Record<string, unknown>).subscribeMeter)).toThrow(ProfileError);
+  });
+
+  it("rejects poll mode without a meter read, addresses without their shape, and values in init", () => {
+    expect(
+      check((p) => {
+        p.meterMode = "poll";
+        delete (p.commands as Record<string, unknown>).getMeter;
+      }),
+    ).toThrow(/commands\.getMeter: a template \(meterMode is poll\)/);
+    expect(check((p) => delete (p.addresses as Record<string, unknown>).group)).toThrow(
+      /addresses\.group: what a \{group\} looks like \(commands\.setGroupMute uses it\)/,
+    );
+    expect(check((p) => (p.init = [{ send: "SESSION set verbose {muted}", expect: "^\\+OK$" }]))).toThrow(
+      /init\[0\]\.send: only bindings and meterIntervalMs as placeholders; got \{muted\}/,
+    );
+  });
+});
+
+describe("a room's mixer line is checked against its model", () => {
+  const line = (fields: Partial<MixerDeviceEntry>) =>
+    mixerDeviceEntry.parse({ id: "dsp", kind: "mixer", model: "x", connection: { path: "/dev/ttyUSB0" }, ...fields });
+
+  it("accepts every demo room's DSP line", () => {
+    for (const room of ["tinh-ban-tiep-cong-dan", "huyen-dong-son", "xa-an-phu"]) {
+      const loaded = loadRoom(new URL(`../../../../hardware-profiles/rooms/${room}.json`, import.meta.url).pathname);
+      const dsp = loaded.room.devices.find((device) => device.kind === "mixer") as MixerDeviceEntry;
+      expect(dsp.muteGroups.mics, room).toBeDefined();
+      expect(dsp.programVolume, room).toBeDefined();
+      expect(mixerEntryProblems(dsp, modelOf(dsp.model)), room).toEqual([]);
+    }
+  });
+
+  it("rejects unknown bindings, addresses of the wrong shape and controls the model cannot drive", () => {
+    expect(mixerEntryProblems(line({ bindings: { levelBlok: "Level2" } }), modelOf("biamp-tesira"))).toEqual([
+      {
+        path: ["bindings", "levelBlok"],
+        expected: 'a binding of biamp-tesira (levelBlock, muteBlock, meterBlock); got "levelBlok"',
+      },
+    ]);
+    expect(mixerEntryProblems(line({ programVolume: "ProgramLevel" }), modelOf("symetrix-composer"))).toEqual([
+      { path: ["programVolume"], expected: 'a controller number 1-10000 (symetrix-composer); got "ProgramLevel"' },
+    ]);
+    expect(mixerEntryProblems(line({ muteGroups: { mics: "33" } }), modelOf("extron-dmp128-plus"))).toEqual([
+      {
+        path: ["muteGroups", "mics"],
+        expected: 'a group master number 1-32 set up as a mute group (extron-dmp128-plus); got "33"',
+      },
+    ]);
+    const noGroups = modelOf("biamp-tesira");
+    delete noGroups.commands.setGroupMute;
+    expect(mixerEntryProblems(line({ muteGroups: { mics: "MicMute" } }), noGroups)).toEqual([
+      { path: ["muteGroups", "mics"], expected: "a model with a setGroupMute command; biamp-tesira has none" },
+    ]);
+  });
+
+  it("names mute groups with ids", () => {
+    expect(() => line({ muteGroups: { "Mics Group": "MicMute" } })).toThrow(/a group name in lower case/);
   });
 });

@@ -12,6 +12,16 @@ export interface MixerValues {
   levelDb?: number;
   stepDb?: number;
   preset?: number;
+  /** The DSP's own address of the program volume / a mute group, as the room profile writes it. */
+  control?: string;
+  group?: string;
+}
+
+/** What the room's mixer line adds to the model: its own binding values and the addresses of its named controls. */
+export interface MixerRoomAddresses {
+  bindings?: Record<string, string>;
+  programVolume?: string;
+  muteGroups?: Record<string, string>;
 }
 
 export interface EncodedCommand {
@@ -34,13 +44,15 @@ export class MixerCodec {
   private buffer = "";
   private readonly errors: RegExp[];
   private readonly unsolicited: { event: MixerEventName; pattern: RegExp; encodings: Record<string, ValueEncoding> }[];
-  private readonly bindings: Record<string, string>;
+  /** Placeholders with one value for the whole session: the bindings and the profile's own numbers. */
+  private readonly constants: Record<string, string>;
+  private readonly addresses: { control: string[]; group: string[] };
   /** Lines longer than the profile allows, dropped whole: a device babbling garbage cannot grow our memory. */
   overlongLines = 0;
 
   constructor(
     private readonly profile: MixerModelProfile,
-    roomBindings: Record<string, string> = {},
+    room: MixerRoomAddresses = {},
   ) {
     this.errors = profile.errors.map((source) => new RegExp(source));
     this.unsolicited = profile.unsolicited.map((rule) => ({
@@ -48,7 +60,15 @@ export class MixerCodec {
       pattern: new RegExp(rule.pattern),
       encodings: { ...profile.encodings, ...rule.encodings },
     }));
-    this.bindings = { ...profile.bindings, ...roomBindings };
+    this.constants = {
+      ...profile.bindings,
+      ...room.bindings,
+      meterIntervalMs: String(profile.meterIntervalMs),
+    };
+    this.addresses = {
+      control: room.programVolume === undefined ? [] : [room.programVolume],
+      group: Object.values(room.muteGroups ?? {}),
+    };
   }
 
   get terminator(): string {
@@ -63,17 +83,27 @@ export class MixerCodec {
     const spec = this.profile.commands[command];
     if (!spec) throw new Error(`${this.profile.model} has no ${command} command`);
     const encodings = { ...this.profile.encodings, ...spec.encodings };
+    const all: Record<string, unknown> = { ...values };
+    if (values.stepDb !== undefined)
+      Object.assign(all, { stepUp: values.stepDb >= 0, stepSize: Math.abs(values.stepDb) });
     const fill = (template: string, asRegex: boolean) =>
-      template.replace(/\{(\w+)\}/g, (_, name: string) => {
-        const text = name in this.bindings ? this.bindings[name]! : encodeValue(name, values, encodings);
-        return asRegex ? text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") : text;
-      });
+      this.fill(template, (name) => encodeValue(name, all, encodings), asRegex);
     return { line: fill(spec.send, false) + this.terminator, expect: new RegExp(fill(spec.expect, true)), encodings };
   }
 
-  /** A raw command (init, keep-alive) with its reply pattern. */
+  /** A command of the profile's own (init, keep-alive) with its reply pattern; only bindings fill its placeholders. */
   raw(send: string, expect: string): EncodedCommand {
-    return { line: send + this.terminator, expect: new RegExp(expect), encodings: this.profile.encodings };
+    const line = this.fill(send, (name) => {
+      throw new Error(`{${name}} is not a binding of ${this.profile.model}`);
+    });
+    return { line: line + this.terminator, expect: new RegExp(expect), encodings: this.profile.encodings };
+  }
+
+  private fill(template: string, value: (name: string) => string, asRegex = false): string {
+    return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+      const text = name in this.constants ? this.constants[name]! : value(name);
+      return asRegex ? text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") : text;
+    });
   }
 
   /** Bytes from the port → complete lines, stripped of the profile's stray characters; partial lines wait. */
@@ -118,14 +148,26 @@ export class MixerCodec {
     }
     for (const rule of this.unsolicited) {
       const match = rule.pattern.exec(line);
-      if (match) return { kind: "unsolicited", event: rule.event, values: decodeGroups(match.groups, rule.encodings) };
+      if (!match) continue;
+      const values = decodeGroups(match.groups, rule.encodings);
+      // A rule that captures an address speaks only for the room's own controls; other controls of the same shape
+      // (a Symetrix controller that is no mute group here) are left to the rules after it.
+      if (values.control !== undefined && !this.addresses.control.some((a) => sameAddress(a, values.control!)))
+        continue;
+      if (values.group !== undefined && !this.addresses.group.some((a) => sameAddress(a, values.group!))) continue;
+      return { kind: "unsolicited", event: rule.event, values };
     }
     return { kind: "unknown", line: line.slice(0, 200) };
   }
 }
 
-function encodeValue(name: string, values: MixerValues, encodings: Record<string, ValueEncoding>): string {
-  const value = values[name as keyof MixerValues];
+/** Addresses as the room writes them and as the DSP prints them: "100" and "00100" are the same controller. */
+export function sameAddress(a: string, b: string): boolean {
+  return /^\d+$/.test(a) && /^\d+$/.test(b) ? Number(a) === Number(b) : a === b;
+}
+
+function encodeValue(name: string, values: Record<string, unknown>, encodings: Record<string, ValueEncoding>): string {
+  const value = values[name];
   if (value === undefined) throw new Error(`a value for {${name}} is needed`);
   const encoding = encodings[name];
   if (!encoding) return String(value);
@@ -155,7 +197,8 @@ function decodeValue(
     case "decimal":
       return Number(text);
     case "linear":
-      return Math.round(((Number(text) - encoding.offset) / encoding.scale) * 10) / 10;
+      // To a tenth of a dB, as the DSPs show it; `|| 0` turns a rounded −0 into 0.
+      return Math.round(((Number(text) - encoding.offset) / encoding.scale) * 10) / 10 || 0;
     case "map": {
       const entry = Object.entries(encoding.values).find(([, word]) => word === text);
       return entry === undefined
@@ -173,9 +216,13 @@ function decodeGroups(
   groups: Record<string, string> | undefined,
   encodings: Record<string, ValueEncoding>,
 ): MixerValues {
-  const values: Record<string, number | boolean> = {};
+  const values: Record<string, number | boolean | string> = {};
   for (const [name, text] of Object.entries(groups ?? {})) {
     if (text === undefined || name === "message") continue;
+    if (name === "control" || name === "group") {
+      values[name] = text;
+      continue;
+    }
     const value = decodeValue(name, text, encodings);
     if (value !== undefined && !(typeof value === "number" && Number.isNaN(value))) values[name] = value;
   }

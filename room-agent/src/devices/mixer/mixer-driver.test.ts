@@ -1,32 +1,49 @@
-// The profile-driven driver against a simulated Tesira over a real pty pair (socat): capabilities, errors, meters,
-// a DSP reboot, an unplugged cable, and garbage on the line.
+// The profile-driven driver against each simulated DSP over a real pty pair (socat): every capability, every error
+// the simulator can produce, changes made at the DSP itself, meters at the configured rate (subscribed, pushed and
+// polled), a DSP reboot, an unplugged cable, and garbage on the line.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEVICE_MODELS_DIR, loadProfile, mixerModelProfile } from "@rc/hardware-profiles";
+import {
+  DEVICE_MODELS_DIR,
+  loadProfile,
+  type MixerDeviceEntry,
+  type MixerModelProfile,
+  mixerDeviceEntry,
+  mixerModelProfile,
+} from "@rc/hardware-profiles";
 import {
   type AudioScene,
   type DspSimulator,
+  EXTRON_DESIGN,
   ExtronSimulator,
   PtyPair,
+  ROOM_CONVENTION,
   SymetrixSimulator,
+  TESIRA_DESIGN,
   TesiraSimulator,
 } from "@rc/simulators";
 import { pino } from "pino";
+import { SerialPort } from "serialport";
 import { afterEach, describe, expect, it } from "vitest";
 import { DeviceSupervisor } from "../device-supervisor.ts";
-import { MixerDriver } from "./mixer-driver.ts";
+import { MixerDriver, type MixerRoomLinks } from "./mixer-driver.ts";
 
-const profileOf = (model: string) => ({
+const profileOf = (model: string, change: Partial<MixerModelProfile> = {}): MixerModelProfile => ({
   ...loadProfile(mixerModelProfile, join(DEVICE_MODELS_DIR, "mixer", `${model}.json`)),
   channels: 2,
+  ...change,
 });
-// Channel 1 speaks for half a second, then channel 2; the simulator loops it.
+// Channel 1 speaks for half a second, then channel 2; the simulator loops it. The level wobbles by 1 dB every
+// frame (20 a second), so a DSP that pushes only changed values (Symetrix) still has something to push each time.
 const scene: AudioScene = {
   name: "two talkers",
-  rateHz: 10,
+  rateHz: 20,
   channels: ["a", "b"],
-  levels: [...Array.from({ length: 5 }, () => [-20, -60]), ...Array.from({ length: 5 }, () => [-60, -20])],
+  levels: Array.from({ length: 20 }, (_, frame) => {
+    const wobble = frame % 3; // not a divisor of the 2- and 4-frame meter periods, so each reading differs
+    return frame < 10 ? [-20 - wobble, -60 - wobble] : [-60 - wobble, -20 - wobble];
+  }),
   truth: [],
 };
 
@@ -39,53 +56,128 @@ async function until(what: string, check: () => boolean, timeoutMs = 5000): Prom
   return Date.now() - started;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 interface Rig {
   model: string;
   simulator: (path: string) => DspSimulator;
-  /** A request the DSP refuses, and the words of its refusal. */
-  refused: (driver: MixerDriver) => Promise<unknown>;
-  refusal: RegExp;
-  meters: boolean;
-  /** Makes a change at the DSP itself (front panel, another controller), if the protocol reports it. */
-  changeElsewhere?: (dsp: DspSimulator) => void;
+  /** Our standard room design on this DSP: the program volume's and the "mics" mute group's addresses. */
+  programVolume: string;
+  mics: string;
+  preset: number;
+  /** Meter mode as shipped, and the meter period to ask for in the rate test (fixed by the DSP where it cannot be). */
+  meters: "subscribe" | "push" | "none";
+  meterIntervalMs: number;
+  /** Every error the simulator produces: provoked through the driver (what the caller reads) or as a raw line. */
+  refusals: { provoke: (driver: MixerDriver) => Promise<unknown>; says: string }[];
+  rawErrors: { send: string; answer: string }[];
+  /** Documented errors the simulator only gives when told to (a busy or failing DSP). */
+  injected: { line: string; says: string }[];
 }
 
+const ESC = "\u001b";
 const RIGS: Rig[] = [
   {
     model: "biamp-tesira",
     simulator: (path) => new TesiraSimulator(path, 2, scene),
-    refused: (driver) => driver.level(9, 0),
-    refusal: /INVALID_PARAMETER Index out of range:channelIndex min:1 max:2 received:9/,
-    meters: true,
+    programVolume: TESIRA_DESIGN.programLevel,
+    mics: TESIRA_DESIGN.micMuteGroup,
+    preset: 1001,
+    meters: "subscribe",
+    meterIntervalMs: 200,
+    refusals: [
+      {
+        provoke: (driver) => driver.level(9, 0),
+        says: "the DSP answered INVALID_PARAMETER Index out of range:channelIndex min:1 max:2 received:9",
+      },
+    ],
+    rawErrors: [
+      { send: "Level9 get level 1", answer: '-ERR address not found: {"deviceId":0 "classCode":0 "instanceNum":0}' },
+      {
+        send: "Level1 frobnicate level 1",
+        answer: "-ERR Parse error at 8: verb was not one of the commands supported by Services",
+      },
+      { send: "Level1 get level", answer: "-ERR Parse error at 17: not enough parameters supplied" },
+      { send: "Level1 set level 1 loud", answer: "-ERR Parse error at 20: could not parse value" },
+      {
+        send: "Mute1 get mute 3",
+        answer: "-ERR INVALID_PARAMETER Index out of range:channelIndex min:1 max:2 received:3",
+      },
+      { send: "AudioMeter1 set level 1 0", answer: "-ERR WRONG_STATE" },
+      { send: "AudioMeter1 subscribe level 1 mic1 100", answer: "-ERR ALREADY_SUBSCRIBED" },
+    ],
+    injected: [
+      { line: "-CANNOT_DELIVER", says: "the DSP answered CANNOT_DELIVER" },
+      { line: "-GENERAL_FAILURE", says: "the DSP answered GENERAL_FAILURE" },
+    ],
   },
   {
     model: "extron-dmp128-plus",
     simulator: (path) => new ExtronSimulator(path, "plus", 2, scene),
-    refused: (driver) => driver.level(9, 0),
-    refusal: /the DSP answered 13/,
-    meters: true,
-    changeElsewhere: (dsp) => (dsp as ExtronSimulator).frontPanelMute(1, true),
+    programVolume: String(EXTRON_DESIGN.programOutput),
+    mics: String(EXTRON_DESIGN.micMuteGroup),
+    preset: 5,
+    meters: "subscribe",
+    meterIntervalMs: 100,
+    refusals: [
+      { provoke: (driver) => driver.level(9, 0), says: "the DSP answered 13" },
+      { provoke: (driver) => driver.volume({ levelDb: 6 }), says: "the DSP answered 13" },
+      { provoke: (driver) => driver.preset(99), says: "the DSP answered 11" },
+    ],
+    rawErrors: [
+      { send: "X", answer: "E10" },
+      { send: `${ESC}D40*1GRPM`, answer: "E13" },
+      { send: `${ESC}D5*1GRPM`, answer: "E14" },
+    ],
+    injected: ["E12", "E17", "E22", "E24", "E25"].map((line) => ({ line, says: `the DSP answered ${line.slice(1)}` })),
   },
   {
     model: "extron-dmp128",
     simulator: (path) => new ExtronSimulator(path, "original", 2, scene),
-    refused: (driver) => driver.level(1, 40),
-    refusal: /the DSP answered 13/,
-    meters: false,
-    changeElsewhere: (dsp) => (dsp as ExtronSimulator).frontPanelMute(1, true),
+    programVolume: String(EXTRON_DESIGN.programOutput),
+    mics: String(EXTRON_DESIGN.micMuteGroup),
+    preset: 32,
+    meters: "none",
+    meterIntervalMs: 100,
+    refusals: [
+      { provoke: (driver) => driver.level(1, 40), says: "the DSP answered 13" },
+      { provoke: (driver) => driver.preset(33), says: "the DSP answered 11" },
+    ],
+    rawErrors: [
+      { send: `${ESC}V40000AU`, answer: "E10" },
+      { send: `${ESC}9CV`, answer: "E13" },
+      { send: `${ESC}D7GRPM`, answer: "E14" },
+    ],
+    injected: [],
   },
   {
     model: "symetrix-composer",
     simulator: (path) => new SymetrixSimulator(path, 2, scene),
-    refused: (driver) => driver.mute(9, true),
-    refusal: /the DSP answered NAK/,
-    meters: true,
-    changeElsewhere: (dsp) => (dsp as SymetrixSimulator).changeElsewhere(101, 65535),
+    programVolume: String(ROOM_CONVENTION.programFader),
+    mics: String(ROOM_CONVENTION.micMuteButton),
+    preset: 12,
+    meters: "push",
+    meterIntervalMs: 200,
+    refusals: [
+      { provoke: (driver) => driver.mute(9, true), says: "the DSP answered NAK" },
+      { provoke: (driver) => driver.preset(2000), says: "the DSP answered NAK" },
+    ],
+    rawErrors: [
+      { send: "FOO", answer: "NAK" },
+      { send: "PUI 5", answer: "NAK" },
+      { send: "GS 9999", answer: "NAK" },
+    ],
+    injected: [],
   },
 ];
 
+interface SetUp {
+  profile?: Partial<MixerModelProfile>;
+  line?: Partial<MixerDeviceEntry>;
+}
+
 /** A DSP simulator on a fresh pty pair and the driver under a supervisor, all taken down by `cleanups`. */
-async function setUpRig(rig: Rig, cleanups: (() => Promise<void>)[], bindings: Record<string, string> = {}) {
+async function setUpRig(rig: Rig, cleanups: (() => Promise<void>)[], options: SetUp = {}) {
   const dir = mkdtempSync(join(tmpdir(), "rc-dsp-"));
   const pty = new PtyPair(join(dir, "dsp"), join(dir, "ttyUSB0"));
   // Each part is registered for clean-up as soon as it runs, so a failing set-up leaves no socat behind.
@@ -97,16 +189,18 @@ async function setUpRig(rig: Rig, cleanups: (() => Promise<void>)[], bindings: R
   const dsp = rig.simulator(pty.devicePath);
   cleanups.push(() => dsp.stop());
   await dsp.start();
-  const entry = {
+  const entry = mixerDeviceEntry.parse({
     id: "dsp",
-    kind: "mixer" as const,
+    kind: "mixer",
     model: rig.model,
-    optional: false,
-    enabled: true,
     connection: { path: pty.hostPath },
-    bindings,
-  };
-  const driver = new MixerDriver(entry, profileOf(rig.model), pino({ level: "silent" }));
+    programVolume: rig.programVolume,
+    muteGroups: { mics: rig.mics },
+    ...options.line,
+  });
+  const privacy: boolean[] = [];
+  const room: MixerRoomLinks = { emitMeters: () => {}, micChannels: [1, 2], setPrivacy: (on) => privacy.push(on) };
+  const driver = new MixerDriver(entry, profileOf(rig.model, options.profile), pino({ level: "silent" }), room);
   const supervisor = new DeviceSupervisor(driver, {
     probeIntervalMs: 300,
     offlineAfter: 2,
@@ -116,44 +210,37 @@ async function setUpRig(rig: Rig, cleanups: (() => Promise<void>)[], bindings: R
   cleanups.push(() => supervisor.stop());
   supervisor.start();
   await until("ok", () => supervisor.health().status === "ok");
-  return { pty, dsp, driver, supervisor };
+  return { pty, dsp, driver, supervisor, privacy };
 }
 
-describe("mixer driver: what only the Tesira simulator shows", () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
-  const tesira = RIGS[0]!;
-  const setUp = async (bindings: Record<string, string> = {}) => {
-    const { dsp, driver } = await setUpRig(tesira, cleanups, bindings);
-    return { dsp: dsp as TesiraSimulator, driver };
-  };
-
-  it("reads the channels at connect and recalls presets", async () => {
-    const { dsp, driver } = await setUp();
-    expect(driver.readings()).toEqual({ "ch1.muted": false, "ch1.levelDb": 0, "ch2.muted": false, "ch2.levelDb": 0 });
-    await driver.preset(1001);
-    expect(dsp.presetsRecalled).toEqual([1001]);
-  });
-
-  it("names a block the DSP does not have", async () => {
-    const { driver } = await setUp({ muteBlock: "Mute9" });
-    await expect(driver.mute(1, true)).rejects.toThrow(/address not found/);
-  });
-
-  it("delivers meters at the subscribed rate, and again within 3 s of a DSP reboot", async () => {
-    const { dsp, driver } = await setUp();
-    const frames: number[] = [];
-    driver.on("meters", () => frames.push(Date.now()));
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    // Two channels publish every 100 ms each: about 20 updates a second, at least 12 on a busy machine.
-    expect(frames.length).toBeGreaterThanOrEqual(12);
-    dsp.reboot();
-    const rebootedAt = Date.now();
-    await until("meters after the reboot", () => (frames.at(-1) ?? 0) > rebootedAt + 150, 3000);
-  });
-});
+/** "Send this line, the DSP answers this": a bare line client on the host end, for lines no driver call makes. */
+async function answersTo(path: string, profile: MixerModelProfile, lines: string[]): Promise<string[]> {
+  const port = new SerialPort({ path, baudRate: profile.serial.baudRate, autoOpen: false });
+  await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
+  try {
+    const answers: string[] = [];
+    for (const line of lines) {
+      let received = "";
+      const onData = (chunk: Buffer) => {
+        received += chunk.toString("latin1");
+      };
+      // The answer is the first whole line that is no meter or change notice of the still subscribed session.
+      const answer = () =>
+        received
+          .split(/\r\n|\r|\n/)
+          .slice(0, -1)
+          .find((text) => text.length > 0 && !/^(!|#|DsV)/.test(text));
+      port.on("data", onData);
+      port.write(line + profile.framing.terminator);
+      await until(`an answer to ${JSON.stringify(line)}`, () => answer() !== undefined);
+      port.off("data", onData);
+      answers.push(answer()!);
+    }
+    return answers;
+  } finally {
+    await new Promise<void>((resolve) => port.close(() => resolve()));
+  }
+}
 
 describe.each(RIGS)("mixer driver against a simulated $model", (rig) => {
   const cleanups: (() => Promise<void>)[] = [];
@@ -161,22 +248,77 @@ describe.each(RIGS)("mixer driver against a simulated $model", (rig) => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
-  const setUp = () => setUpRig(rig, cleanups);
+  it("reads the DSP at connect, and drives every capability", async () => {
+    const { dsp, driver, privacy } = await setUpRig(rig, cleanups);
+    expect(driver.readings()).toMatchObject({
+      "ch1.muted": false,
+      "ch2.levelDb": 0,
+      "program.levelDb": 0,
+      "group.mics.muted": false,
+    });
+    const names = driver.capabilities().map((capability) => capability.name);
+    expect(names).toEqual(expect.arrayContaining(["ch2.muted", "ch1.levelDb", "program.levelDb", "group.mics.muted"]));
 
-  it("mutes, sets and steps levels, and reports what the DSP refused", async () => {
-    const { dsp, driver } = await setUp();
     await driver.mute(2, true);
+    expect(dsp.mutes).toEqual([false, true]);
+    await driver.mute(2, false);
+    expect(dsp.mutes[1]).toBe(false);
     await driver.level(1, -6);
-    expect(await driver.step(1, 3)).toBeCloseTo(-3, 0);
-    expect(dsp.mutes[1]).toBe(true);
-    expect(dsp.levels[0]).toBeCloseTo(-3, 0);
-    await expect(rig.refused(driver)).rejects.toThrow(rig.refusal);
-    await driver.mute(1, true); // the queue is not stuck after a refusal
-    expect(dsp.mutes[0]).toBe(true);
+    expect(dsp.levels[0]).toBeCloseTo(-6, 1);
+    expect(await driver.step(1, 3)).toBeCloseTo(-3, 1);
+    expect(await driver.step(1, -1.5)).toBeCloseTo(-4.5, 1);
+    expect(dsp.levels[0]).toBeCloseTo(-4.5, 1);
+
+    expect(await driver.volume({ levelDb: -20 })).toBe(-20);
+    expect(dsp.volumeDb(rig.programVolume)).toBeCloseTo(-20, 1);
+    expect(await driver.volume({ stepDb: 2 })).toBeCloseTo(-18, 1);
+    expect(dsp.volumeDb(rig.programVolume)).toBeCloseTo(-18, 1);
+    expect(driver.readings()["program.levelDb"]).toBeCloseTo(-18, 1);
+
+    await driver.groupMute("mics", true);
+    expect(dsp.groupMuted(rig.mics)).toBe(true);
+    await expect(driver.groupMute("loa", true)).rejects.toThrow('dsp has no mute group "loa" (it has: mics)');
+    // Privacy is the mics group here: one command, the channel mutes untouched.
+    expect(await driver.privacy(false)).toEqual({ group: "mics" });
+    expect(dsp.groupMuted(rig.mics)).toBe(false);
+    expect(dsp.mutes).toEqual([false, false]);
+    expect(privacy).toEqual([false, true, false]); // read at connect, then as set
+
+    await driver.preset(rig.preset);
+    expect(dsp.presetsRecalled).toEqual([rig.preset]);
   });
 
-  it.runIf(rig.meters)("delivers meters that follow the scene", async () => {
-    const { driver } = await setUp();
+  it("passes on every refusal the DSP gives, and stays usable", async () => {
+    const { pty, dsp, driver, supervisor } = await setUpRig(rig, cleanups);
+    for (const { provoke, says } of rig.refusals) await expect(provoke(driver)).rejects.toThrow(says);
+    for (const { line, says } of rig.injected) {
+      dsp.misbehaviour.answerWith = line;
+      await expect(driver.mute(1, true)).rejects.toThrow(says);
+      dsp.misbehaviour.answerWith = null;
+    }
+    await driver.mute(1, true); // the queue is not stuck after a refusal
+    expect(dsp.mutes[0]).toBe(true);
+    // The rest, line by line with the driver off the port.
+    await supervisor.stop();
+    const sends = rig.rawErrors.map((error) => error.send);
+    expect(await answersTo(pty.hostPath, profileOf(rig.model), sends)).toEqual(rig.rawErrors.map((e) => e.answer));
+  });
+
+  it("follows changes made at the DSP itself", async () => {
+    const { dsp, driver, privacy } = await setUpRig(rig, cleanups);
+    dsp.changeLocally({ channel: 1, muted: true });
+    await until("the mute reported", () => driver.readings()["ch1.muted"] === true, 2000);
+    dsp.changeLocally({ channel: 2, levelDb: -12 });
+    await until("the level reported", () => driver.readings()["ch2.levelDb"] === -12, 2000);
+    dsp.changeLocally({ volume: rig.programVolume, levelDb: -30 });
+    await until("the program volume reported", () => driver.readings()["program.levelDb"] === -30, 2000);
+    dsp.changeLocally({ group: rig.mics, muted: true });
+    await until("the mute group reported", () => driver.readings()["group.mics.muted"] === true, 2000);
+    expect(privacy).toEqual([false, true]); // the mics group pressed at the DSP is privacy
+  });
+
+  it.runIf(rig.meters !== "none")("delivers meters that follow the scene, at the configured rate", async () => {
+    const { driver } = await setUpRig(rig, cleanups, { profile: { meterIntervalMs: rig.meterIntervalMs } });
     const frames: number[][] = [];
     driver.on("meters", (_at, levels) => frames.push(levels));
     // Which mic is 40 dB louder swaps every half second (the Symetrix meter floor is −48 dBu: compare, not equal).
@@ -185,32 +327,40 @@ describe.each(RIGS)("mixer driver against a simulated $model", (rig) => {
       () => frames.some((l) => l[0]! - l[1]! >= 20) && frames.some((l) => l[1]! - l[0]! >= 20),
       3000,
     );
-  });
-
-  it.runIf(rig.changeElsewhere !== undefined)("follows a change made at the DSP itself", async () => {
-    const { dsp, driver } = await setUp();
-    rig.changeElsewhere!(dsp);
-    await until("the change reported", () => driver.readings()["ch1.muted"] === true, 2000);
+    const before = frames.length;
+    await sleep(2000);
+    // Each of the two channels once per period: 2 s × 2 channels / period, give or take a loaded machine.
+    const expected = (2000 * 2) / rig.meterIntervalMs;
+    expect(frames.length - before).toBeGreaterThanOrEqual(expected * 0.6);
+    expect(frames.length - before).toBeLessThanOrEqual(expected * 1.3);
   });
 
   it("re-initialises after a DSP reboot and comes back after a replug with the room's settings", async () => {
-    const { pty, dsp, driver, supervisor } = await setUp();
+    const { pty, dsp, driver, supervisor } = await setUpRig(rig, cleanups);
     await driver.mute(2, true);
+    await driver.volume({ levelDb: -10 });
+    await driver.groupMute("mics", true);
     dsp.reboot();
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     await driver.level(1, -12);
     await dsp.stop();
     await pty.stop();
     await until("not ok", () => supervisor.health().status !== "ok", 3000);
+    // The DSP lost its settings while unplugged (another controller, a power cut).
     dsp.mutes.fill(false);
+    dsp.changeLocally({ volume: rig.programVolume, levelDb: 0 });
+    dsp.changeLocally({ group: rig.mics, muted: false });
     await pty.start();
     await dsp.start();
     await until("ok again", () => supervisor.health().status === "ok", 3000);
     await until("mute re-applied", () => dsp.mutes[1] === true, 2000);
+    expect(dsp.levels[0]).toBeCloseTo(-12, 1);
+    expect(dsp.volumeDb(rig.programVolume)).toBeCloseTo(-10, 1);
+    expect(dsp.groupMuted(rig.mics)).toBe(true);
   });
 
   it("survives 100,000 random bytes and still answers", async () => {
-    const { dsp, driver, supervisor } = await setUp();
+    const { dsp, driver, supervisor } = await setUpRig(rig, cleanups);
     let seed = 11;
     dsp.sendRaw(
       Array.from({ length: 100_000 }, () => {
@@ -219,9 +369,88 @@ describe.each(RIGS)("mixer driver against a simulated $model", (rig) => {
       }).join(""),
     );
     // The reply glued to the garbage's unterminated tail may be lost (one time-out at most); then all works again.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await sleep(1500);
     await until("ok", () => supervisor.health().status === "ok", 5000);
     await driver.mute(1, true);
     expect(dsp.mutes[0]).toBe(true);
+  });
+});
+
+describe.each([RIGS[0]!, RIGS[1]!])("meters polled from a simulated $model", (rig) => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it("reads each channel's meter every period, and nothing is subscribed", async () => {
+    const { dsp, driver } = await setUpRig(rig, cleanups, { profile: { meterMode: "poll", meterIntervalMs: 200 } });
+    const frames: number[][] = [];
+    driver.on("meters", (_at, levels) => frames.push(levels));
+    await sleep(2000);
+    expect(frames.length).toBeGreaterThanOrEqual(20 * 0.6);
+    expect(frames.length).toBeLessThanOrEqual(20 * 1.3);
+    expect(frames.some((l) => Math.abs(l[0]! - l[1]!) >= 20)).toBe(true);
+    expect(dsp.received.filter((line) => /subscribe level \d+ mic|V4000\d\*1AU/.test(line))).toEqual([]);
+    // Commands still get through between the polls.
+    await driver.mute(1, true);
+    expect(dsp.mutes[0]).toBe(true);
+  });
+});
+
+describe("mixer driver: what only the Tesira simulator shows", () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  const tesira = RIGS[0]!;
+
+  it("names a block the DSP does not have: that control is refused, the rest works", async () => {
+    const { driver } = await setUpRig(tesira, cleanups, {
+      line: { bindings: { muteBlock: "Mute9" }, muteGroups: { mics: "NoSuchBlock" } },
+    });
+    await expect(driver.mute(1, true)).rejects.toThrow(/address not found/);
+    await expect(driver.groupMute("mics", true)).rejects.toThrow(/address not found/);
+    await driver.level(1, -3);
+  });
+
+  it("mutes mic by mic for privacy when the room names no mics group", async () => {
+    const { dsp, driver, privacy } = await setUpRig(tesira, cleanups, { line: { muteGroups: {} } });
+    expect(await driver.privacy(true)).toEqual({ channels: [1, 2] });
+    expect(dsp.mutes).toEqual([true, true]);
+    expect(privacy).toEqual([true]);
+    await expect(driver.groupMute("mics", true)).rejects.toThrow(/has no mute group "mics" \(it has: none\)/);
+  });
+
+  it("delivers meters again within 3 s of a DSP reboot", async () => {
+    const { dsp, driver } = await setUpRig(tesira, cleanups);
+    const frames: number[] = [];
+    driver.on("meters", () => frames.push(Date.now()));
+    await until("meters", () => frames.length > 0, 2000);
+    dsp.reboot();
+    const rebootedAt = Date.now();
+    await until("meters after the reboot", () => (frames.at(-1) ?? 0) > rebootedAt + 150, 3000);
+  });
+});
+
+describe("mixer driver: a room line its model cannot serve", () => {
+  it("is bad_config with the reason, and never opens the port", async () => {
+    const entry = mixerDeviceEntry.parse({
+      id: "dsp",
+      kind: "mixer",
+      model: "symetrix-composer",
+      connection: { path: "/nonexistent/ttyUSB9" },
+      programVolume: "ProgramLevel",
+    });
+    const driver = new MixerDriver(entry, profileOf("symetrix-composer"), pino({ level: "silent" }));
+    const supervisor = new DeviceSupervisor(driver);
+    supervisor.start();
+    try {
+      await until("bad_config", () => supervisor.health().status === "bad_config", 2000);
+      expect(supervisor.health().detail).toBe(
+        'programVolume: a controller number 1-10000 (symetrix-composer); got "ProgramLevel"',
+      );
+    } finally {
+      await supervisor.stop();
+    }
   });
 });

@@ -1,15 +1,22 @@
 // A DSP on a serial port, driven entirely by its model profile (DESIGN §3.3): init, keep-alive, commands one at a
-// time with a time-out, replies matched by pattern, unsolicited changes and meters, re-init after a reboot, and
-// the room's mutes and levels put back after every reconnect.
+// time with a time-out, replies matched by pattern, unsolicited changes and meters (subscribed, pushed or polled),
+// re-init after a reboot, and the room's mutes, levels, program volume and mute groups put back after every
+// reconnect.
 import { EventEmitter } from "node:events";
-import type { MixerDeviceEntry, MixerModelProfile } from "@rc/hardware-profiles";
+import { type MixerDeviceEntry, type MixerModelProfile, mixerEntryProblems } from "@rc/hardware-profiles";
 import type { CapabilityDescriptor } from "@rc/protocol";
 import type { Logger } from "pino";
 import { SerialPort } from "serialport";
-import { BadConfigError } from "../../agent-error.ts";
+import { AgentError, BadConfigError } from "../../agent-error.ts";
 import type { DeviceDriver, DriverLink } from "../device-supervisor.ts";
 import type { DeviceKindModule } from "../driver-registry.ts";
-import { type EncodedCommand, MixerCodec, type MixerCommandName, type MixerValues } from "./mixer-codec.ts";
+import {
+  type EncodedCommand,
+  MixerCodec,
+  type MixerCommandName,
+  type MixerValues,
+  sameAddress,
+} from "./mixer-codec.ts";
 
 interface Queued {
   command: EncodedCommand;
@@ -21,13 +28,15 @@ interface Queued {
 export interface MixerRoomLinks {
   /** Meters for the panel (throttled); the director subscribes to the driver's "meters" event instead. */
   emitMeters: (levelsDb: number[]) => void;
-  /** The DSP inputs that are the room's microphones (privacy mutes them all). */
+  /** The DSP inputs that are the room's microphones (privacy mutes them all when there is no "mics" mute group). */
   micChannels: number[];
   setPrivacy: (on: boolean) => void;
 }
 
 /** Meters go to the controller (for the panel) at most this often; the director reads every frame locally. */
 const PANEL_METER_INTERVAL_MS = 250;
+/** The mute group that privacy mutes, when the room profile names one. */
+const MICS_GROUP = "mics";
 
 export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> implements DeviceDriver {
   readonly kind = "mixer";
@@ -35,11 +44,24 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
   private port: SerialPort | undefined;
   private queue: Queued[] = [];
   private inFlight: (Queued & { timer: NodeJS.Timeout }) | undefined;
-  private readonly wanted = { mutes: new Map<number, boolean>(), levels: new Map<number, number>() };
-  private readonly reported = { mutes: new Map<number, boolean>(), levels: new Map<number, number>() };
+  /** What the room asked for (put back after a reconnect) and what the DSP last said; groups by the room's name. */
+  private readonly wanted = {
+    mutes: new Map<number, boolean>(),
+    levels: new Map<number, number>(),
+    volume: undefined as number | undefined,
+    groups: new Map<string, boolean>(),
+  };
+  private readonly reported = {
+    mutes: new Map<number, boolean>(),
+    levels: new Map<number, number>(),
+    volume: null as number | null,
+    groups: new Map<string, boolean>(),
+  };
   private readonly meters: number[];
   private lastPanelMeters = 0;
-  counters = { unknownLines: 0, deviceErrors: 0, timeouts: 0 };
+  private meterPoll: NodeJS.Timeout | undefined;
+  private polling = false;
+  counters = { unknownLines: 0, deviceErrors: 0, timeouts: 0, meterPollFailures: 0 };
 
   constructor(
     private readonly entry: MixerDeviceEntry,
@@ -48,7 +70,7 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
     private readonly room: MixerRoomLinks = { emitMeters: () => {}, micChannels: [], setPrivacy: () => {} },
   ) {
     super();
-    this.codec = new MixerCodec(profile, entry.bindings);
+    this.codec = new MixerCodec(profile, entry);
     this.meters = Array.from({ length: profile.channels }, () => -100);
   }
 
@@ -77,10 +99,36 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
     const preset = this.codec.supports("recallPreset")
       ? [{ name: "preset", type: "action" as const, readable: false, writable: true }]
       : [];
-    return [...perChannel, ...preset];
+    const program =
+      this.entry.programVolume === undefined
+        ? []
+        : [
+            {
+              name: "program.levelDb",
+              type: "number" as const,
+              unit: "dB",
+              min: -100,
+              max: 12,
+              step: 0.5,
+              readable: true,
+              writable: true,
+            },
+          ];
+    const groups = Object.keys(this.entry.muteGroups).map((name) => ({
+      name: `group.${name}.muted`,
+      type: "boolean" as const,
+      readable: true,
+      writable: true,
+    }));
+    return [...perChannel, ...program, ...groups, ...preset];
   }
 
   async connect(link: DriverLink): Promise<void> {
+    // Checked here too, not only when the room file is loaded: a driver may be built from a profile in code.
+    const problems = mixerEntryProblems(this.entry, this.profile);
+    if (problems.length > 0) {
+      throw new BadConfigError(problems.map((p) => `${p.path.join(".")}: ${p.expected}`).join("; "));
+    }
     const port = new SerialPort({
       path: this.entry.connection.path,
       baudRate: this.entry.connection.baudRate ?? this.profile.serial.baudRate,
@@ -102,10 +150,11 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
     port.on("close", () => {
       if (this.port !== port) return;
       this.port = undefined;
+      this.stopPolling();
       this.failAll(new Error("serial port closed"));
       link.lost("serial port closed");
     });
-    await this.initialise();
+    await this.initialise(link);
   }
 
   async probe(): Promise<void> {
@@ -116,6 +165,7 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
   async disconnect(): Promise<void> {
     const port = this.port;
     this.port = undefined;
+    this.stopPolling();
     this.failAll(new Error("disconnected"));
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
   }
@@ -123,6 +173,12 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
   async reapply(): Promise<void> {
     for (const [channel, muted] of this.wanted.mutes) await this.run("setMute", { channel, muted });
     for (const [channel, levelDb] of this.wanted.levels) await this.run("setLevel", { channel, levelDb });
+    if (this.wanted.volume !== undefined) {
+      await this.run("setVolume", { control: this.entry.programVolume!, levelDb: this.wanted.volume });
+    }
+    for (const [name, muted] of this.wanted.groups) {
+      await this.run("setGroupMute", { group: this.entry.muteGroups[name]!, muted });
+    }
   }
 
   readings(): Record<string, number | boolean | null> {
@@ -131,18 +187,23 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
       readings[`ch${channel}.muted`] = this.reported.mutes.get(channel) ?? null;
       readings[`ch${channel}.levelDb`] = this.reported.levels.get(channel) ?? null;
     }
+    if (this.entry.programVolume !== undefined) readings["program.levelDb"] = this.reported.volume;
+    for (const name of Object.keys(this.entry.muteGroups)) {
+      readings[`group.${name}.muted`] = this.reported.groups.get(name) ?? null;
+    }
     return readings;
   }
 
+  // What the room wants is remembered only once the DSP took it: a value it refused would fail every re-apply.
   async mute(channel: number, muted: boolean): Promise<void> {
-    this.wanted.mutes.set(channel, muted);
     await this.run("setMute", { channel, muted });
+    this.wanted.mutes.set(channel, muted);
     this.reported.mutes.set(channel, muted);
   }
 
   async level(channel: number, levelDb: number): Promise<void> {
-    this.wanted.levels.set(channel, levelDb);
     await this.run("setLevel", { channel, levelDb });
+    this.wanted.levels.set(channel, levelDb);
     this.reported.levels.set(channel, levelDb);
   }
 
@@ -162,29 +223,132 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
     return levelDb;
   }
 
-  /** Privacy: every microphone of the room muted at the DSP (not at the mic, so echo cancelling keeps adapting). */
-  async privacy(on: boolean): Promise<number[]> {
+  /** The room's program volume: set, or stepped (read back, as the DSP may have clipped it). */
+  async volume(change: { levelDb?: number; stepDb?: number }): Promise<number> {
+    const control = this.entry.programVolume;
+    if (control === undefined)
+      throw new AgentError("not_found", `the room profile names no program volume on ${this.id}`);
+    let levelDb: number;
+    if (change.levelDb !== undefined) {
+      levelDb = change.levelDb;
+      await this.run("setVolume", { control, levelDb });
+    } else if (this.codec.supports("stepVolume")) {
+      await this.run("stepVolume", { control, stepDb: change.stepDb ?? 0 });
+      levelDb = (await this.run("getVolume", { control })).levelDb ?? Number.NaN;
+    } else {
+      levelDb = ((await this.run("getVolume", { control })).levelDb ?? 0) + (change.stepDb ?? 0);
+      await this.run("setVolume", { control, levelDb });
+    }
+    this.wanted.volume = levelDb;
+    this.reported.volume = levelDb;
+    return levelDb;
+  }
+
+  /** A mute group by the room's name for it; the "mics" group is the room's privacy. */
+  async groupMute(name: string, muted: boolean): Promise<void> {
+    const group = this.entry.muteGroups[name];
+    if (group === undefined) {
+      const known = Object.keys(this.entry.muteGroups).join(", ") || "none";
+      throw new AgentError("not_found", `${this.id} has no mute group "${name}" (it has: ${known})`);
+    }
+    await this.run("setGroupMute", { group, muted });
+    this.wanted.groups.set(name, muted);
+    this.reportGroup(name, muted);
+  }
+
+  /** The "mics" group is the room's privacy whoever set it (we, a wall button, another controller). */
+  private reportGroup(name: string, muted: boolean): void {
+    const before = this.reported.groups.get(name);
+    this.reported.groups.set(name, muted);
+    if (name === MICS_GROUP && muted !== before) this.room.setPrivacy(muted);
+  }
+
+  /**
+   * Privacy: every microphone of the room muted at the DSP (not at the mic, so echo cancelling keeps adapting) —
+   * with the room's "mics" mute group when it has one (one command, and the DSP's own buttons stay in step),
+   * otherwise channel by channel.
+   */
+  async privacy(on: boolean): Promise<{ group: string } | { channels: number[] }> {
+    if (this.entry.muteGroups[MICS_GROUP] !== undefined) {
+      await this.groupMute(MICS_GROUP, on);
+      return { group: MICS_GROUP };
+    }
     for (const channel of this.room.micChannels) await this.mute(channel, on);
     this.room.setPrivacy(on);
-    return this.room.micChannels;
+    return { channels: this.room.micChannels };
   }
 
   async preset(preset: number): Promise<void> {
     await this.run("recallPreset", { preset });
   }
 
-  private async initialise(): Promise<void> {
+  private async initialise(link: DriverLink): Promise<void> {
     for (const step of this.profile.init) await this.send(this.codec.raw(step.send, step.expect));
-    // Read what the DSP holds now, so the panel shows the truth before anyone touches anything. A read the DSP
-    // refuses (a block name wrong in the profile) is logged, not fatal: the rest of the DSP still works.
-    for (let channel = 1; channel <= this.profile.channels; channel++) {
-      await this.readChannel(channel).catch((error: Error) =>
-        this.log.warn({ channel, err: error.message }, "could not read the channel's mute and level"),
-      );
+    // Read what the DSP holds now, so the panel shows the truth before anyone touches anything. A read or a
+    // subscription the DSP refuses (a block name wrong in the profile) is logged, not fatal: the rest still works.
+    const tolerate = (what: object) => (error: Error) => this.log.warn({ ...what, err: error.message }, "DSP refused");
+    const channels = Array.from({ length: this.profile.channels }, (_, index) => index + 1);
+    for (const channel of channels) await this.readChannel(channel).catch(tolerate({ channel }));
+    const control = this.entry.programVolume;
+    if (control !== undefined && this.codec.supports("getVolume")) {
+      await this.run("getVolume", { control })
+        .then(({ levelDb }) => {
+          if (levelDb !== undefined) this.reported.volume = levelDb;
+        })
+        .catch(tolerate({ control }));
+    }
+    for (const [name, group] of Object.entries(this.entry.muteGroups)) {
+      if (!this.codec.supports("getGroupMute")) break;
+      await this.run("getGroupMute", { group })
+        .then(({ muted }) => {
+          if (muted !== undefined) this.reportGroup(name, muted);
+        })
+        .catch(tolerate({ group }));
     }
     if (this.profile.meterMode === "subscribe") {
-      for (let channel = 1; channel <= this.profile.channels; channel++) await this.run("subscribeMeter", { channel });
+      for (const channel of channels) await this.run("subscribeMeter", { channel });
     }
+    // Change notices where the protocol needs asking for them (Tesira); pushing DSPs need nothing more.
+    const feedback: [MixerCommandName, MixerValues][] = [
+      ...channels.flatMap((channel) => [
+        ["subscribeMute", { channel }] as [MixerCommandName, MixerValues],
+        ["subscribeLevel", { channel }] as [MixerCommandName, MixerValues],
+      ]),
+      ...(control === undefined ? [] : [["subscribeVolume", { control }] as [MixerCommandName, MixerValues]]),
+      ...Object.values(this.entry.muteGroups).map(
+        (group) => ["subscribeGroupMute", { group }] as [MixerCommandName, MixerValues],
+      ),
+    ];
+    for (const [command, values] of feedback) {
+      if (this.codec.supports(command)) await this.run(command, values).catch(tolerate({ command, ...values }));
+    }
+    if (this.profile.meterMode === "poll") this.startPolling(channels);
+    link.changed();
+  }
+
+  /** Poll mode: every channel's meter read in turn each period; a period still running when the next is due is
+   *  skipped, so a slow DSP gets fewer readings rather than a growing queue. */
+  private startPolling(channels: number[]): void {
+    this.stopPolling();
+    this.meterPoll = setInterval(async () => {
+      if (this.polling || !this.port) return;
+      this.polling = true;
+      for (const channel of channels) {
+        try {
+          const { levelDb } = await this.run("getMeter", { channel });
+          if (levelDb !== undefined) this.meter(channel, levelDb);
+        } catch (error) {
+          this.counters.meterPollFailures++;
+          this.log.debug({ channel, err: (error as Error).message }, "meter poll failed");
+        }
+      }
+      this.polling = false;
+    }, this.profile.meterIntervalMs);
+  }
+
+  private stopPolling(): void {
+    clearInterval(this.meterPoll);
+    this.meterPoll = undefined;
   }
 
   private async readChannel(channel: number): Promise<void> {
@@ -273,26 +437,45 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
     const channel = values.channel;
     if (event === "reboot") {
       this.log.warn("the DSP restarted: running init and subscriptions again");
+      this.stopPolling();
       this.failAll(new Error("the DSP restarted"));
-      void this.initialise()
+      void this.initialise(link)
         .then(() => this.reapply())
         .catch((error: Error) => link.lost(`re-init after the DSP restarted failed: ${error.message}`));
       return;
     }
+    if (event === "volume" && values.levelDb !== undefined && this.entry.programVolume !== undefined) {
+      this.reported.volume = values.levelDb;
+      link.changed();
+      return;
+    }
+    if (event === "groupMute" && values.muted !== undefined && values.group !== undefined) {
+      const name = Object.keys(this.entry.muteGroups).find((n) =>
+        sameAddress(this.entry.muteGroups[n]!, values.group!),
+      );
+      if (name === undefined) return;
+      this.reportGroup(name, values.muted);
+      link.changed();
+      return;
+    }
     if (channel === undefined || channel < 1 || channel > this.profile.channels) return;
     if (event === "meter" && values.levelDb !== undefined) {
-      this.meters[channel - 1] = values.levelDb;
-      const now = Date.now();
-      this.emit("meters", now, [...this.meters]);
-      if (now - this.lastPanelMeters >= PANEL_METER_INTERVAL_MS) {
-        this.lastPanelMeters = now;
-        this.room.emitMeters([...this.meters]);
-      }
+      this.meter(channel, values.levelDb);
       return;
     }
     if (event === "mute" && values.muted !== undefined) this.reported.mutes.set(channel, values.muted);
     if (event === "level" && values.levelDb !== undefined) this.reported.levels.set(channel, values.levelDb);
     link.changed();
+  }
+
+  private meter(channel: number, levelDb: number): void {
+    this.meters[channel - 1] = levelDb;
+    const now = Date.now();
+    this.emit("meters", now, [...this.meters]);
+    if (now - this.lastPanelMeters >= PANEL_METER_INTERVAL_MS) {
+      this.lastPanelMeters = now;
+      this.room.emitMeters([...this.meters]);
+    }
   }
 }
 
@@ -309,6 +492,8 @@ export const mixerKind: DeviceKindModule<MixerDeviceEntry, MixerDriver> = {
     "mixer.level": (driver, params) => driver.level(params.channel, params.levelDb),
     "mixer.step": async (driver, params) => ({ levelDb: await driver.step(params.channel, params.stepDb) }),
     "mixer.preset": (driver, params) => driver.preset(params.preset),
-    "mixer.privacy": async (driver, params) => ({ muted: await driver.privacy(params.on) }),
+    "mixer.volume": async (driver, params) => ({ levelDb: await driver.volume(params) }),
+    "mixer.group": (driver, params) => driver.groupMute(params.group, params.muted),
+    "mixer.privacy": (driver, params) => driver.privacy(params.on),
   },
 };
