@@ -309,17 +309,18 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
       for (const channel of channels) await this.run("subscribeMeter", { channel });
     }
     // Change notices where the protocol needs asking for them (Tesira); pushing DSPs need nothing more.
-    const feedback: [MixerCommandName, MixerValues][] = [
+    const feedback: { command: MixerCommandName; values: MixerValues }[] = [
       ...channels.flatMap((channel) => [
-        ["subscribeMute", { channel }] as [MixerCommandName, MixerValues],
-        ["subscribeLevel", { channel }] as [MixerCommandName, MixerValues],
+        { command: "subscribeMute" as const, values: { channel } },
+        { command: "subscribeLevel" as const, values: { channel } },
       ]),
-      ...(control === undefined ? [] : [["subscribeVolume", { control }] as [MixerCommandName, MixerValues]]),
-      ...Object.values(this.entry.muteGroups).map(
-        (group) => ["subscribeGroupMute", { group }] as [MixerCommandName, MixerValues],
-      ),
+      ...(control === undefined ? [] : [{ command: "subscribeVolume" as const, values: { control } }]),
+      ...Object.values(this.entry.muteGroups).map((group) => ({
+        command: "subscribeGroupMute" as const,
+        values: { group },
+      })),
     ];
-    for (const [command, values] of feedback) {
+    for (const { command, values } of feedback) {
       if (this.codec.supports(command)) await this.run(command, values).catch(tolerate({ command, ...values }));
     }
     if (this.profile.meterMode === "poll") this.startPolling(channels);
