@@ -4,8 +4,9 @@ import type { DeviceEntry, RoomProfile } from "@rc/hardware-profiles";
 import type { ActionName, ActionParams, DeviceKind, EventPayload } from "@rc/protocol";
 import type { Logger } from "pino";
 import type { RoomFacts } from "../room-facts.ts";
-import type { DeviceDriver } from "./device-supervisor.ts";
 import { cameraKind } from "./camera/camera-driver.ts";
+import type { DeviceDriver } from "./device-supervisor.ts";
+import { gpioKind } from "./gpio/gpio-driver.ts";
 import { mixerKind } from "./mixer/mixer-driver.ts";
 import { testDeviceKind } from "./test-device.ts";
 
@@ -36,5 +37,6 @@ type ModuleOf<K extends DeviceKind> = DeviceKindModule<Extract<DeviceEntry, { ki
 export const deviceKinds: { [K in DeviceKind]?: ModuleOf<K> } = {
   camera: cameraKind,
   mixer: mixerKind,
+  gpio: gpioKind,
   test: testDeviceKind,
 };
