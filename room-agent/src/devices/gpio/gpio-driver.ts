@@ -53,7 +53,12 @@ export class GpioDriver implements DeviceDriver {
     const index = context.room.devices.findIndex((device) => device.id === entry.id);
     this.configProblems = gpioReferenceIssues(context.room)
       .filter((issue) => issue.path[1] === index)
-      .map((issue) => `${issue.path.slice(2).join(".")}: ${issue.message}`);
+      .map((issue) => {
+        const path = issue.path
+          .slice(2)
+          .map((key, i) => (typeof key === "number" ? `[${key}]` : `${i ? "." : ""}${key}`));
+        return `${path.join("")}: ${issue.message}`;
+      });
     this.pins = new GpioPins(entry, {
       button: (data) => {
         context.log.info(data, "button");
