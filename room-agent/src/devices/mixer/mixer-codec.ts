@@ -47,6 +47,8 @@ export class MixerCodec {
   /** Placeholders with one value for the whole session: the bindings and the profile's own numbers. */
   private readonly constants: Record<string, string>;
   private readonly addresses: { control: string[]; group: string[] };
+  /** The profile's stray characters, as one pattern (built once: every received line goes through it). */
+  private readonly strip: RegExp | undefined;
   /** Lines longer than the profile allows, dropped whole: a device babbling garbage cannot grow our memory. */
   overlongLines = 0;
 
@@ -65,6 +67,8 @@ export class MixerCodec {
       ...room.bindings,
       meterIntervalMs: String(profile.meterIntervalMs),
     };
+    const strip = profile.framing.strip;
+    this.strip = strip.length === 0 ? undefined : new RegExp(`[${strip.replace(/[\\\]^-]/g, "\\$&")}]`, "g");
     this.addresses = {
       control: room.programVolume === undefined ? [] : [room.programVolume],
       group: Object.values(room.muteGroups ?? {}),
@@ -120,7 +124,7 @@ export class MixerCodec {
         this.overlongLines++;
         continue;
       }
-      const clean = [...line].filter((c) => !this.profile.framing.strip.includes(c)).join("");
+      const clean = this.stripped(line);
       if (clean.trim().length > 0) lines.push(clean.trim());
     }
     if (this.buffer.length > this.profile.framing.maxLineLength) {
@@ -130,12 +134,15 @@ export class MixerCodec {
     return lines;
   }
 
+  private stripped(line: string): string {
+    return this.strip ? line.replace(this.strip, "") : line;
+  }
+
   /** What a received line is, given the command waiting for its reply (if any). */
   classify(line: string, waiting?: { sent: string; command: EncodedCommand }): ReceivedLine {
     if (waiting && this.profile.framing.ignoreEcho) {
-      const sent = [...waiting.sent.slice(0, -this.terminator.length)]
-        .filter((c) => !this.profile.framing.strip.includes(c) && c !== "\u001b")
-        .join("");
+      // An echo comes back without the ESC that SIS commands start with.
+      const sent = this.stripped(waiting.sent.slice(0, -this.terminator.length)).replaceAll("\u001b", "");
       if (line === sent.trim()) return { kind: "echo" };
     }
     if (waiting) {
