@@ -1,0 +1,102 @@
+// A room with a GPIO board, end to end: the real StandardFirmata firmware in avr8js on a pty, a real agent process
+// and the controller with its broker. A seat button pressed at the chip is a room event on MQTT; a relay request
+// through REST sets the pin; the controller's desired session lights ON AIR; the state carries the board's readings.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { desiredPayload, type EventPayload, encodePayload, type RoomView, topics } from "@rc/protocol";
+import { FirmataBoard } from "@rc/simulators";
+import mqtt, { type MqttClient } from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stopAll, waitFor } from "./support/processes.ts";
+import { TestSite } from "./support/test-site.ts";
+
+const ROOM = "xa-bang-nut";
+
+describe("GPIO board in a room, through the agent and the broker", () => {
+  let site: TestSite;
+  let board: FirmataBoard;
+  let controller: MqttClient;
+  const events: EventPayload[] = [];
+
+  beforeAll(async () => {
+    site = await TestSite.create("embedded", [ROOM]);
+    board = new FirmataBoard({ hostPath: join(site.dir, "ttyACM0") });
+    await board.start();
+    // The site's room gets a board beside its test device, and the seat and camera the pin map names.
+    const profile = JSON.parse(readFileSync(site.room(ROOM).profile, "utf8"));
+    profile.devices.push(
+      { id: "cam-1", kind: "camera", model: "generic-onvif-ptz", enabled: false, connection: { host: "127.0.0.1" } },
+      {
+        id: "bang-nut",
+        kind: "gpio",
+        connection: { path: board.hostPath },
+        buttons: [{ seat: "chu-tri", pin: 2 }],
+        tally: [{ camera: "cam-1", pin: 8 }],
+        onAir: { pin: 11 },
+        relays: [{ id: "man-hinh", pin: 14 }],
+      },
+    );
+    profile.seats = [{ id: "chu-tri", label: "Chủ trì", role: "chair", camera: "cam-1", preset: "p1" }];
+    writeFileSync(site.room(ROOM).profile, JSON.stringify(profile));
+    controller = await mqtt.connectAsync(site.brokerUrl, {
+      username: "controller",
+      password: site.controllerPassword,
+      reconnectPeriod: 0,
+    });
+    controller.on("message", (_topic, payload) => events.push(JSON.parse(payload.toString())));
+    await controller.subscribeAsync(topics.room(ROOM, "events"), { qos: 1 });
+  });
+  afterAll(async () => {
+    await stopAll();
+    await controller?.endAsync();
+    await board?.stop();
+    await site?.stop();
+  });
+
+  const view = (): RoomView => site.controller.registry.get(ROOM)!;
+
+  it("publishes seat button presses, switches relays on request, and lights ON AIR for a session", async () => {
+    site.startAgent(ROOM);
+    await waitFor("the board ok at the controller", () => view().health["bang-nut"]?.status === "ok", 20_000);
+    expect(view().info?.actions).toContain("gpio.relay");
+
+    board.press(2);
+    await waitFor("press event", () => events.find((e) => e.type === "button" && e.data.action === "press"));
+    board.release(2);
+    await waitFor("release event", () => events.find((e) => e.type === "button" && e.data.action === "release"));
+    expect(events.filter((e) => e.type === "button").map((e) => [e.device, e.data.seat, e.data.action])).toEqual([
+      ["bang-nut", "chu-tri", "press"],
+      ["bang-nut", "chu-tri", "release"],
+    ]);
+
+    const response = await site.post(ROOM, {
+      action: "gpio.relay",
+      params: { device: "bang-nut", relay: "man-hinh", on: true },
+    });
+    expect(response).toMatchObject({ status: 200, body: { ok: true, result: { relay: "man-hinh", on: true } } });
+    await waitFor("relay pin high", () => board.isHigh(14), 2000);
+    const refused = await site.post(ROOM, {
+      action: "gpio.relay",
+      params: { device: "bang-nut", relay: "x", on: true },
+    });
+    expect(refused).toMatchObject({ status: 404, body: { ok: false, error: { code: "not_found" } } });
+
+    await controller.publishAsync(
+      topics.room(ROOM, "desired"),
+      encodePayload(desiredPayload, {
+        rev: 1,
+        session: { id: "phien-1", role: "component", peers: [], passphrase: "mot-hai-ba-bon-nam" },
+        recording: false,
+      }),
+      { qos: 1, retain: true },
+    );
+    await waitFor("ON AIR lit", () => board.isHigh(11), 3000);
+    await waitFor("the state shows the board", () => view().state?.devices["bang-nut"]?.onAir === true);
+    expect(view().state?.devices["bang-nut"]).toMatchObject({
+      firmware: "StandardFirmata.ino 2.4",
+      "button.chu-tri": false,
+      "relay.man-hinh": true,
+      "tally.cam-1": false,
+    });
+  });
+});
