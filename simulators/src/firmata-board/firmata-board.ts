@@ -81,6 +81,11 @@ export class FirmataBoard extends EventEmitter<{ pin: [pin: number, level: PinLe
     this.powerOn();
   }
 
+  /** The firmware hangs (a crash, a brown-out lock-up): the cable stays, nothing answers until reset(). */
+  hang(): void {
+    this.chip?.stop();
+  }
+
   /** A button wired from the pin to ground is pressed (the pin reads low). */
   press(pin: number): void {
     this.setInput(pin, false);

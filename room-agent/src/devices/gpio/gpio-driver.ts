@@ -4,8 +4,8 @@
 // again in place; after every (re)connect each lamp, tally and relay is driven to what the room wants.
 import { type GpioDeviceEntry, gpioReferenceIssues, type RoomProfile } from "@rc/hardware-profiles";
 import type { CapabilityDescriptor, EventPayload } from "@rc/protocol";
-import firmataIo, { type Firmata } from "firmata-io";
-import five from "johnny-five";
+import type { Firmata } from "firmata-io";
+import type five from "johnny-five";
 import type { Logger } from "pino";
 import { SerialPort } from "serialport";
 import { AgentError, BadConfigError } from "../../agent-error.ts";
@@ -22,6 +22,16 @@ const PROBE_TIMEOUT_MS = 1000;
 const ASK_VERSION_AFTER_MS = 250;
 /** johnny-five needs the capability and analog-mapping queries of Firmata protocol 2.3 or later. */
 const MINIMUM_PROTOCOL = { major: 2, minor: 3 };
+
+/** johnny-five and firmata-io cost an agent ~12 MB: loaded by the first board that connects, not by every room. */
+let libraries: Promise<{ Board: typeof five.Board; Firmata: typeof Firmata }> | undefined;
+function loadLibraries() {
+  libraries ??= Promise.all([import("johnny-five"), import("firmata-io")]).then(([j5, firmataIo]) => ({
+    Board: j5.default.Board,
+    Firmata: firmataIo.default.Firmata,
+  }));
+  return libraries;
+}
 
 export interface GpioRoomContext {
   room: Pick<RoomProfile, "devices" | "seats">;
@@ -92,13 +102,14 @@ export class GpioDriver implements DeviceDriver {
   async connect(link: DriverLink): Promise<void> {
     if (this.configProblems.length > 0) throw new BadConfigError(this.configProblems.join("; "));
     await this.disconnect();
+    const { Board, Firmata } = await loadLibraries();
     const { path, baudRate } = this.entry.connection;
     const port = new SerialPort({ path, baudRate, autoOpen: false });
-    const io = new firmataIo.Firmata(port, { reportVersionTimeout: ASK_VERSION_AFTER_MS });
+    const io = new Firmata(port, { reportVersionTimeout: ASK_VERSION_AFTER_MS });
     // Errors of a board being torn down must not throw for want of a listener, so these stay attached.
     io.on("error", (error: Error) => this.context.log.debug({ err: error.message }, "firmata error"));
     // Created before the port opens: johnny-five waits for the io's "connect", which the port's "open" causes.
-    const board = new five.Board({
+    const board = new Board({
       io,
       repl: false,
       debug: false,
@@ -132,7 +143,7 @@ export class GpioDriver implements DeviceDriver {
     io.on("queryfirmware", () => {
       if (this.session === session) this.restarted(session, link);
     });
-    this.pins.start(board);
+    this.pins.start(io);
     this.context.facts.on("change", this.followFacts);
   }
 
@@ -162,7 +173,7 @@ export class GpioDriver implements DeviceDriver {
     const { board, port } = session;
     // johnny-five keeps every board in a module-wide list and arms a connect timer: let this one go entirely.
     clearTimeout((board as unknown as { timer?: NodeJS.Timeout }).timer);
-    const cache = (five.Board as unknown as { cache: five.Board[] }).cache;
+    const cache = ((await loadLibraries()).Board as unknown as { cache: five.Board[] }).cache;
     if (cache.includes(board)) cache.splice(cache.indexOf(board), 1);
     if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
   }
@@ -239,7 +250,7 @@ export class GpioDriver implements DeviceDriver {
   private restarted(session: Session, link: DriverLink): void {
     this.context.log.warn("the board restarted: setting its pins up again and putting every output back");
     try {
-      this.pins.start(session.board);
+      this.pins.start(session.io);
       this.pins.apply(this.context.facts.get(), true);
     } catch (error) {
       link.lost(`setting the board up again after it restarted failed: ${(error as Error).message}`);

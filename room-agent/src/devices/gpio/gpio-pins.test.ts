@@ -1,7 +1,6 @@
-// The pin map's logic on johnny-five over mock-firmata (nothing on a wire): pin checks against the board's report,
+// The pin map's logic on mock-firmata, johnny-five's own test double (nothing on a wire): pin checks against the board's report,
 // modes, lamps following the room facts, relays, and debounced buttons and the privacy switch with fake time.
 import { type GpioDeviceEntry, gpioDeviceEntry, gpioReferenceIssues } from "@rc/hardware-profiles";
-import five from "johnny-five";
 import mockFirmata from "mock-firmata";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { RoomFacts } from "../../room-facts.ts";
@@ -29,7 +28,7 @@ const entry = (more: Partial<Record<keyof GpioDeviceEntry, unknown>> = {}): Gpio
     ...more,
   });
 
-/** A johnny-five board on mock-firmata, with every digitalRead callback kept so a test can drive the inputs. */
+/** A mock Firmata io, with every digitalRead callback kept so a test can drive the inputs. */
 function mockBoard() {
   const io = new mockFirmata.Firmata();
   const reads = new Map<number, (value: number) => void>();
@@ -39,12 +38,9 @@ function mockBoard() {
   });
   const pinMode = vi.spyOn(io, "pinMode");
   const digitalWrite = vi.spyOn(io, "digitalWrite");
-  const board = new five.Board({ io, repl: false, debug: false, sigint: false } as five.BoardOption);
-  io.emit("connect");
-  io.emit("ready");
   const level = (pin: number) => digitalWrite.mock.calls.filter(([p]) => p === pin).at(-1)?.[1];
   const drive = (pin: number, value: number) => io.emit(`digital-read-${pin}`, value);
-  return { io, board, reads, pinMode, digitalWrite, level, drive };
+  return { io, reads, pinMode, digitalWrite, level, drive };
 }
 
 function links() {
@@ -58,11 +54,6 @@ function links() {
   };
   return { events, privacy, changed, room };
 }
-
-afterEach(() => {
-  const cache = (five.Board as unknown as { cache: unknown[] }).cache;
-  cache.length = 0;
-});
 
 describe("pin checks", () => {
   it("names each pin the board lacks or cannot use that way", () => {
@@ -103,7 +94,7 @@ describe("pin map on a board", () => {
   it("sets inputs with pull-ups (by a HIGH write on Firmata without PULLUP) and outputs, then reads the inputs", () => {
     const mock = mockBoard();
     const pins = new GpioPins(entry(), links().room, Date.now);
-    pins.start(mock.board);
+    pins.start(mock.io);
     expect(mock.pinMode.mock.calls).toEqual(
       expect.arrayContaining([
         [2, mock.io.MODES.INPUT],
@@ -128,7 +119,7 @@ describe("pin map on a board", () => {
     const mock = mockBoard();
     const { room, changed } = links();
     const pins = new GpioPins(entry(), room, Date.now);
-    pins.start(mock.board);
+    pins.start(mock.io);
     expect(pins.apply(facts.get(), true)).toBe(5);
     // cam-2's lamp is wired active-low: off is HIGH.
     expect([8, 9, 11, 12, 14].map(mock.level)).toEqual([0, 1, 0, 0, 1]);
@@ -156,14 +147,14 @@ describe("pin map on a board", () => {
   it("re-applies every output on a new board, with the relays as last asked", () => {
     const first = mockBoard();
     const pins = new GpioPins(entry(), links().room, Date.now);
-    pins.start(first.board);
+    pins.start(first.io);
     pins.setRelay("man-hinh", false);
     pins.apply(facts.get(), true);
     pins.stop();
     expect(pins.readings()["relay.man-hinh"]).toBeNull();
 
     const second = mockBoard();
-    pins.start(second.board);
+    pins.start(second.io);
     facts.set({ programCamera: "cam-1" });
     expect(pins.apply(facts.get(), true)).toBe(5);
     expect([8, 9, 14].map(second.level)).toEqual([1, 1, 0]);
@@ -173,7 +164,7 @@ describe("pin map on a board", () => {
     const mock = mockBoard();
     const { room, events } = links();
     const pins = new GpioPins(entry(), room, Date.now);
-    pins.start(mock.board);
+    pins.start(mock.io);
     mock.drive(2, 1); // first report: released (pull-up high); no event
     expect(events).toEqual([]);
 
@@ -195,7 +186,7 @@ describe("pin map on a board", () => {
     const mock = mockBoard();
     const { room, events } = links();
     const pins = new GpioPins(entry(), room, Date.now);
-    pins.start(mock.board);
+    pins.start(mock.io);
     mock.drive(3, 0); // wired to the supply: low is released
     mock.drive(3, 1);
     vi.advanceTimersByTime(10);
@@ -210,7 +201,7 @@ describe("pin map on a board", () => {
     const { room, privacy } = links();
     const pins = new GpioPins(entry(), room, Date.now);
     const first = mockBoard();
-    pins.start(first.board);
+    pins.start(first.io);
     first.drive(7, 1); // open at the first connect: the panel's privacy is left alone
     expect(privacy).toEqual([]);
     first.drive(7, 0);
@@ -220,12 +211,12 @@ describe("pin map on a board", () => {
     pins.stop();
 
     const second = mockBoard();
-    pins.start(second.board);
+    pins.start(second.io);
     second.drive(7, 0); // still closed after the reconnect: nothing new
     expect(privacy).toEqual([true]);
     pins.stop();
     const third = mockBoard();
-    pins.start(third.board);
+    pins.start(third.io);
     third.drive(7, 1); // opened while the board was away
     expect(privacy).toEqual([true, false]);
   });
@@ -234,7 +225,7 @@ describe("pin map on a board", () => {
     const { room, privacy } = links();
     const pins = new GpioPins(entry(), room, Date.now);
     const mock = mockBoard();
-    pins.start(mock.board);
+    pins.start(mock.io);
     mock.drive(7, 0);
     expect(privacy).toEqual([true]);
   });
@@ -243,7 +234,7 @@ describe("pin map on a board", () => {
     const mock = mockBoard();
     const { room, events } = links();
     const pins = new GpioPins(entry(), room, Date.now);
-    pins.start(mock.board);
+    pins.start(mock.io);
     mock.drive(2, 1);
     mock.drive(2, 0);
     pins.stop();

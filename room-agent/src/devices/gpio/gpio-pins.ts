@@ -1,9 +1,10 @@
-// The room's pin map on a ready johnny-five board: which pin is which seat's button, which lamp follows which fact,
+// The room's pin map on a ready board's Firmata io: which pin is which seat's button, which lamp follows which fact,
 // which relay the operator switched. Knows nothing of serial ports or reconnecting (the driver does that); started
-// again on every fresh board, it sets the pins up and the driver then puts every output back.
+// again on every fresh board, it sets the pins up and the driver then puts every output back. It writes and reads
+// the io itself rather than through johnny-five's Button, Switch, Relay or Led: the input components start timers
+// that outlive the board, Relay never sets its pin's mode, and Led turns a PWM-capable pin into PWM.
 import type { GpioDeviceEntry } from "@rc/hardware-profiles";
 import type { CapabilityDescriptor } from "@rc/protocol";
-import five from "johnny-five";
 import type { RoomFactValues } from "../../room-facts.ts";
 import { type ButtonAction, ButtonDebounce } from "./button-debounce.ts";
 
@@ -14,7 +15,7 @@ export interface FirmataIo {
   pinMode(pin: number, mode: number): void;
   digitalWrite(pin: number, value: number): void;
   digitalRead(pin: number, callback: (value: number) => void): void;
-  removeListener(event: string, listener: (...args: never[]) => void): unknown;
+  removeListener(event: string, listener: (value: number) => void): unknown;
 }
 
 export interface GpioRoomLinks {
@@ -76,7 +77,7 @@ export class GpioPins {
   /** The privacy switch's last known position, kept across reconnects so that a change while unplugged counts. */
   private switchOn: boolean | null = null;
   private teardown: (() => void)[] = [];
-  private board: { io: FirmataIo; pins: Map<number, five.Pin> } | undefined;
+  private io: FirmataIo | undefined;
 
   constructor(
     private readonly entry: GpioDeviceEntry,
@@ -113,13 +114,10 @@ export class GpioPins {
   }
 
   /** Sets every pin's mode and starts reading the inputs; outputs are written by apply(). */
-  start(board: five.Board): void {
+  start(io: FirmataIo): void {
     this.stop();
-    const io = board.io as FirmataIo;
-    const pins = new Map<number, five.Pin>();
-    // A digital johnny-five Pin starts as an OUTPUT: exactly the lamps and relays.
-    for (const output of this.outputs) pins.set(output.pin, new five.Pin({ pin: output.pin, type: "digital", board }));
-    this.board = { io, pins };
+    this.io = io;
+    for (const output of this.outputs) io.pinMode(output.pin, io.MODES.OUTPUT);
     // Every mode first, reporting after: the first report of a port must not catch a pin still in its old mode.
     for (const input of this.inputs) this.setInputMode(io, input);
     for (const input of this.inputs) this.readInput(io, input);
@@ -132,20 +130,18 @@ export class GpioPins {
     for (const debouncer of this.debouncers.values()) debouncer.stop();
     this.debouncers.clear();
     this.driven.clear();
-    this.board = undefined;
+    this.io = undefined;
   }
 
   /** Drives every output to what the room wants now; `all` writes even those already right (after a reconnect). */
   apply(facts: RoomFactValues, all = false): number {
-    const board = this.board;
-    if (!board) return 0;
+    const io = this.io;
+    if (!io) return 0;
     let writes = 0;
     for (const output of this.outputs) {
       const on = output.wanted(facts);
       if (!all && this.driven.get(output.key) === on) continue;
-      const pin = board.pins.get(output.pin)!;
-      if (on !== output.activeLow) pin.high();
-      else pin.low();
+      io.digitalWrite(output.pin, on !== output.activeLow ? 1 : 0);
       this.driven.set(output.key, on);
       writes++;
     }
