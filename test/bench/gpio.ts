@@ -73,8 +73,14 @@ async function runBenchmark(): Promise<void> {
       execArgv: ["--import", "tsx"],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
-    cleanups.push(() => {
-      if (board.exitCode === null && board.signalCode === null) board.kill("SIGKILL");
+    cleanups.push(async () => {
+      if (board.exitCode !== null || board.signalCode !== null) return;
+      // Let it stop its board (and the board's socat) itself; kill it only if it does not.
+      const exited = once(board, "exit");
+      board.disconnect();
+      const timer = setTimeout(() => board.kill("SIGKILL"), 3000);
+      await exited;
+      clearTimeout(timer);
     });
     const next = async <T extends BoardMessage["type"]>(type: T) => {
       for (;;) {

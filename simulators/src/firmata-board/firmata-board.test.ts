@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { SerialPort } from "serialport";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseIntelHex } from "./avr-chip.ts";
+import { BoardControl } from "./board-control.ts";
 import { FirmataBoard } from "./firmata-board.ts";
 
 const REPORT_VERSION = [0xf9, 0x02, 0x04];
@@ -94,6 +95,30 @@ describe("simulated StandardFirmata board", () => {
     await until("pin 6 off after the reset", () => !board.isHigh(6), 1000);
     await until("the version announced after the start blink", () => wire.has(REPORT_VERSION), 4000);
     expect(wire.has([0xf0, 0x79, 0x02, 0x04, ...Buffer.from("S\0t\0a\0n\0d\0a\0r\0d\0")])).toBe(true);
+  });
+
+  it("is pressed, released and reset through its HTTP control panel, which refuses what it cannot do", async () => {
+    const control = new BoardControl(new Map([["xa-an-phu", board]]));
+    await control.start();
+    cleanups.push(() => control.stop());
+    const post = async (path: string) => {
+      const response = await fetch(`${control.url}${path}`, { method: "POST" });
+      return { status: response.status, body: await response.json() };
+    };
+    expect(await post("/boards/xa-an-phu/press?pin=4")).toMatchObject({ status: 200, body: { inputs: { 4: "low" } } });
+    expect(await post("/boards/xa-an-phu/click?pin=4")).toMatchObject({ status: 200, body: { inputs: { 4: "high" } } });
+    expect(await post("/boards/xa-an-phu/reset")).toMatchObject({ status: 200, body: { plugged: true } });
+    const listing = await (await fetch(`${control.url}/boards`)).json();
+    expect(listing).toMatchObject([{ name: "xa-an-phu", path: board.hostPath, pins: { 13: expect.any(String) } }]);
+    expect(await post("/boards/xa-an-phu/press?pin=1")).toEqual({
+      status: 400,
+      body: { error: "?pin= a pin of the Uno, 2–19; got 1" },
+    });
+    expect(await post("/boards/khac/reset")).toEqual({
+      status: 404,
+      body: { error: 'no board "khac" (boards: xa-an-phu)' },
+    });
+    expect((await post("/boards/xa-an-phu/explode")).status).toBe(404);
   });
 
   it("vanishes when unplugged and starts afresh when plugged in again", async () => {

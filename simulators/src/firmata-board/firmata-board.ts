@@ -2,6 +2,7 @@
 // socat pty the driver opens as it would /dev/ttyACM0. Tests and the demo press and release buttons (pins wired to
 // ground, read high through pull-ups), read the lamps and relays, reset the board, and unplug it.
 import { EventEmitter } from "node:events";
+import { rmSync } from "node:fs";
 import { SerialPort } from "serialport";
 import { PtyPair } from "../dsp/pty-pair.ts";
 import { AvrChip, type PinLevel } from "./avr-chip.ts";
@@ -23,7 +24,7 @@ export class FirmataBoard extends EventEmitter<{ pin: [pin: number, level: PinLe
   private chip: AvrChip | undefined;
   private port: SerialPort | undefined;
   /** What the room's wiring does to the inputs; it stays across resets and unplugging, as buttons do. */
-  private readonly inputs = new Map<number, boolean>();
+  private readonly wiring = new Map<number, boolean>();
   /** Every byte the host sent, for tests that check the wire. */
   received = 0;
 
@@ -65,6 +66,8 @@ export class FirmataBoard extends EventEmitter<{ pin: [pin: number, level: PinLe
     this.port = undefined;
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
     await this.pty.stop();
+    // A killed socat leaves its links behind, pointing at pty numbers the system will hand out again.
+    for (const link of [this.pty.devicePath, this.pty.hostPath]) rmSync(link, { force: true });
   }
 
   unplug(): Promise<void> {
@@ -97,8 +100,13 @@ export class FirmataBoard extends EventEmitter<{ pin: [pin: number, level: PinLe
 
   /** Drives an input pin high or low from outside (a switch, a sensor). */
   setInput(pin: number, high: boolean): void {
-    this.inputs.set(pin, high);
+    this.wiring.set(pin, high);
     this.chip?.setInput(pin, high);
+  }
+
+  /** What the room's wiring drives into each input pin set so far (a pressed button: "low"). */
+  inputs(): Record<number, "high" | "low"> {
+    return Object.fromEntries([...this.wiring].map(([pin, high]) => [pin, high ? "high" : "low"]));
   }
 
   /** What the firmware makes of a pin now; "low" when the board has no power. */
@@ -126,7 +134,7 @@ export class FirmataBoard extends EventEmitter<{ pin: [pin: number, level: PinLe
       },
       this.options.speed,
     );
-    for (const [pin, high] of this.inputs) chip.setInput(pin, high);
+    for (const [pin, high] of this.wiring) chip.setInput(pin, high);
     this.chip = chip;
     chip.start();
   }
