@@ -177,7 +177,9 @@ export class CameraPicture implements H264Source {
     const listener = (packet: Buffer) => onPacket(packet);
     this.listeners.add(listener);
     if (this.encoder) clearTimeout(this.encoder.lingerTimer);
-    if (!this.encoder?.running) {
+    // An encoder that runs already (for another viewer, or lingering) is mid-GOP: the newcomer needs a key frame.
+    if (this.encoder?.running) this.requestKeyFrame();
+    else {
       this.encoderStarting ??= this.startEncoder()
         .catch((err) => this.log.error({ err }, "camera picture encoder did not start"))
         .finally(() => {

@@ -149,33 +149,32 @@ export function drawHearingRoom(seats: PictureSeat[]): { rgb: Buffer; labels: Wo
     { text: "PHÒNG TIẾP CÔNG DÂN TRỰC TUYẾN", x: 1280, y: 180, font: "DejaVu Sans Bold 56px", color: 0xffffde00 },
   ];
   seats.forEach((seat, index) => {
-    // The figure is drawn a little higher than the aim point, so the seat's head and name card are centred.
-    const { x, y: aim } = aimPoint(seat.pan, seat.tilt);
-    const y = aim - 40;
+    // Drawn around the aim point (head above, name card below), so a seat's preset frames it centred.
+    const { x, y } = aimPoint(seat.pan, seat.tilt);
     const colour = SEAT_COLOURS[index % SEAT_COLOURS.length] as Rgb;
     const skin: Rgb = [224, 182, 142];
-    canvas.rect(x - 90, y + 4, x + 90, y + 150, colour); // body, shoulders rounded by two discs
-    canvas.disc(x - 66, y + 28, 24, colour);
-    canvas.disc(x + 66, y + 28, 24, colour);
-    canvas.rect(x - 18, y - 10, x + 18, y + 12, skin); // neck
-    canvas.disc(x, y - 50, 46, skin); // head, hair, eyes
+    canvas.rect(x - 80, y - 36, x + 80, y + 80, colour); // body, shoulders rounded by two discs
+    canvas.disc(x - 58, y - 14, 22, colour);
+    canvas.disc(x + 58, y - 14, 22, colour);
+    canvas.rect(x - 16, y - 48, x + 16, y - 30, skin); // neck
+    canvas.disc(x, y - 80, 40, skin); // head, hair, eyes
     canvas.shape(
-      x - 48,
-      y - 98,
-      x + 48,
-      y - 58,
+      x - 42,
+      y - 122,
+      x + 42,
+      y - 92,
       [50, 36, 28],
-      (px, py) => (px - x) ** 2 + (py - y + 50) ** 2 <= 48 * 48,
+      (px, py) => (px - x) ** 2 + (py - y + 80) ** 2 <= 42 * 42,
     );
-    canvas.disc(x - 16, y - 46, 6, [40, 30, 25]);
-    canvas.disc(x + 16, y - 46, 6, [40, 30, 25]);
-    canvas.rect(x - 160, y + 90, x + 160, y + 210, [116, 72, 42]); // desk
-    canvas.rect(x - 160, y + 90, x + 160, y + 100, [140, 92, 56]);
-    canvas.rect(x - 135, y + 112, x + 135, y + 180, [250, 250, 250]); // name card with a band of the seat's colour
-    canvas.rect(x - 135, y + 112, x + 135, y + 120, colour);
+    canvas.disc(x - 14, y - 78, 5, [40, 30, 25]);
+    canvas.disc(x + 14, y - 78, 5, [40, 30, 25]);
+    canvas.rect(x - 150, y + 30, x + 150, y + 130, [116, 72, 42]); // desk
+    canvas.rect(x - 150, y + 30, x + 150, y + 40, [140, 92, 56]);
+    canvas.rect(x - 125, y + 50, x + 125, y + 115, [250, 250, 250]); // name card with a band of the seat's colour
+    canvas.rect(x - 125, y + 50, x + 125, y + 58, colour);
     // DejaVu Sans Bold is about 0.62 em wide per character: the label fits the card.
-    const px = Math.min(36, Math.floor(250 / (0.62 * Math.max(1, [...seat.label].length))));
-    labels.push({ text: seat.label, x, y: y + 152, font: `DejaVu Sans Bold ${px}px`, color: 0xff202020 });
+    const px = Math.min(30, Math.floor(230 / (0.62 * Math.max(1, [...seat.label].length))));
+    labels.push({ text: seat.label, x, y: y + 88, font: `DejaVu Sans Bold ${px}px`, color: 0xff202020 });
   });
   return { rgb: canvas.rgb, labels };
 }

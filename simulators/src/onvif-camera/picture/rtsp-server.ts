@@ -208,7 +208,12 @@ export class RtspServer {
           ...(reply.headers ?? []),
         ];
         connection.socket.write(formatResponse(reply.status, headers, reply.body));
-        reply.after?.();
+        try {
+          reply.after?.();
+        } catch (err) {
+          this.options.logger.error({ err, method: request.method }, "RTSP stream did not start");
+          connection.socket.destroy();
+        }
       });
     }
   }
