@@ -74,7 +74,7 @@ describe("GPIO board in a room, through the agent and the broker", () => {
       params: { device: "bang-nut", relay: "man-hinh", on: true },
     });
     expect(response).toMatchObject({ status: 200, body: { ok: true, result: { relay: "man-hinh", on: true } } });
-    await waitFor("relay pin high", () => board.isHigh(14), 2000);
+    await waitFor("relay pin high", () => board.isHigh(14), 5000);
     const refused = await site.post(ROOM, {
       action: "gpio.relay",
       params: { device: "bang-nut", relay: "x", on: true },
@@ -90,7 +90,7 @@ describe("GPIO board in a room, through the agent and the broker", () => {
       }),
       { qos: 1, retain: true },
     );
-    await waitFor("ON AIR lit", () => board.isHigh(11), 3000);
+    await waitFor("ON AIR lit", () => board.isHigh(11), 5000);
     await waitFor("the state shows the board", () => view().state?.devices["bang-nut"]?.onAir === true);
     expect(view().state?.devices["bang-nut"]).toMatchObject({
       firmware: "StandardFirmata.ino 2.4",

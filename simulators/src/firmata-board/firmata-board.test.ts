@@ -71,19 +71,19 @@ describe("simulated StandardFirmata board", () => {
     await until("REPORT_VERSION 2.4", () => wire.has(REPORT_VERSION));
 
     wire.send([0xf4, 5, 0x01, 0x90, 0x20, 0x00]); // pin 5 OUTPUT, port 0 = pin 5 high
-    await until("pin 5 high", () => board.isHigh(5), 1000);
+    await until("pin 5 high", () => board.isHigh(5), 3000);
     wire.send([0x90, 0x00, 0x00]);
-    await until("pin 5 low", () => board.level(5) === "low", 1000);
+    await until("pin 5 low", () => board.level(5) === "low", 3000);
 
     // Pin 2 an input with its pull-up (a HIGH write on an INPUT pin), port 0 reported.
     wire.send([0xf4, 2, 0x00, 0x90, 0x04, 0x00, 0xd0, 0x01]);
-    await until("pin 2 reported high", () => wire.has([0x90, 0x04, 0x00]), 1000);
+    await until("pin 2 reported high", () => wire.has([0x90, 0x04, 0x00]), 3000);
     expect(board.level(2)).toBe("input-pullup");
     board.press(2);
-    await until("pin 2 reported low", () => wire.has([0x90, 0x00, 0x00]), 1000);
+    await until("pin 2 reported low", () => wire.has([0x90, 0x00, 0x00]), 3000);
     wire.clear();
     board.release(2);
-    await until("pin 2 reported high again", () => wire.has([0x90, 0x04, 0x00]), 1000);
+    await until("pin 2 reported high again", () => wire.has([0x90, 0x04, 0x00]), 3000);
   });
 
   it("restarts on reset: announces itself again and forgets its outputs", async () => {
@@ -92,9 +92,10 @@ describe("simulated StandardFirmata board", () => {
     await until("pin 6 high", () => board.isHigh(6), 3000);
     wire.clear();
     board.reset();
-    await until("pin 6 off after the reset", () => !board.isHigh(6), 1000);
-    await until("the version announced after the start blink", () => wire.has(REPORT_VERSION), 4000);
-    expect(wire.has([0xf0, 0x79, 0x02, 0x04, ...Buffer.from("S\0t\0a\0n\0d\0a\0r\0d\0")])).toBe(true);
+    await until("pin 6 off after the reset", () => !board.isHigh(6), 3000);
+    await until("the version announced after the start blink", () => wire.has(REPORT_VERSION), 8000);
+    const name = [0xf0, 0x79, 0x02, 0x04, ...Buffer.from("S\0t\0a\0n\0d\0a\0r\0d\0")];
+    await until("its name announced after the version", () => wire.has(name), 3000);
   });
 
   it("is pressed, released and reset through its HTTP control panel, which refuses what it cannot do", async () => {
@@ -128,7 +129,7 @@ describe("simulated StandardFirmata board", () => {
     await board.replug();
     expect(existsSync(board.hostPath)).toBe(true);
     const wire = await host(board.hostPath);
-    await until("the version after power-up", () => wire.has(REPORT_VERSION), 4000);
+    await until("the version after power-up", () => wire.has(REPORT_VERSION), 8000);
   });
 });
 

@@ -121,17 +121,17 @@ describe("GPIO driver on StandardFirmata in avr8js", () => {
     const pressed = (action: string) => events.filter((e) => e.type === "button" && e.data?.action === action);
 
     board.press(2);
-    await until("press event", () => pressed("press").length === 1, 1000);
+    await until("press event", () => pressed("press").length === 1, 3000);
     expect(driver.readings()["button.chu-tri"]).toBe(true);
     board.release(2);
-    await until("release event", () => pressed("release").length === 1, 1000);
+    await until("release event", () => pressed("release").length === 1, 3000);
     expect(pressed("press")[0]!.data).toEqual({ seat: "chu-tri", pin: 2, action: "press", heldMs: 0 });
     expect(pressed("release")[0]!.data).toMatchObject({ seat: "chu-tri", pin: 2, action: "release" });
 
     board.press(3);
-    await until("long press", () => pressed("long_press").length === 1, 2000);
+    await until("long press", () => pressed("long_press").length === 1, 4000);
     board.release(3);
-    await until("release after the long press", () => pressed("release").length === 2, 1000);
+    await until("release after the long press", () => pressed("release").length === 2, 3000);
     expect(pressed("long_press")[0]!.data).toMatchObject({ seat: "cong-dan", pin: 3, action: "long_press" });
     expect(pressed("release")[1]!.data!.heldMs).toBeGreaterThanOrEqual(600);
   });
@@ -149,9 +149,9 @@ describe("GPIO driver on StandardFirmata in avr8js", () => {
       );
     await until("display relay on at connect", () => board.isHigh(14));
     await expect(relay("man-hinh", false)).resolves.toEqual({ relay: "man-hinh", on: false });
-    await until("display relay off", () => !board.isHigh(14), 1000);
+    await until("display relay off", () => !board.isHigh(14), 3000);
     await relay("den-cua", true);
-    await until("active-low door relay on: pin low", () => !board.isHigh(15), 1000);
+    await until("active-low door relay on: pin low", () => !board.isHigh(15), 3000);
     await expect(relay("may-chieu", true)).rejects.toMatchObject({
       code: "not_found",
       message: 'bang-nut has no relay "may-chieu" (relays: man-hinh, den-cua)',
@@ -162,9 +162,9 @@ describe("GPIO driver on StandardFirmata in avr8js", () => {
     const { facts, events, status } = rig(line(board.hostPath));
     await until("the board ok", () => status() === "ok");
     board.press(7);
-    await until("privacy on", () => facts.get().privacy, 1000);
+    await until("privacy on", () => facts.get().privacy, 3000);
     board.release(7);
-    await until("privacy off", () => !facts.get().privacy, 1000);
+    await until("privacy off", () => !facts.get().privacy, 3000);
     expect(events.filter((e) => e.data?.switch === "privacy").map((e) => e.reason)).toEqual([
       "privacy switch turned on",
       "privacy switch turned off",
@@ -180,11 +180,11 @@ describe("GPIO driver on StandardFirmata in avr8js", () => {
     const seen = health.length;
 
     board.reset();
-    await until("the firmware's reset cleared the outputs", () => lamps().join() !== wanted, 1000);
+    await until("the firmware's reset cleared the outputs", () => lamps().join() !== wanted, 3000);
     await until("outputs back after the restart", () => lamps().join() === wanted);
     expect(health.slice(seen)).toEqual([]);
     board.press(2);
-    await until("buttons work again", () => events.some((e) => e.data?.action === "press"), 1000);
+    await until("buttons work again", () => events.some((e) => e.data?.action === "press"), 3000);
     board.release(2);
   });
 
@@ -210,8 +210,8 @@ describe("GPIO driver on StandardFirmata in avr8js", () => {
     await until("outputs set", () => lamps().join() === wanted);
 
     await board.unplug();
-    const offlineMs = await until("offline", () => status() === "offline", 5000);
-    expect(offlineMs).toBeLessThan(5000);
+    // How soon is the benchmark's to measure (test/bench/gpio.ts); here only that it happens.
+    await until("offline", () => status() === "offline", 15_000);
     facts.set({ recording: true }); // the room moves on while the board is away
     await board.replug();
     await until("ok again", () => status() === "ok", 10_000);
