@@ -124,7 +124,12 @@ export const eventPayload = z.strictObject({
 });
 export type EventPayload = z.infer<typeof eventPayload>;
 
-export const peer = z.strictObject({ room: id });
+export const peer = z.strictObject({
+  room: id,
+  /** Where the peer's SRT listener is reached (the controller knows each room's address); without it, no link. */
+  srt: z.strictObject({ host: z.string().min(1).max(253), port: z.int().min(1).max(65535) }).optional(),
+});
+export type Peer = z.infer<typeof peer>;
 export const desiredPayload = z.strictObject({
   /** Increases with every change the controller makes; the agent reports the revision it converged to. */
   rev: z.int().nonnegative(),
