@@ -6,6 +6,7 @@ import { cameraActions } from "./camera.ts";
 import { coreActions } from "./core.ts";
 import { directorActions } from "./director.ts";
 import { gpioActions } from "./gpio.ts";
+import { mediaActions } from "./media.ts";
 import { mixerActions } from "./mixer.ts";
 
 export const actionParams = {
@@ -13,6 +14,7 @@ export const actionParams = {
   ...cameraActions,
   ...directorActions,
   ...mixerActions,
+  ...mediaActions,
   ...gpioActions,
 } as const;
 

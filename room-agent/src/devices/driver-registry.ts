@@ -7,6 +7,7 @@ import type { RoomFacts } from "../room-facts.ts";
 import { cameraKind } from "./camera/camera-driver.ts";
 import type { DeviceDriver } from "./device-supervisor.ts";
 import { gpioKind } from "./gpio/gpio-driver.ts";
+import { mediaKind } from "./media/media-driver.ts";
 import { mixerKind } from "./mixer/mixer-driver.ts";
 import { testDeviceKind } from "./test-device.ts";
 
@@ -38,5 +39,6 @@ export const deviceKinds: { [K in DeviceKind]?: ModuleOf<K> } = {
   camera: cameraKind,
   mixer: mixerKind,
   gpio: gpioKind,
+  media: mediaKind,
   test: testDeviceKind,
 };

@@ -1,0 +1,110 @@
+// The room's pipelines as launch lines: what each must carry (inputs, encryption, sizes, names the engine finds),
+// checked without GStreamer; the media driver's tests run them for real.
+import { describe, expect, it } from "vitest";
+import {
+  audioLine,
+  cameraLine,
+  displayLine,
+  linkLine,
+  programLine,
+  quote,
+  recordingLine,
+  redact,
+  senderLine,
+  tileSize,
+} from "./launch-lines.ts";
+import type { MediaConfig } from "./worker-messages.ts";
+
+const config: MediaConfig = {
+  room: "xa-an-phu",
+  video: { width: 640, height: 360, fps: 15, bitrateKbps: 800, keyframeS: 2 },
+  audio: { input: "testsrc:440", bitrateKbps: 96 },
+  cameras: [
+    { id: "cam-a", uri: "testsrc:red" },
+    { id: "cam-b", uri: null },
+  ],
+  programCamera: "cam-a",
+  sender: { bind: "127.0.0.1", port: 9000, latencyMs: 120, passphrase: 'mat "khau" phien!' },
+  links: [
+    { peer: "p1", host: "10.0.0.1", port: 9000, passphrase: "phien-tiep-cong-dan", latencyMs: 120 },
+    { peer: "p2", host: "10.0.0.2", port: 9001, passphrase: "phien-tiep-cong-dan", latencyMs: 120 },
+    { peer: "p3", host: "10.0.0.3", port: 9002, passphrase: "phien-tiep-cong-dan", latencyMs: 120 },
+  ],
+  layout: "grid",
+  display: "none",
+  recording: null,
+  snapshot: { width: 320, height: 180, fps: 1 },
+};
+
+describe("launch lines", () => {
+  it("makes a solid colour, a pattern or a stream of each camera input, and refuses an unknown test picture", () => {
+    expect(cameraLine(config, "cam-a", "testsrc:red")).toContain("pattern=solid-color foreground-color=4294901760");
+    expect(cameraLine(config, "cam-a", "testsrc:#00ff00")).toContain("foreground-color=4278255360");
+    expect(cameraLine(config, "cam-a", "testsrc:smpte")).toContain("pattern=smpte");
+    const rtsp = cameraLine(config, "cam-a", "rtsp://10.0.0.5:554/stream1");
+    expect(rtsp).toContain('rtspsrc location="rtsp://10.0.0.5:554/stream1" protocols=tcp latency=100');
+    expect(rtsp).toContain("intervideosink name=camera-sink channel=camera-cam-a");
+    expect(rtsp).toContain("width=640,height=360,framerate=15/1");
+    expect(() => cameraLine(config, "cam-a", "testsrc:purple-ish")).toThrow(/unknown test picture "purple-ish"/);
+  });
+
+  it("takes the room's sound from a tone, silence, ALSA or Pulse", () => {
+    expect(audioLine("testsrc:440")).toContain("audiotestsrc is-live=true wave=sine freq=440");
+    expect(audioLine("silence")).toContain("wave=silence");
+    expect(audioLine("alsa:hw:1,0")).toContain('alsasrc device="hw:1,0"');
+    expect(audioLine("pulse")).toMatch(/^pulsesrc /);
+    expect(() => audioLine("testsrc:loud")).toThrow(/give a frequency/);
+  });
+
+  it("switches every camera (one selector pad each, in order) into one H.264 + AAC transport stream", () => {
+    const line = programLine(config, { sender: 5001, recording: 5002 });
+    expect(line).toContain("intervideosrc channel=camera-cam-a");
+    expect(line).toMatch(/camera-cam-a[^\n]*switch\.sink_0/);
+    expect(line).toMatch(/camera-cam-b[^\n]*switch\.sink_1/);
+    expect(line).toContain("x264enc name=encoder tune=zerolatency speed-preset=ultrafast bitrate=800 key-int-max=30");
+    expect(line).toContain("avenc_aac bitrate=96000");
+    expect(line).toContain("multiudpsink clients=127.0.0.1:5001,127.0.0.1:5002");
+    expect(line).toContain("appsink name=program-probe");
+    expect(line).toContain("appsink name=program-jpeg");
+  });
+
+  it("encrypts the sender with the session's passphrase, quoted, and keeps it out of logs", () => {
+    const line = senderLine(config.sender!, 5001);
+    expect(line).toContain('uri="srt://127.0.0.1:9000?mode=listener"');
+    expect(line).toContain(`passphrase=${quote('mat "khau" phien!')}`);
+    expect(line).toContain("pbkeylen=32");
+    expect(redact(line)).not.toContain("khau");
+    expect(redact(line)).toContain("passphrase=***");
+  });
+
+  it("calls each peer by address with the passphrase, names its SRT element after the peer, and fits its tile", () => {
+    const line = linkLine(config, config.links[1]!);
+    expect(line).toContain('srtsrc name=srt-p2 uri="srt://10.0.0.2:9001"');
+    expect(line).toContain('passphrase="phien-tiep-cong-dan"');
+    expect(line).toContain("width=320,height=180");
+    expect(line).toContain("intervideosink channel=link-p2");
+    expect(() => linkLine(config, { ...config.links[0]!, host: null })).toThrow(/no address/);
+  });
+
+  it("lays the central point's grid out and gives a component point one full picture", () => {
+    expect(tileSize(config)).toEqual({ columns: 2, width: 320, height: 180 });
+    expect(tileSize({ ...config, layout: "single", links: config.links.slice(0, 1) })).toEqual({
+      columns: 1,
+      width: 640,
+      height: 360,
+    });
+    const display = displayLine(config, false);
+    expect(display).toContain(
+      "sink_0::xpos=0 sink_0::ypos=0 sink_1::xpos=320 sink_1::ypos=0 sink_2::xpos=0 sink_2::ypos=180",
+    );
+    expect(display).toContain("fakesink");
+    expect(displayLine(config, true)).toContain("autovideosink");
+  });
+
+  it("records segments named by their start, with a literal % kept out of the file pattern", () => {
+    const line = recordingLine("/rec/50%/phien-1/xa-an-phu", "20240501T080000Z", 600, 5002);
+    expect(line).toContain('location="/rec/50%%/phien-1/xa-an-phu/20240501T080000Z_%d.mkv"');
+    expect(line).toContain("max-size-time=600000000000");
+    expect(line).toContain("muxer-factory=matroskamux");
+  });
+});

@@ -1,0 +1,142 @@
+// The media device for real: each room a MediaDriver under the supervisor with its own worker process running
+// GStreamer, on loopback, with test pictures of distinct colours. Recording, a camera that does not answer, a peer
+// that is down and comes back, a full disk, a hung worker.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { freeUdpPort } from "./free-udp-port.ts";
+import { type RigRoom, startRigRoom, startSession, waitUntil } from "./media-rig.ts";
+import { inspectRecording } from "./recording-inspector.ts";
+import type { SegmentSidecar } from "./recording-segments.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("media driver with its GStreamer worker", () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function room(options: Parameters<typeof startRigRoom>[0]): Promise<RigRoom> {
+    const started = await startRigRoom(options);
+    cleanups.push(() => started.stop());
+    await waitUntil(`${options.id} media ok`, () => started.supervisor.health().status === "ok");
+    return started;
+  }
+
+  const segments = (rig: RigRoom) => {
+    const folder = join(rig.folder, "recordings", "phien-1", rig.id);
+    return readdirSync(folder)
+      .filter((file) => file.endsWith(".mkv"))
+      .sort()
+      .map((file) => join(folder, file));
+  };
+  const sidecar = (segment: string) =>
+    JSON.parse(readFileSync(segment.replace(/\.mkv$/, ".json"), "utf8")) as SegmentSidecar;
+
+  it("records a few seconds as a valid file with pictures and sound, and its sidecar lists the cuts", async () => {
+    const a = await room({ id: "a", inputs: { "cam-red": "testsrc:red", "cam-blue": "testsrc:blue" } });
+    startSession([a]);
+    expect(await a.driver.record(true)).toMatchObject({ recording: true });
+    await waitUntil("a segment opened", () => a.driver.readings()["recording.segment"]);
+    await sleep(1500);
+    await a.driver.cut("cam-blue");
+    await sleep(1500);
+    await a.driver.cut("cam-red");
+    await sleep(2000);
+    await a.driver.record(false);
+    expect(a.driver.readings()["recording.on"]).toBe(false);
+
+    const [segment] = segments(a);
+    const report = await inspectRecording(segment!);
+    expect(report.error).toBeNull();
+    expect(report.ok).toBe(true);
+    // About five seconds were recorded; the first key frame may come up to one GOP (2 s) after the start.
+    expect(report.videoSeconds).toBeGreaterThan(2.5);
+    expect(report.videoSeconds).toBeLessThan(7);
+    expect(report.audioSeconds).toBeGreaterThan(2.5);
+    const written = sidecar(segment!);
+    expect(written).toMatchObject({ session: "phien-1", room: "a", camera: "cam-red", closed: "stop" });
+    expect(written.cuts.map((cut) => cut.camera)).toEqual(["cam-blue", "cam-red"]);
+    expect(written.cuts[1]!.offsetS - written.cuts[0]!.offsetS).toBeGreaterThan(1);
+    expect(a.events.some((event) => event.type === "recording_segment_closed")).toBe(true);
+  });
+
+  it("survives a SIGKILL of the worker mid-recording: the earlier segment stays valid, a new one starts", async () => {
+    const a = await room({ id: "a", inputs: { "cam-red": "testsrc:red" } });
+    startSession([a]);
+    await a.driver.record(true);
+    await sleep(4500); // two GOPs, so the killed segment holds pictures the muxer has written
+    const killed = a.driver.workerPid!;
+    const firstSegment = a.driver.readings()["recording.segment"] as string;
+    const pictures: number[] = [];
+    const off = a.driver.onPicture((picture) => picture.source === "program" && pictures.push(picture.at));
+    cleanups.push(async () => off());
+    const killedAt = performance.timeOrigin + performance.now();
+    process.kill(killed, "SIGKILL");
+    await waitUntil("a new worker's program", () => pictures.length > 0, 10_000);
+    expect(pictures[0]! - killedAt).toBeLessThan(3000);
+    await waitUntil("a new segment", () => {
+      const now = a.driver.readings()["recording.segment"];
+      return now && now !== firstSegment;
+    });
+    expect(a.driver.workerPid).not.toBe(killed);
+    expect(sidecar(firstSegment)).toMatchObject({ closed: "interrupted" });
+    expect(a.events.some((event) => /interrupted/.test(event.reason ?? ""))).toBe(true);
+    const report = await inspectRecording(firstSegment);
+    expect(report.error).toBeNull();
+    expect(report.videoFrames).toBeGreaterThan(10);
+  });
+
+  it("keeps the program going when a camera does not answer, says why, and refuses to cut to it", async () => {
+    const deadPort = await freeUdpPort(); // nothing listens there
+    const a = await room({
+      id: "a",
+      inputs: { "cam-red": "testsrc:red", "cam-dead": `rtsp://127.0.0.1:${deadPort}/stream` },
+    });
+    await waitUntil("the dead camera reported", () => /failed/.test(String(a.driver.readings()["camera.cam-dead"])));
+    expect(a.driver.readings()["camera.cam-dead"]).toMatch(/failed: .*retrying in/);
+    expect(a.driver.readings()["program.status"]).toBe("playing");
+    await expect(a.driver.cut("cam-dead")).rejects.toThrow(/gives no picture/);
+    expect(a.facts.get().programCamera).toBe("cam-red");
+    expect(a.supervisor.health().status).toBe("ok");
+  });
+
+  it("reports a peer that is down, calls again, and links up by itself once the peer's media runs", async () => {
+    const bPort = await freeUdpPort();
+    const a = await room({ id: "a", inputs: { "cam-red": "testsrc:red" } });
+    startSession([a, { id: "b", port: bPort }]);
+    await waitUntil("the link is offline", () => a.driver.readings()["link.b.status"] === "offline", 20_000);
+    expect(a.driver.readings()["link.b.detail"]).toMatch(/no answer from srt:\/\/127\.0\.0\.1:\d+ .*calling again/);
+    const b = await room({ id: "b", inputs: { "cam-green": "testsrc:green" }, port: bPort });
+    startSession([a, b]);
+    await waitUntil("the link is up", () => a.driver.readings()["link.b.status"] === "ok", 20_000);
+    const picture = await a.driver.snapshot("b");
+    expect(picture.meanRgb[1]).toBeGreaterThan(200); // green, from b's camera
+    expect(picture.jpegBase64.length).toBeGreaterThan(100);
+  });
+
+  it("stops recording with an alarm rather than fill the disk", async () => {
+    // More free space wanted than any test machine has: the watch must refuse at once.
+    const a = await room({
+      id: "a",
+      inputs: { "cam-red": "testsrc:red" },
+      media: { recordings: { minFreeMb: 1_000_000_000 } },
+    });
+    startSession([a]);
+    await expect(a.driver.record(true)).rejects.toThrow(
+      /recording stopped: \d+ MB free .* under the 1000000000 MB minimum/,
+    );
+    expect(a.driver.readings()["recording.on"]).toBe(false);
+    expect(a.events.some((event) => event.type === "device_error" && /MB free/.test(event.reason ?? ""))).toBe(true);
+  });
+
+  it("kills a worker that stops answering and starts a new one", async () => {
+    const a = await room({ id: "a", inputs: { "cam-red": "testsrc:red" } });
+    const hung = a.driver.workerPid!;
+    process.kill(hung, "SIGSTOP"); // frozen, as a GStreamer call that never returns
+    await waitUntil("a new worker", () => a.driver.workerPid && a.driver.workerPid !== hung, 10_000);
+    await waitUntil("media ok again", () => a.supervisor.health().status === "ok", 10_000);
+    expect(() => process.kill(hung, 0)).toThrow(); // the frozen one is gone
+  });
+});

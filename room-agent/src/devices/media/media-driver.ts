@@ -1,0 +1,404 @@
+// The media device on the supervisor's life cycle: connect = start the worker (GStreamer in its own process), probe =
+// it answers, lost = it crashed or hung (the supervisor starts a new one, and the recording goes on in a new
+// segment), reapply = send it the room's media config. The driver turns room facts (cameras' streams, the session
+// with its peers and passphrase, recording, the program camera) into that config, owns the program-camera fact
+// (it is the switcher), writes the segments' sidecars, and stops recording before the disk fills.
+import { mkdirSync, statSync } from "node:fs";
+import { statfs } from "node:fs/promises";
+import { isAbsolute, join, resolve } from "node:path";
+import type { MediaDeviceEntry, RoomProfile } from "@rc/hardware-profiles";
+import type { CapabilityDescriptor } from "@rc/protocol";
+import type { Logger } from "pino";
+import { AgentError, BadConfigError } from "../../agent-error.ts";
+import type { RoomFacts } from "../../room-facts.ts";
+import type { DeviceDriver, DriverLink } from "../device-supervisor.ts";
+import type { DeviceKindModule, DriverContext } from "../driver-registry.ts";
+import { audioLine, cameraLine } from "./launch-lines.ts";
+import { folderName, SegmentLog, sidecarPath } from "./recording-segments.ts";
+import type { FromWorker, MediaConfig, MediaStatus, SnapshotResult } from "./worker-messages.ts";
+import { MediaWorkerProcess } from "./worker-process.ts";
+
+type Reading = number | string | boolean | null;
+
+/** How long the worker may take to load GStreamer and say it is ready. */
+const START_TIMEOUT_MS = 8000;
+/** Free space is looked at this often while recording. */
+const DISK_EVERY_MS = 5000;
+/** Numbers alone (bitrates, round trips, bytes) change the reported state at most this often. */
+const NUMBERS_EVERY_MS = 10_000;
+/** A program that keeps failing this long makes the probe fail: the supervisor then starts a new worker. */
+const PROGRAM_FAILING_MS = 10_000;
+
+export class MediaDriver implements DeviceDriver {
+  readonly kind = "media";
+  readonly model = "gstreamer";
+  private worker: MediaWorkerProcess | undefined;
+  private status: MediaStatus | null = null;
+  private diskTimer: NodeJS.Timeout | undefined;
+  private configureTimer: NodeJS.Timeout | undefined;
+  /** Why recording is held off although wanted (too little free space), or null. */
+  private diskBlocked: string | null = null;
+  private freeMb: number | null = null;
+  private segmentBytes: number | null = null;
+  private stopping = false;
+  private programFailingSince: number | null = null;
+  private shape = "";
+  private numbersAt = 0;
+  private readonly segments: SegmentLog;
+  private readonly pictureListeners = new Set<(message: Extract<FromWorker, { type: "picture" }>) => void>();
+  private readonly facts: RoomFacts;
+  private readonly room: RoomProfile;
+  private readonly log: Logger;
+  private readonly onFacts = () => this.configureSoon();
+
+  constructor(
+    private readonly entry: MediaDeviceEntry,
+    private readonly context: Pick<DriverContext, "room" | "facts" | "log" | "emitEvent">,
+  ) {
+    this.facts = context.facts;
+    this.room = context.room;
+    this.log = context.log;
+    this.segments = new SegmentLog(() => ({
+      session: this.facts.get().session?.id ?? "no-session",
+      room: this.room.id,
+      camera: this.status?.program.camera ?? null,
+    }));
+  }
+
+  get id(): string {
+    return this.entry.id;
+  }
+
+  /** The program's inputs: the room's cameras, then pictures the profile adds (a document camera, a PC). */
+  get cameras(): string[] {
+    const devices = this.room.devices.filter((device) => device.kind === "camera" && device.enabled).map((d) => d.id);
+    return [...devices, ...Object.keys(this.entry.inputs).filter((id) => !devices.includes(id))];
+  }
+
+  capabilities(): CapabilityDescriptor[] {
+    return [
+      { name: "programCamera", type: "enum", values: this.cameras, readable: true, writable: true },
+      { name: "recording", type: "boolean", readable: true, writable: true },
+      { name: "snapshot", type: "action", readable: false, writable: true },
+    ];
+  }
+
+  async connect(link: DriverLink): Promise<void> {
+    this.checkProfile();
+    const worker = new MediaWorkerProcess(this.log.child({ part: "media-worker" }));
+    worker.on("message", (message) => this.onWorker(message, link));
+    worker.on("exit", (reason) => {
+      if (this.worker !== worker) return;
+      this.worker = undefined;
+      this.interruptSegment();
+      link.lost(`the media worker ${reason}`);
+    });
+    this.stopping = false;
+    await worker.start(START_TIMEOUT_MS);
+    this.worker = worker;
+    this.facts.on("change", this.onFacts);
+    this.diskTimer = setInterval(() => void this.watchDisk(), DISK_EVERY_MS);
+    this.log.info({ pid: worker.pid }, "media worker started");
+  }
+
+  async probe(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) throw new Error("the media worker is not running");
+    await worker.request({ type: "ping" }, 1000);
+    if (this.programFailingSince !== null && Date.now() - this.programFailingSince > PROGRAM_FAILING_MS)
+      throw new Error(`the program pipeline keeps failing: ${this.status?.program.detail}`);
+  }
+
+  async disconnect(): Promise<void> {
+    clearInterval(this.diskTimer);
+    clearTimeout(this.configureTimer);
+    this.facts.off("change", this.onFacts);
+    const worker = this.worker;
+    this.worker = undefined;
+    this.stopping = true;
+    // The worker closes the recording (its last segment-closed message arrives before the stop's answer).
+    await worker?.stop();
+    this.interruptSegment();
+    this.status = null;
+    this.programFailingSince = null;
+  }
+
+  async reapply(): Promise<void> {
+    await this.watchDisk();
+    this.configure();
+  }
+
+  readings(): Record<string, Reading> {
+    const status = this.status;
+    const readings: Record<string, Reading> = {
+      "program.camera": status?.program.camera ?? null,
+      "program.status": status?.program.state ?? null,
+      "program.detail": status?.program.detail ?? null,
+      "audio.status": status ? `${status.audio.state}: ${status.audio.detail}` : null,
+      "srt.port": status?.sender?.port ?? null,
+      "srt.callers": status?.sender?.callers ?? null,
+      "recording.on": status?.recording?.state === "playing",
+      "recording.segment": status?.recording?.segment ?? null,
+      "recording.bytes": this.segmentBytes,
+      "recording.freeMb": this.freeMb,
+      "recording.detail": this.diskBlocked ?? (status?.recording ? status.recording.detail : "off"),
+    };
+    for (const [id, camera] of Object.entries(status?.cameras ?? {})) {
+      readings[`camera.${id}`] = camera.state === "playing" ? "ok" : `${camera.state}: ${camera.detail}`;
+    }
+    for (const [peer, link] of Object.entries(status?.links ?? {})) {
+      readings[`link.${peer}.status`] = link.status;
+      readings[`link.${peer}.detail`] = link.detail;
+      readings[`link.${peer}.bitrateKbps`] = link.bitrateKbps;
+      readings[`link.${peer}.rttMs`] = link.rttMs;
+      readings[`link.${peer}.lossPercent`] = link.lossPercent;
+    }
+    return readings;
+  }
+
+  /** Cuts the program to a camera of the room (the operator's media.cut, or the director). */
+  async cut(camera: string): Promise<{ camera: string }> {
+    if (!this.cameras.includes(camera))
+      throw new AgentError("not_found", `no camera "${camera}" in the program (${this.cameras.join(", ")})`);
+    const worker = this.running();
+    try {
+      await worker.request<{ camera: string; at: number }>({ type: "cut", camera });
+    } catch (error) {
+      throw new AgentError("conflict", (error as Error).message);
+    }
+    return { camera };
+  }
+
+  /** The operator's recording switch: the room's recording fact, then the worker's answer (or the reason it cannot). */
+  async record(on: boolean): Promise<{ recording: boolean; segment: string | null }> {
+    this.running();
+    this.facts.set({ recording: on });
+    await this.watchDisk();
+    this.configure();
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      if (on && this.diskBlocked) throw new AgentError("conflict", this.diskBlocked);
+      const state = this.status?.recording?.state;
+      if (on ? state === "playing" : state === undefined) return { recording: on, segment: this.segments.current };
+      if (Date.now() > deadline)
+        throw new AgentError(
+          "timeout",
+          `recording did not ${on ? "start" : "stop"}: ${this.status?.recording?.detail}`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  async snapshot(source: string): Promise<SnapshotResult> {
+    try {
+      return await this.running().request<SnapshotResult>({ type: "snapshot", source });
+    } catch (error) {
+      throw new AgentError("conflict", (error as Error).message);
+    }
+  }
+
+  /** Every clear change of a picture's colour (program, display or a peer's), as the worker saw it: for benchmarks. */
+  onPicture(listener: (message: Extract<FromWorker, { type: "picture" }>) => void): () => void {
+    this.pictureListeners.add(listener);
+    return () => this.pictureListeners.delete(listener);
+  }
+
+  /** The worker's process id, for tests that kill it. */
+  get workerPid(): number | undefined {
+    return this.worker?.pid;
+  }
+
+  private running(): MediaWorkerProcess {
+    if (!this.worker) throw new AgentError("device_unavailable", `${this.id}: the media worker is not running`);
+    return this.worker;
+  }
+
+  /** Mistakes in the profile's media lines are bad config, not something a retry fixes. */
+  private checkProfile(): void {
+    const config = this.config();
+    try {
+      for (const camera of config.cameras) if (camera.uri) cameraLine(config, camera.id, camera.uri);
+      audioLine(config.audio.input);
+    } catch (error) {
+      throw new BadConfigError(`media: ${(error as Error).message}`);
+    }
+  }
+
+  private recordingsFolder(): string {
+    const dir = this.entry.recordings.dir;
+    return isAbsolute(dir) ? dir : resolve(dir);
+  }
+
+  /** The room's media as the worker should run it now. */
+  private config(): MediaConfig {
+    const facts = this.facts.get();
+    const session = facts.desired?.session ?? null;
+    const { srt, recordings } = this.entry;
+    const cameras = this.cameras.map((id) => ({ id, uri: this.entry.inputs[id] ?? facts.cameraStreams[id] ?? null }));
+    const wide = this.room.director?.wideShot.camera;
+    const programCamera = [facts.programCamera, wide, cameras[0]?.id].find(
+      (id): id is string => typeof id === "string" && this.cameras.includes(id),
+    );
+    const recording = facts.recording && !this.diskBlocked;
+    return {
+      room: this.room.id,
+      video: this.entry.video,
+      audio: this.entry.audio,
+      cameras,
+      programCamera: programCamera ?? null,
+      sender: session
+        ? { bind: srt.bind, port: srt.port, latencyMs: srt.latencyMs, passphrase: session.passphrase }
+        : null,
+      links: (session?.peers ?? []).map((peer) => ({
+        peer: peer.room,
+        host: peer.srt?.host ?? null,
+        port: peer.srt?.port ?? null,
+        passphrase: session!.passphrase,
+        latencyMs: srt.latencyMs,
+      })),
+      layout: session?.role === "central" ? "grid" : "single",
+      display: this.entry.display,
+      recording: recording
+        ? {
+            folder: join(this.recordingsFolder(), folderName(session?.id ?? "no-session"), this.room.id),
+            segmentS: recordings.segmentS,
+          }
+        : null,
+      snapshot: this.entry.snapshot,
+    };
+  }
+
+  private configureSoon(): void {
+    clearTimeout(this.configureTimer);
+    // Free space is looked at before recording starts, not only every few seconds after.
+    this.configureTimer = setTimeout(() => void this.watchDisk().then(() => this.configure()), 20);
+  }
+
+  private configure(): void {
+    const worker = this.worker;
+    if (!worker) return;
+    const config = this.config();
+    if (config.recording) {
+      try {
+        mkdirSync(config.recording.folder, { recursive: true });
+      } catch (error) {
+        this.diskBlocked = `cannot make the recordings folder: ${(error as Error).message}`;
+        config.recording = null;
+      }
+    }
+    worker.send({ type: "configure", config });
+  }
+
+  private onWorker(message: FromWorker, link: DriverLink): void {
+    switch (message.type) {
+      case "status":
+        this.onStatus(message.status, link);
+        return;
+      case "cut":
+        this.facts.set({ programCamera: message.camera });
+        this.segments.cut(message.camera, message.at);
+        return;
+      case "segment":
+        if (message.phase === "opened") this.segments.opened(message.file, message.at);
+        else this.segmentClosed(message.file, message.at);
+        link.changed();
+        return;
+      case "picture":
+        for (const listener of this.pictureListeners) listener(message);
+        return;
+      default:
+    }
+  }
+
+  private onStatus(status: MediaStatus, link: DriverLink): void {
+    const before = this.status;
+    this.status = status;
+    if (status.program.state === "failed") this.programFailingSince ??= Date.now();
+    else this.programFailingSince = null;
+    for (const [peer, now] of Object.entries(status.links)) {
+      const was = before?.links[peer]?.status;
+      if (was !== now.status && (now.status === "offline" || now.status === "degraded")) {
+        this.context.emitEvent({ type: "device_error", reason: `link to ${peer}: ${now.detail}`, data: { peer } });
+      }
+    }
+    // Statuses and details go out at once; numbers alone (bitrate, round trip) at most every 10 s.
+    const shape = JSON.stringify(status, (key, value) =>
+      ["bitrateKbps", "rttMs", "lossPercent", "frames", "callers"].includes(key) ? undefined : value,
+    );
+    if (shape !== this.shape || Date.now() - this.numbersAt > NUMBERS_EVERY_MS) {
+      this.shape = shape;
+      this.numbersAt = Date.now();
+      link.changed();
+    }
+  }
+
+  private segmentClosed(file: string, at: number): void {
+    const how = this.stopping || !this.config().recording ? "stop" : "split";
+    const sidecar = this.segments.closed(file, at, how);
+    if (!sidecar) return;
+    this.context.emitEvent({
+      type: "recording_segment_closed",
+      reason: `segment ${sidecar.file} closed (${how})`,
+      data: { ...sidecar, bytes: fileSize(file), sidecar: sidecarPath(file) },
+    });
+  }
+
+  private interruptSegment(): void {
+    const closed = this.segments.interrupt(Date.now());
+    if (!closed) return;
+    this.context.emitEvent({
+      type: "recording_segment_closed",
+      reason: `segment ${closed.sidecar.file} interrupted: the media worker stopped`,
+      data: { ...closed.sidecar, bytes: fileSize(closed.path), sidecar: sidecarPath(closed.path) },
+    });
+  }
+
+  /** Free space of the recordings' disk: below the profile's minimum, recording stops with an alarm. */
+  private async watchDisk(): Promise<void> {
+    const current = this.status?.recording?.segment;
+    this.segmentBytes = current ? fileSize(current) : null;
+    if (!this.facts.get().recording && !this.diskBlocked) return;
+    let freeMb: number;
+    try {
+      const folder = this.recordingsFolder();
+      mkdirSync(folder, { recursive: true });
+      const stats = await statfs(folder);
+      freeMb = Math.floor((stats.bavail * stats.bsize) / 1024 / 1024);
+    } catch (error) {
+      this.log.warn({ err: (error as Error).message }, "free space of the recordings folder unknown");
+      return;
+    }
+    this.freeMb = freeMb;
+    const minimum = this.entry.recordings.minFreeMb;
+    // Resume only with some room to spare, so recording does not flap around the threshold.
+    const resume = minimum + Math.max(256, minimum / 10);
+    if (!this.diskBlocked && freeMb < minimum) {
+      this.diskBlocked = `recording stopped: ${freeMb} MB free on the recordings disk, under the ${minimum} MB minimum`;
+      this.log.error({ freeMb, minimum }, "recording stopped: disk almost full");
+      this.context.emitEvent({ type: "device_error", reason: this.diskBlocked, data: { freeMb, minimumMb: minimum } });
+      this.configure();
+    } else if (this.diskBlocked && freeMb >= resume) {
+      this.log.info({ freeMb }, "free space back: recording resumes");
+      this.diskBlocked = null;
+      this.configure();
+    }
+  }
+}
+
+function fileSize(path: string): number | null {
+  try {
+    return statSync(path).size;
+  } catch {
+    return null;
+  }
+}
+
+export const mediaKind: DeviceKindModule<MediaDeviceEntry, MediaDriver> = {
+  kind: "media",
+  create: (entry, context) => new MediaDriver(entry, context),
+  actions: {
+    "media.cut": (driver, params) => driver.cut(params.camera),
+    "media.record": (driver, params) => driver.record(params.on),
+    "media.snapshot": (driver, params) => driver.snapshot(params.source),
+  },
+};

@@ -1,0 +1,71 @@
+// Whether a recording segment is a valid file: decoded to the end by GStreamer's own tools (gst-launch-1.0, which
+// the setup installs), counting the pictures and the sound it holds. For tests, the benchmark and anyone checking a
+// recording by hand; the agent itself never needs it.
+import { execFile } from "node:child_process";
+
+export interface RecordingReport {
+  ok: boolean;
+  /** Decoded pictures, and the span of their timestamps in seconds. */
+  videoFrames: number;
+  videoSeconds: number;
+  /** Decoded sound in seconds (from the first sample's timestamp to the last one's end). */
+  audioSeconds: number;
+  error: string | null;
+}
+
+/** PTS and duration of each buffer a `fakesink silent=false` named `sink` received, from gst-launch's -v output. */
+function spans(output: string, sink: string): { first: number; last: number; count: number } {
+  const seconds = (text: string) => {
+    const [h, m, s] = text.split(":").map(Number);
+    return h! * 3600 + m! * 60 + s!;
+  };
+  let first = Number.POSITIVE_INFINITY;
+  let last = 0;
+  let count = 0;
+  const pattern = new RegExp(
+    `\\(${sink}:sink\\) \\(\\d+ bytes, dts: [^,]*, pts: ([\\d:.]+), duration: ([\\d:.]+)`,
+    "g",
+  );
+  for (const match of output.matchAll(pattern)) {
+    const pts = seconds(match[1]!);
+    first = Math.min(first, pts);
+    last = Math.max(last, pts + seconds(match[2]!));
+    count++;
+  }
+  return { first: count ? first : 0, last, count };
+}
+
+export function inspectRecording(file: string, timeoutMs = 30_000): Promise<RecordingReport> {
+  const pipeline = [
+    "filesrc",
+    `location=${file}`,
+    "!",
+    "matroskademux",
+    "name=demux",
+    // Unbounded queues: reading a file, one branch may run far ahead of the other.
+    ..."demux.video_0 ! queue max-size-time=0 max-size-buffers=0 max-size-bytes=0 ! h264parse ! avdec_h264".split(" "),
+    ..."! fakesink name=video silent=false sync=false".split(" "),
+    ..."demux.audio_0 ! queue max-size-time=0 max-size-buffers=0 max-size-bytes=0 ! aacparse ! avdec_aac".split(" "),
+    ..."! fakesink name=audio silent=false sync=false".split(" "),
+  ];
+  return new Promise((resolve) => {
+    execFile(
+      "gst-launch-1.0",
+      ["-v", ...pipeline],
+      { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const output = `${stdout}\n${stderr}`;
+        const video = spans(output, "video");
+        const audio = spans(output, "audio");
+        const failure = /ERROR: (.*)/.exec(output)?.[1] ?? (error ? error.message.split("\n")[0]! : null);
+        resolve({
+          ok: failure === null && video.count > 0 && audio.count > 0,
+          videoFrames: video.count,
+          videoSeconds: Math.round((video.last - video.first) * 100) / 100,
+          audioSeconds: Math.round((audio.last - audio.first) * 100) / 100,
+          error: failure,
+        });
+      },
+    );
+  });
+}
