@@ -242,7 +242,10 @@ export class MediaEngine {
     const picture =
       source === "program" ? this.program : source === "display" ? this.display : this.links.get(source)?.picture;
     if (!picture) throw new Error(`no picture "${source}": program, display or a peer of the session`);
-    if (!picture.jpeg || !picture.fresh(5000)) throw new Error(`no recent picture from ${source}`);
+    const link = this.links.get(source);
+    if (link && link.status.status !== "ok" && link.status.status !== "degraded")
+      throw new Error(`no picture from ${source}: ${link.status.detail}`);
+    if (!picture.jpeg || !picture.fresh(PICTURE_STALE_MS)) throw new Error(`no recent picture from ${source}`);
     return {
       source,
       at: picture.jpeg.at,

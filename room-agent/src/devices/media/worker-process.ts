@@ -32,6 +32,8 @@ export class MediaWorkerProcess extends EventEmitter<{ message: [FromWorker]; ex
   private watchdog: NodeJS.Timeout | undefined;
   private lastAnswer = 0;
   private exitReason: string | undefined;
+  /** The last error the worker printed outside its log (Node's own, before our code ran): says why it died early. */
+  private lastError = "";
 
   constructor(private readonly log: Logger) {
     super();
@@ -82,14 +84,16 @@ export class MediaWorkerProcess extends EventEmitter<{ message: [FromWorker]; ex
       child.on("error", (error) => {
         this.exitReason ??= `could not be started: ${error.message}`;
       });
-      child.on("exit", (code, signal) => {
+      // "close", not "exit": by then its last words on stderr have been read.
+      child.on("close", (code, signal) => {
         clearTimeout(timer);
         clearInterval(this.watchdog);
         const reason = this.exitReason ?? (signal ? `was killed (${signal})` : `exited (code ${code})`);
         for (const waiter of this.pending.values()) waiter.reject(new Error(`the media worker ${reason}`));
         this.pending.clear();
         this.child = undefined;
-        if (!ready) reject(new Error(this.exitReason ?? `the media worker ${reason} before it was ready`));
+        const why = this.lastError ? `: ${this.lastError}` : "";
+        if (!ready) reject(new Error(this.exitReason ?? `the media worker ${reason} before it was ready${why}`));
         else this.emit("exit", reason);
       });
     });
@@ -128,7 +132,7 @@ export class MediaWorkerProcess extends EventEmitter<{ message: [FromWorker]; ex
     if (!child) return;
     clearInterval(this.watchdog);
     this.exitReason = "was stopped";
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
     await this.request({ type: "stop" }, graceMs).catch((error: Error) =>
       this.log.warn({ err: error.message }, "media worker did not stop cleanly"),
     );
@@ -160,6 +164,7 @@ export class MediaWorkerProcess extends EventEmitter<{ message: [FromWorker]; ex
       const { level, msg, ...data } = JSON.parse(line) as { level: "info" | "warn" | "error"; msg: string };
       this.log[level in this.log ? level : "info"]({ worker: this.pid, ...data }, msg);
     } catch {
+      if (/Error\b/.test(line)) this.lastError = line.trim().slice(0, 300);
       this.log.warn({ worker: this.pid, line: line.slice(0, 500) }, "media worker output");
     }
   }

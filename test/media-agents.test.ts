@@ -1,0 +1,207 @@
+// Media between two real agents on loopback, through the controller and its broker: the central point's program
+// reaches the component point over encrypted SRT (and a wrong passphrase says so), a cut at one shows at the
+// other's decoder, and a media worker killed mid-recording comes back with a new segment while the room's mixer
+// and camera keep answering. Test pictures of distinct colours stand for the cameras.
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type DesiredPayload, desiredPayload, encodePayload, type RoomView, topics } from "@rc/protocol";
+import { OnvifCamera, PtyPair, TesiraSimulator } from "@rc/simulators";
+import mqtt, { type MqttClient } from "mqtt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freeUdpPort } from "../room-agent/src/devices/media/free-udp-port.ts";
+import { inspectRecording } from "../room-agent/src/devices/media/recording-inspector.ts";
+import type { SegmentSidecar } from "../room-agent/src/devices/media/recording-segments.ts";
+import { type ManagedProcess, stopAll, waitFor } from "./support/processes.ts";
+import { SITE_CAMERA_PASSWORD, TestSite } from "./support/test-site.ts";
+
+const CENTRAL = "tinh-a";
+const COMPONENT = "xa-b";
+const PASSPHRASE = "phien-tiep-cong-dan-2024";
+const cleanups: (() => Promise<unknown>)[] = [];
+
+/** A media line for a test room: small pictures, loopback, recordings in the site's folder. */
+function media(site: TestSite, room: string, port: number, inputs: Record<string, string>) {
+  return {
+    id: "media",
+    kind: "media",
+    video: { width: 640, height: 360, fps: 15, bitrateKbps: 800, keyframeS: 2 },
+    audio: { input: "testsrc:440", bitrateKbps: 64 },
+    inputs,
+    srt: { bind: "127.0.0.1", port, latencyMs: 120 },
+    recordings: { dir: join(site.dir, `recordings-${room}`), segmentS: 600, minFreeMb: 1 },
+    display: "none",
+  };
+}
+
+describe("media between two agents", () => {
+  let site: TestSite;
+  let controller: MqttClient;
+  let camera: OnvifCamera;
+  const ports: Record<string, number> = {};
+  let rev = 0;
+  let centralAgent: ManagedProcess;
+
+  beforeAll(async () => {
+    ports[CENTRAL] = await freeUdpPort();
+    ports[COMPONENT] = await freeUdpPort();
+    const pty = new PtyPair(`/tmp/rc-media-dsp-${process.pid}`, `/tmp/rc-media-host-${process.pid}`);
+    await pty.start();
+    cleanups.push(() => pty.stop());
+    const dsp = new TesiraSimulator(pty.devicePath, 8);
+    await dsp.start();
+    cleanups.push(() => dsp.stop());
+    camera = new OnvifCamera({ name: "cam-red", username: "admin", password: SITE_CAMERA_PASSWORD });
+    await camera.start();
+    cleanups.push(() => camera.stop());
+    site = await TestSite.create("embedded", [CENTRAL, COMPONENT]);
+    cleanups.push(() => site.stop());
+    cleanups.push(() => stopAll());
+    // The central point: a real camera and DSP beside its media, whose two pictures are red and blue.
+    const central = JSON.parse(readFileSync(site.room(CENTRAL).profile, "utf8"));
+    central.devices.push(
+      {
+        id: "cam-red",
+        kind: "camera",
+        model: "generic-onvif-ptz",
+        connection: { host: "127.0.0.1", port: camera.port, username: "admin", passwordEnv: "RC_CAMERA_PASSWORD" },
+      },
+      { id: "dsp", kind: "mixer", model: "biamp-tesira", connection: { path: pty.hostPath } },
+      media(site, CENTRAL, ports[CENTRAL], { "cam-red": "testsrc:red", "cam-blue": "testsrc:blue" }),
+    );
+    writeFileSync(site.room(CENTRAL).profile, JSON.stringify(central));
+    const component = JSON.parse(readFileSync(site.room(COMPONENT).profile, "utf8"));
+    component.devices.push(media(site, COMPONENT, ports[COMPONENT], { "cam-green": "testsrc:green" }));
+    writeFileSync(site.room(COMPONENT).profile, JSON.stringify(component));
+    controller = await mqtt.connectAsync(site.brokerUrl, {
+      username: "controller",
+      password: site.controllerPassword,
+      reconnectPeriod: 0,
+    });
+    cleanups.push(() => controller.endAsync());
+    centralAgent = site.startAgent(CENTRAL);
+    site.startAgent(COMPONENT);
+    await waitFor(
+      "both media ok",
+      () => view(CENTRAL).health.media?.status === "ok" && view(COMPONENT).health.media?.status === "ok",
+      20_000,
+    );
+  });
+  afterAll(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  const view = (room: string): RoomView => site.controller.registry.get(room)!;
+  const reading = (room: string, name: string) => view(room).state?.devices.media?.[name];
+  const peer = (room: string) => ({ room, srt: { host: "127.0.0.1", port: ports[room]! } });
+  async function desire(room: string, session: DesiredPayload["session"], recording = false) {
+    const desired: DesiredPayload = { rev: ++rev, session, recording };
+    await controller.publishAsync(topics.room(room, "desired"), encodePayload(desiredPayload, desired), {
+      qos: 1,
+      retain: true,
+    });
+  }
+  const request = (room: string, action: string, params: Record<string, unknown>) =>
+    site.post(room, { action, params: { device: "media", ...params } });
+
+  it("carries the central point's program to the component point with the passphrase, and refuses a wrong one", async () => {
+    const session = (role: "central" | "component", passphrase = PASSPHRASE) => ({
+      id: "phien-1",
+      role,
+      peers: role === "central" ? [peer(COMPONENT)] : [peer(CENTRAL)],
+      passphrase,
+    });
+    await desire(CENTRAL, session("central"));
+    await desire(COMPONENT, session("component"));
+    await waitFor(
+      "both links up",
+      () =>
+        reading(COMPONENT, `link.${CENTRAL}.status`) === "ok" && reading(CENTRAL, `link.${COMPONENT}.status`) === "ok",
+      20_000,
+    );
+    expect(reading(CENTRAL, "srt.callers")).toBe(1);
+    const seen = await request(COMPONENT, "media.snapshot", { source: CENTRAL });
+    expect(seen).toMatchObject({ status: 200, body: { ok: true, result: { source: CENTRAL } } });
+    expect((seen.body.result as { meanRgb: number[] }).meanRgb[0]).toBeGreaterThan(200); // the red camera
+
+    await desire(COMPONENT, session("component", "mat-khau-sai-hoan-toan"));
+    await waitFor(
+      "the link refused",
+      () => /passphrase/.test(String(reading(COMPONENT, `link.${CENTRAL}.detail`))),
+      20_000,
+    );
+    expect(reading(COMPONENT, `link.${CENTRAL}.status`)).toBe("offline");
+    expect(reading(COMPONENT, `link.${CENTRAL}.detail`)).toMatch(/refused our passphrase/);
+    const none = await request(COMPONENT, "media.snapshot", { source: CENTRAL });
+    expect(none).toMatchObject({ body: { ok: false } });
+
+    await desire(COMPONENT, session("component"));
+    await waitFor("the link back", () => reading(COMPONENT, `link.${CENTRAL}.status`) === "ok", 40_000);
+  });
+
+  it("shows a cut at the central point on the component point's decoder", async () => {
+    const cut = await request(CENTRAL, "media.cut", { camera: "cam-blue" });
+    expect(cut).toMatchObject({ status: 200, body: { ok: true, result: { camera: "cam-blue" } } });
+    await waitFor("the program camera reported", () => view(CENTRAL).state?.programCamera === "cam-blue");
+    const blue = await waitFor(
+      "blue at the component point",
+      async () => {
+        const seen = await request(COMPONENT, "media.snapshot", { source: CENTRAL });
+        const rgb = (seen.body.result as { meanRgb?: number[] } | undefined)?.meanRgb;
+        return rgb && rgb[2]! > 200 && rgb[0]! < 60 ? rgb : undefined;
+      },
+      5000,
+    );
+    expect(blue[2]).toBeGreaterThan(200);
+    const unknown = await request(CENTRAL, "media.cut", { camera: "cam-nowhere" });
+    expect(unknown).toMatchObject({ status: 404, body: { ok: false, error: { code: "not_found" } } });
+  });
+
+  it("keeps mixer and camera answering while the media worker is killed mid-recording, and records on in a new segment", async () => {
+    expect(await request(CENTRAL, "media.record", { on: true })).toMatchObject({ body: { ok: true } });
+    await waitFor("a segment", () => typeof reading(CENTRAL, "recording.segment") === "string", 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 4500)); // two GOPs written
+    const first = String(reading(CENTRAL, "recording.segment"));
+    const ready = centralAgent.lines.filter((line) => line.includes("media worker ready")).at(-1) ?? "";
+    const worker = Number(/"worker":(\d+)/.exec(ready)?.[1]);
+    expect(worker).toBeGreaterThan(0);
+
+    // Control requests all along: each must be answered, and answered well.
+    const answers: { action: string; ok: boolean; ms: number }[] = [];
+    let asking = true;
+    const ask = (async () => {
+      for (let i = 0; asking; i++) {
+        const [action, params] =
+          i % 2 === 0
+            ? ["mixer.level", { device: "dsp", channel: 1, levelDb: -10 - (i % 10) }]
+            : ["ptz.presets", { device: "cam-red" }];
+        const started = performance.now();
+        const response = await site.post(CENTRAL, { action, params });
+        answers.push({ action, ok: response.body.ok === true, ms: performance.now() - started });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    process.kill(worker, "SIGKILL");
+    await waitFor(
+      "a new segment",
+      () => {
+        const now = reading(CENTRAL, "recording.segment");
+        return typeof now === "string" && now !== first;
+      },
+      15_000,
+    );
+    asking = false;
+    await ask;
+
+    expect(answers.length).toBeGreaterThan(10);
+    expect(answers.filter((answer) => !answer.ok)).toEqual([]);
+    expect(answers.some((answer) => answer.action === "ptz.presets")).toBe(true);
+    const sidecar = JSON.parse(readFileSync(first.replace(/\.mkv$/, ".json"), "utf8")) as SegmentSidecar;
+    expect(sidecar).toMatchObject({ session: "phien-1", room: CENTRAL, closed: "interrupted" });
+    const report = await inspectRecording(first);
+    expect(report.error).toBeNull();
+    expect(report.videoFrames).toBeGreaterThan(10);
+    const folder = first.slice(0, first.lastIndexOf("/"));
+    expect(readdirSync(folder).filter((file) => file.endsWith(".mkv")).length).toBe(2);
+    expect(await request(CENTRAL, "media.record", { on: false })).toMatchObject({ body: { ok: true } });
+  });
+});
