@@ -84,6 +84,8 @@ interface LinkWatch {
   config: MediaConfig["links"][number];
   status: LinkStatus;
   connected: boolean;
+  /** Since when the link has had a connection (ms, performance clock). */
+  upSince: number;
   /** Since when the link has been without a connection (ms, performance clock). */
   downSince: number;
   bytes: number;
@@ -98,6 +100,8 @@ interface LinkWatch {
 const LINK_OFFLINE_AFTER_MS = 10_000;
 /** No decoded frame for this long on a connected link: degraded. */
 const PICTURE_STALE_MS = 2000;
+/** How long a new connection may take to its first decoded picture (a GOP and the SRT latency, with room). */
+const FIRST_PICTURE_MS = 6000;
 /** SRT statistics are read this often: each read costs the binding ~2 KB it never frees. */
 const STATISTICS_EVERY_MS = 3000;
 
@@ -322,6 +326,7 @@ export class MediaEngine {
         frames: 0,
       },
       connected: false,
+      upSince: 0,
       downSince: performance.now(),
       bytes: 0,
       packets: 0,
@@ -451,12 +456,18 @@ export class MediaEngine {
       if (statistics.connected !== watch.connected) {
         watch.connected = statistics.connected;
         if (!statistics.connected) watch.downSince = now;
-        else part.resetBackoff();
+        else {
+          watch.upSince = now;
+          part.resetBackoff();
+        }
       }
     }
     // Frames prove the connection sooner than the statistics, which are read only every few seconds.
     if (picture.fresh(PICTURE_STALE_MS)) {
-      if (!watch.connected) watch.connected = true;
+      if (!watch.connected) {
+        watch.connected = true;
+        watch.upSince = now;
+      }
       const loss = numbers.lossPercent ?? 0;
       if (loss > 5) set("degraded", `receiving from ${target} with ${loss}% loss`, numbers);
       else set("ok", `receiving from ${target}`, numbers);
@@ -464,7 +475,10 @@ export class MediaEngine {
       return;
     }
     if (watch.connected) {
-      set("degraded", `connected to ${target}, but no picture decoded for ${PICTURE_STALE_MS / 1000} s`, numbers);
+      // A new connection waits for its first key frame (up to a GOP): connecting, not yet a fault.
+      if (now - watch.upSince < FIRST_PICTURE_MS)
+        set("connecting", `connected to ${target}, waiting for a key frame`, numbers);
+      else set("degraded", `connected to ${target}, but no picture decoded for ${PICTURE_STALE_MS / 1000} s`, numbers);
       return;
     }
     const waitedS = Math.round((now - watch.downSince) / 1000);
