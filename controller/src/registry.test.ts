@@ -29,6 +29,7 @@ describe("room registry", () => {
       recording: false,
       programCamera: null,
       privacy: false,
+      director: null,
       devices: {},
     };
     rooms.state("xa-a", { ...state, boot: 2, seq: 5 });

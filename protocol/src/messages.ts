@@ -74,6 +74,8 @@ export const statePayload = z.strictObject({
   /** The camera whose picture the room sends (set by the operator, the director or the media switcher). */
   programCamera: id.nullable(),
   privacy: z.boolean(),
+  /** The auto director's mode and the reason of its last decision; null in a room without one. */
+  director: z.strictObject({ mode: z.enum(["auto", "manual", "paused"]), reason: z.string() }).nullable(),
   devices: z.record(
     id,
     z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null(), z.array(z.string())])),

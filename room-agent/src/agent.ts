@@ -25,6 +25,7 @@ import { AgentError } from "./agent-error.ts";
 import { nextBoot } from "./boot-counter.ts";
 import { DeviceSupervisor } from "./devices/device-supervisor.ts";
 import { type DriverContext, deviceKinds } from "./devices/driver-registry.ts";
+import { RoomDirector } from "./director/room-director.ts";
 import { RequestDispatcher, type RequestHandler } from "./request-dispatcher.ts";
 import { RoomFacts } from "./room-facts.ts";
 import { TelemetrySampler } from "./telemetry.ts";
@@ -44,6 +45,15 @@ export interface AgentOptions {
 
 /** A device line of the profile whose kind has no driver in this version: reported, never started. */
 const NO_DRIVER = "no driver for this kind of device in this agent version";
+/** Requests by which an operator aims a camera or cuts by hand: the auto director pauses for them. */
+const OPERATOR_SHOT_ACTIONS = new Set([
+  "ptz.move",
+  "ptz.relative",
+  "ptz.absolute",
+  "ptz.home",
+  "ptz.goto",
+  "media.cut",
+]);
 
 export class RoomAgent {
   readonly facts = new RoomFacts();
@@ -51,6 +61,7 @@ export class RoomAgent {
   private readonly unsupported = new Map<string, string>();
   private client: MqttClient | undefined;
   private dispatcher: RequestDispatcher | undefined;
+  private director: RoomDirector | undefined;
   private telemetryTimer: NodeJS.Timeout | undefined;
   private stateTimer: NodeJS.Timeout | undefined;
   private boot = 0;
@@ -69,10 +80,18 @@ export class RoomAgent {
     this.boot = await nextBoot(this.options.dataDir);
     this.startedAt = new Date().toISOString();
     this.buildDevices();
+    this.director = RoomDirector.forRoom(this.room, {
+      devices: this.devices,
+      facts: this.facts,
+      log: this.log.child({ part: "director" }),
+      emitEvent: (event) => this.emitEvent(event),
+      changed: () => this.scheduleState(),
+    });
     this.dispatcher = new RequestDispatcher(this.buildHandlers(), this.log.child({ part: "requests" }));
     this.facts.on("change", () => this.scheduleState());
     this.connect();
     for (const device of this.devices.values()) device.start();
+    this.director?.start();
     const sampler = new TelemetrySampler(this.options.dataDir);
     this.telemetryTimer = setInterval(() => {
       void sampler
@@ -85,6 +104,7 @@ export class RoomAgent {
   async stop(): Promise<void> {
     clearInterval(this.telemetryTimer);
     clearTimeout(this.stateTimer);
+    this.director?.stop();
     await Promise.all([...this.devices.values()].map((device) => device.stop()));
     const client = this.client;
     this.client = undefined;
@@ -143,6 +163,10 @@ export class RoomAgent {
       await this.device(String(params.device)).restart();
       return { restarted: params.device };
     });
+    handlers.set("director.mode", async (params) => {
+      if (!this.director) throw new AgentError("conflict", `room ${this.room.id} has no auto director configured`);
+      return this.director.setMode(params.mode as "auto" | "manual" | "paused");
+    });
     for (const module of Object.values(deviceKinds)) {
       for (const [action, run] of Object.entries(module.actions)) {
         handlers.set(action, async (params) => {
@@ -150,6 +174,7 @@ export class RoomAgent {
           if (supervisor.driver.kind !== module.kind) {
             throw new AgentError("conflict", `${supervisor.id} is a ${supervisor.driver.kind}, not a ${module.kind}`);
           }
+          if (OPERATOR_SHOT_ACTIONS.has(action)) this.director?.operatorActivity();
           // biome-ignore lint/suspicious/noExplicitAny: params were checked by the action's schema.
           return supervisor.command(action, () => (run as any)(supervisor.driver, params));
         });
@@ -324,6 +349,7 @@ export class RoomAgent {
       recording: facts.recording,
       programCamera: facts.programCamera,
       privacy: facts.privacy,
+      director: this.director?.view() ?? null,
       devices,
     };
   }

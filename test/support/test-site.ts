@@ -15,11 +15,12 @@ export type BrokerKind = "embedded" | "mosquitto";
 
 export interface SiteOptions {
   requestTimeoutMs?: number;
-  /** More of a room's profile: devices beside its line device (e.g. simulated cameras), seats, probe timing. */
+  /** More of a room's profile: devices beside its line device (e.g. simulated cameras), seats, probe timing, director. */
   extend?: (room: string) => {
     devices?: object[];
     seats?: object[];
     probe?: { intervalMs: number; offlineAfter: number };
+    director?: object;
   };
 }
 
@@ -90,6 +91,7 @@ export class TestSite {
           probe: extra.probe ?? { intervalMs: 500, offlineAfter: 2 },
           devices: [{ id: "thu", kind: "test", connection: { port: device.address.port } }, ...(extra.devices ?? [])],
           seats: extra.seats ?? [],
+          ...(extra.director ? { director: extra.director } : {}),
         }),
       );
       const credentialsFile = join(this.dir, `${id}.credentials.json`);

@@ -133,6 +133,8 @@ export class OnvifCamera {
   readonly options: Required<Omit<OnvifCameraOptions, "port">> & { port: number };
   /** Every operation received, in order (for tests and the latency benchmark). */
   readonly requests: { operation: string; at: number }[] = [];
+  /** Every motion the head started: wall-clock start and when it will have arrived (for the director's tests). */
+  readonly motions: { startedAt: number; arrivesAt: number }[] = [];
   /** Misbehaviour: delay every answer by this many ms. */
   slowMs = 0;
   /** Misbehaviour: "silent" accepts requests and never answers, "garbage" answers bytes that are not SOAP. */
@@ -277,6 +279,7 @@ export class OnvifCamera {
       Math.abs(to.zoom - this.position.zoom),
     );
     this.motion = { kind: "target", from: { ...this.position }, to, since: now, durationMs: (dist * travelMs) / s };
+    this.motions.push({ startedAt: now, arrivesAt: now + this.motion.durationMs });
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -440,6 +443,7 @@ export class OnvifCamera {
           since: now,
           until: now + timeoutMs,
         };
+        this.motions.push({ startedAt: now, arrivesAt: now + timeoutMs });
         return "<tptz:ContinuousMoveResponse/>";
       }
       case "Stop":

@@ -1,0 +1,107 @@
+// The auto director inside a real agent: a simulated Tesira plays a recorded hearing scene into its meters over a
+// pty pair, three simulated ONVIF cameras frame the seats. The rule under test (DESIGN §3.5): a camera on air is never
+// sent a preset recall or a move, and a cut comes only after the off-air camera reported it arrived.
+import { join } from "node:path";
+import { loadProfile } from "@rc/hardware-profiles";
+import { type EventPayload, topics } from "@rc/protocol";
+import { audioScene, OnvifCamera, PtyPair, TesiraSimulator } from "@rc/simulators";
+import mqtt from "mqtt";
+import { afterAll, describe, expect, it } from "vitest";
+import { REPO, stopAll, waitFor } from "./support/processes.ts";
+import { TestSite } from "./support/test-site.ts";
+
+const ROOM = "phong-dao-dien";
+const SEATS = ["chu-tri", "cong-dan", "can-bo"] as const;
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe("auto director in the agent", () => {
+  it("never moves the camera on air, and cuts only to a camera that has arrived", async () => {
+    const scene = loadProfile(audioScene, join(REPO, "simulators/src/audio-scene/scenes/dialogue.json"));
+    expect(scene.channels).toEqual([...SEATS]);
+
+    // Three cameras: one per talking seat zone and a wide one; every camera has every seat's preset.
+    const cameras = new Map<string, OnvifCamera>();
+    for (const id of ["cam-a", "cam-b", "cam-w"]) {
+      const camera = new OnvifCamera({ name: id, fullSpeedTravelS: 1.5 });
+      await camera.start();
+      cleanups.push(() => camera.stop());
+      for (const [i, seat] of SEATS.entries()) camera.storePreset(seat, { x: -0.6 + 0.6 * i, y: -0.1, zoom: 0.6 });
+      camera.storePreset("toan-canh", { x: 0, y: 0, zoom: 0 });
+      cameras.set(id, camera);
+    }
+    const pty = new PtyPair(`/tmp/rc-director-dsp-${process.pid}`, `/tmp/rc-director-host-${process.pid}`);
+    await pty.start();
+    cleanups.push(() => pty.stop());
+    const dsp = new TesiraSimulator(pty.devicePath, 8, scene);
+    await dsp.start();
+    cleanups.push(() => dsp.stop());
+
+    const site = await TestSite.create("embedded", [ROOM], {
+      extend: () => ({
+        devices: [
+          { id: "dsp", kind: "mixer", model: "biamp-tesira", connection: { path: pty.hostPath } },
+          ...[...cameras].map(([id, camera]) => ({
+            id,
+            kind: "camera",
+            model: "generic-onvif-ptz",
+            connection: { host: "127.0.0.1", port: camera.port, username: "admin", passwordEnv: "RC_CAMERA_PASSWORD" },
+          })),
+        ],
+        seats: SEATS.map((id, i) => ({
+          id,
+          label: id,
+          role: i === 0 ? "chair" : "citizen",
+          camera: i === 0 ? "cam-a" : "cam-b",
+          preset: id,
+          mic: { device: "dsp", channel: i + 1 },
+        })),
+        director: { wideShot: { camera: "cam-w", preset: "toan-canh" } },
+      }),
+    });
+    cleanups.push(() => site.stop());
+    cleanups.push(() => stopAll());
+
+    const events: EventPayload[] = [];
+    const watcher = await mqtt.connectAsync(site.brokerUrl, {
+      username: "controller",
+      password: site.controllerPassword,
+      protocolVersion: 4,
+    });
+    cleanups.push(() => watcher.endAsync());
+    await watcher.subscribeAsync(topics.room(ROOM, "events"));
+    watcher.on("message", (_topic, payload) => events.push(JSON.parse(payload.toString()) as EventPayload));
+
+    site.startAgent(ROOM);
+    const cuts = () => events.filter((e) => e.type === "cut" && e.data.by === "director");
+    // The scene alternates chair and citizen turns: let it run for several turns.
+    await waitFor("four director cuts", () => cuts().length >= 4, 60_000);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+
+    // Program camera over time, from the cuts (the agent stamps each event when it cuts).
+    const timeline = cuts().map((cut) => ({ at: Date.parse(cut.at), camera: String(cut.data.camera) }));
+    const onAirAt = (t: number) => timeline.filter((c) => c.at <= t).at(-1)?.camera;
+    let recalls = 0;
+    for (const [id, camera] of cameras) {
+      for (const motion of camera.motions) {
+        recalls++;
+        expect(onAirAt(motion.startedAt), `${id} moved at ${motion.startedAt} while on air`).not.toBe(id);
+      }
+    }
+    expect(recalls).toBeGreaterThanOrEqual(2);
+    for (const cut of timeline) {
+      const moves = cameras.get(cut.camera)!.motions.filter((m) => m.startedAt <= cut.at);
+      const last = moves.at(-1);
+      if (last) expect(cut.at, `cut to ${cut.camera} before it arrived`).toBeGreaterThanOrEqual(last.arrivesAt);
+    }
+    // Every decision carries a reason a person can read.
+    for (const cut of cuts()) expect(cut.reason).toMatch(/\w+ \w+/);
+    const state = (await (await fetch(`${site.httpUrl}/api/rooms/${ROOM}`)).json()) as {
+      state: { director: { mode: string; reason: string }; programCamera: string };
+    };
+    expect(state.state.director.mode).toBe("auto");
+    expect(state.state.programCamera).toBe(timeline.at(-1)?.camera);
+  });
+});
