@@ -7,7 +7,10 @@ cd "$(dirname "$0")/.."
 external=(--external:serialport --external:@serialport/* --external:gstreamer-superficial --external:johnny-five
   --external:firmata-io --external:bufferutil --external:utf-8-validate)
 banner="import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
-for entry in room-agent controller; do
-  npx esbuild "$entry/src/cli.ts" --bundle --platform=node --target=node20 --format=esm --log-level=warning \
-    "${external[@]}" --banner:js="$banner" --outfile="dist/$entry.mjs"
+# The media worker is a process of its own that the agent starts beside its bundle (see worker-process.ts).
+declare -A entries=([room-agent]=room-agent/src/cli.ts [controller]=controller/src/cli.ts
+  [media-worker]=room-agent/src/devices/media/media-worker.ts)
+for name in "${!entries[@]}"; do
+  npx esbuild "${entries[$name]}" --bundle --platform=node --target=node20 --format=esm --log-level=warning \
+    "${external[@]}" --banner:js="$banner" --outfile="dist/$name.mjs"
 done

@@ -37,3 +37,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# The simulated GPIO boards' firmware (StandardFirmata for an Uno) from the npm registry, checked by sha256; a no-op
+# when present, so nothing downloads while tests or the demo run.
+bash scripts/fetch-firmata-hex.sh
