@@ -1,5 +1,6 @@
 import { loadModelProfile, type ModelKind, modelSchemas } from "./device-models.ts";
 import { loadProfile, ProfileError } from "./load.ts";
+import { type MixerDeviceEntry, type MixerModelProfile, mixerEntryProblems } from "./mixer-device.ts";
 import { type RoomProfile, roomProfile } from "./room-profile.ts";
 
 export interface LoadedRoom {
@@ -22,6 +23,19 @@ export function loadRoom(file: string, modelsDir?: string): LoadedRoom {
       throw new ProfileError(file, [
         { path: `devices[${index}].model`, expected: `a valid model profile: ${error.message}` },
       ]);
+    }
+    if (device.kind === "mixer") {
+      // Bindings, program volume and mute groups must be what this model has (the room schema cannot know it).
+      const problems = mixerEntryProblems(device as MixerDeviceEntry, models[device.id] as MixerModelProfile);
+      if (problems.length > 0) {
+        throw new ProfileError(
+          file,
+          problems.map((p) => ({
+            path: `devices[${index}]${p.path.map((key) => (typeof key === "number" ? `[${key}]` : `.${key}`)).join("")}`,
+            expected: p.expected,
+          })),
+        );
+      }
     }
   });
   return { file, room, models };

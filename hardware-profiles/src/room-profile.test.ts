@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadProfile, ProfileError } from "./load.ts";
@@ -44,5 +45,14 @@ describe("room profiles", () => {
     expect(() => loadRoom(file, "/nonexistent-models")).toThrow(
       /xa-an-phu\.json: devices\[0\]\.model: a valid model profile/,
     );
+  });
+
+  it("refuses a mixer line whose addresses its model cannot drive, naming the path", () => {
+    const room = JSON.parse(readFileSync(join(examples, "valid", "mixer-room.json"), "utf8"));
+    room.devices[0].programVolume = "ProgramLevel";
+    const file = join(mkdtempSync(join(tmpdir(), "rc-room-")), "room.json");
+    writeFileSync(file, JSON.stringify(room));
+    expect(() => loadRoom(file)).toThrow(ProfileError);
+    expect(() => loadRoom(file)).toThrow(/room\.json: devices\[0\]\.programVolume: .*got "ProgramLevel"/);
   });
 });

@@ -3,7 +3,7 @@ import { ROOM_LEVELS } from "@rc/protocol";
 import { z } from "zod";
 import { cameraDeviceEntry } from "./camera-device.ts";
 import { id } from "./device-entry.ts";
-import { gpioDeviceEntry } from "./gpio-device.ts";
+import { gpioDeviceEntry, gpioReferenceIssues } from "./gpio-device.ts";
 import { mediaDeviceEntry } from "./media-device.ts";
 import { mixerDeviceEntry } from "./mixer-device.ts";
 import { testDeviceEntry } from "./test-device.ts";
@@ -112,5 +112,6 @@ export const roomProfile = z
         });
       }
     });
+    for (const issue of gpioReferenceIssues(room)) context.addIssue({ code: "custom", ...issue });
   });
 export type RoomProfile = z.infer<typeof roomProfile>;
