@@ -25,6 +25,7 @@ import { AgentError } from "./agent-error.ts";
 import { nextBoot } from "./boot-counter.ts";
 import { DeviceSupervisor } from "./devices/device-supervisor.ts";
 import { type DriverContext, deviceKinds } from "./devices/driver-registry.ts";
+import { MixerDriver } from "./devices/mixer/mixer-driver.ts";
 import { RoomDirector } from "./director/room-director.ts";
 import { RequestDispatcher, type RequestHandler } from "./request-dispatcher.ts";
 import { RoomFacts } from "./room-facts.ts";
@@ -88,7 +89,10 @@ export class RoomAgent {
       changed: () => this.scheduleState(),
     });
     this.dispatcher = new RequestDispatcher(this.buildHandlers(), this.log.child({ part: "requests" }));
-    this.facts.on("change", () => this.scheduleState());
+    this.facts.on("change", (values, changed) => {
+      if ("privacy" in changed) this.applyPrivacy(values.privacy);
+      this.scheduleState();
+    });
     this.connect();
     for (const device of this.devices.values()) device.start();
     this.director?.start();
@@ -99,6 +103,26 @@ export class RoomAgent {
         .then((sample) => this.publish(topics.room(this.room.id, "telemetry"), telemetryPayload, sample, false, 0));
     }, this.room.telemetryIntervalS * 1000);
     this.log.info({ room: this.room.id, boot: this.boot, devices: this.devices.size }, "agent started");
+  }
+
+  /**
+   * Privacy turned on or off anywhere (the wall switch, the panel, a DSP's own button) mutes or opens the room's
+   * microphones at every mixer that has them; a mixer that cannot take it now is a device error the room hears of.
+   */
+  private applyPrivacy(on: boolean): void {
+    for (const supervisor of this.devices.values()) {
+      const driver = supervisor.driver;
+      if (!(driver instanceof MixerDriver)) continue;
+      const held = driver.privacyHeld();
+      if (held === undefined || held === on) continue;
+      supervisor
+        .command("mixer.privacy", () => driver.privacy(on))
+        .catch((error: Error) => {
+          const reason = `privacy ${on ? "on" : "off"} not applied: ${error.message}`;
+          this.log.warn({ device: supervisor.id, err: error.message }, "privacy not applied");
+          this.emitEvent({ type: "device_error", device: supervisor.id, reason, data: {} });
+        });
+    }
   }
 
   async stop(): Promise<void> {

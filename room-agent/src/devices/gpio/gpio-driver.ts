@@ -144,6 +144,12 @@ export class GpioDriver implements DeviceDriver {
       if (this.session === session) this.restarted(session, link);
     });
     this.pins.start(io);
+    try {
+      await this.pins.inputsKnown(READY_TIMEOUT_MS);
+    } catch (error) {
+      await this.disconnect();
+      throw error;
+    }
     this.context.facts.on("change", this.followFacts);
   }
 

@@ -123,6 +123,22 @@ export class GpioPins {
     for (const input of this.inputs) this.readInput(io, input);
   }
 
+  /**
+   * Resolves once every input has reported its level, so that a press from then on is an event (a contact already
+   * closed at the first report is the baseline, not a press); rejects after timeoutMs.
+   */
+  async inputsKnown(timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    const unknown = () => this.inputs.filter((input) => this.debouncers.get(input.key)?.isPressed == null);
+    while (unknown().length > 0) {
+      if (performance.now() > deadline) {
+        const pins = unknown().map((input) => `${input.what} (pin ${input.pin})`);
+        throw new Error(`the board reported no level for ${pins.join(", ")} within ${timeoutMs} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
   /** Forgets the board: listeners and timers go, what was driven becomes unknown. */
   stop(): void {
     for (const undo of this.teardown) undo();

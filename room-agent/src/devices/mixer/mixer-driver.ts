@@ -278,6 +278,13 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
     return { channels: this.room.micChannels };
   }
 
+  /** Whether the room's microphones are muted here as privacy asks; undefined when this DSP has none of them. */
+  privacyHeld(): boolean | undefined {
+    if (this.entry.muteGroups[MICS_GROUP] !== undefined) return this.reported.groups.get(MICS_GROUP) ?? false;
+    if (this.room.micChannels.length === 0) return undefined;
+    return this.room.micChannels.every((channel) => this.reported.mutes.get(channel) === true);
+  }
+
   async preset(preset: number): Promise<void> {
     await this.run("recallPreset", { preset });
   }
