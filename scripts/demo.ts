@@ -1,14 +1,27 @@
 // The demo: the controller with its embedded broker and the three demo rooms (hardware-profiles/rooms), each with
-// simulated devices, on this machine only. Prints the URLs and the credentials it created; Ctrl-C stops everything.
-//   DEMO_HTTP_PORT (8080), DEMO_MQTT_PORT (1883), DEMO_DIR (.demo) may be set.
+// simulated devices, on this machine only: cameras with live pictures, DSPs playing a hearing, GPIO boards running
+// the real firmware, and each room's media worker — in a session, the central point and the two component points
+// sending each other their programs over SRT on loopback. Prints the URLs and the credentials it created; Ctrl-C
+// stops everything.
+//   DEMO_HTTP_PORT (8080), DEMO_MQTT_PORT (1883), DEMO_DISCOVERY_PORT (3702), DEMO_BOARDS_PORT (8091),
+//   DEMO_DIR (.demo) may be set.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createSocket } from "node:dgram";
 import { once } from "node:events";
-import { createWriteStream, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { registerRoom, Store } from "@rc/controller";
+import { controllerSecretFile, registerRoom, Store } from "@rc/controller";
 import { type DeviceEntry, loadProfile, loadRoom, type RoomProfile } from "@rc/hardware-profiles";
-import type { DeviceKind, RoomView } from "@rc/protocol";
+import {
+  type DesiredPayload,
+  type DeviceKind,
+  desiredPayload,
+  encodePayload,
+  type RoomView,
+  topics,
+} from "@rc/protocol";
 import {
   type AudioScene,
   audioScene,
@@ -22,6 +35,7 @@ import {
   SymetrixSimulator,
   TesiraSimulator,
 } from "@rc/simulators";
+import mqtt from "mqtt";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const DIR = resolve(REPO, process.env.DEMO_DIR ?? ".demo");
@@ -53,11 +67,18 @@ const CAMERA_PASSWORD = "demo-camera";
 process.env.RC_CAMERA_PASSWORD = CAMERA_PASSWORD;
 const cameras: { camera: OnvifCamera; room: RoomProfile; name: string }[] = [];
 const DISCOVERY_PORT = Number(process.env.DEMO_DISCOVERY_PORT ?? 3702);
+const BOARDS_PORT = process.env.DEMO_BOARDS_PORT ?? "8091";
+/** The simulated chips' clock as a share of 16 MHz: Firmata keeps up at a quarter, at a quarter of the CPU. */
+const BOARD_SPEED = "0.25";
+/** The GPIO boards to simulate: a name for the control panel and the pty the agent opens. */
+const boards: { name: string; path: string }[] = [];
+/** Where each room's media listens for its peers (SRT over UDP on loopback). */
+const srtPorts: Record<string, number> = {};
 
-/** Starts a bundled entry point (dist/, made by scripts/build.sh) with its output in DIR/logs/NAME.log. */
-function run(name: string, bundle: string, args: string[]): ChildProcess {
+/** Starts node with these arguments and its output in DIR/logs/NAME.log. */
+function run(name: string, args: string[]): ChildProcess {
   const log = createWriteStream(join(DIR, "logs", `${name}.log`));
-  const child = spawn(process.execPath, [join(REPO, "dist", bundle), ...args], {
+  const child = spawn(process.execPath, args, {
     cwd: REPO,
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -114,6 +135,26 @@ const simulate: Partial<Record<DeviceKind, (entry: DeviceEntry, room: RoomProfil
     simulators.push(dsp, pty);
     return { ...entry, connection: { ...entry.connection, path: pty.hostPath } };
   },
+  gpio: async (entry, room) => {
+    if (entry.kind !== "gpio") return entry;
+    if (entry.board !== "uno") return { ...entry, enabled: false }; // the simulated chip is an Uno's ATmega328P
+    const path = join(DIR, "serial", `${room.id}-${entry.id}`);
+    boards.push({ name: room.id, path });
+    return { ...entry, connection: { ...entry.connection, path } };
+  },
+  media: async (entry, room) => {
+    if (entry.kind !== "media") return entry;
+    srtPorts[room.id] = await freeUdpPort();
+    return {
+      ...entry,
+      // The cameras' own RTSP pictures in, a small program out (three rooms share this machine's CPU).
+      video: { ...entry.video, width: 640, height: 360, bitrateKbps: 800 },
+      audio: { ...entry.audio, input: "testsrc:440" },
+      srt: { ...entry.srt, bind: "127.0.0.1", port: srtPorts[room.id]! },
+      recordings: { ...entry.recordings, dir: join(DIR, "recordings"), minFreeMb: 512 },
+      display: process.env.DISPLAY ? entry.display : "none",
+    };
+  },
   test: async (entry) => {
     const device = new LineDevice();
     await device.start();
@@ -121,6 +162,14 @@ const simulate: Partial<Record<DeviceKind, (entry: DeviceEntry, room: RoomProfil
     return { ...entry, connection: { host: "127.0.0.1", port: device.address.port } } as DeviceEntry;
   },
 };
+
+async function freeUdpPort(): Promise<number> {
+  const socket = createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const { port } = socket.address();
+  socket.close();
+  return port;
+}
 
 async function prepareRoom(file: string): Promise<RoomProfile> {
   const { room } = loadRoom(file);
@@ -203,7 +252,8 @@ for (const room of profiles) {
   writeFileSync(join(DIR, "rooms", `${room.id}.json`), JSON.stringify(room, null, 2));
 }
 
-const controller = run("controller", "controller.mjs", [
+const controller = run("controller", [
+  join(REPO, "dist/controller.mjs"),
   "--data",
   join(DIR, "controller"),
   "--http-port",
@@ -219,8 +269,30 @@ if (!ready) {
   process.stderr.write(`demo: the controller did not start; see ${join(DIR, "logs", "controller.log")}\n`);
   await stopEverything(1);
 }
+// The boards run in their own process: a simulated AVR keeps a share of a core busy.
+if (boards.length > 0) {
+  const boardProcess = run("boards", [
+    "--import",
+    "tsx",
+    join(REPO, "simulators/src/firmata-board/cli.ts"),
+    ...boards.flatMap(({ name, path }) => ["--board", `${name}=${path}`]),
+    "--control-port",
+    BOARDS_PORT,
+    "--speed",
+    BOARD_SPEED,
+  ]);
+  const started = await new Promise<boolean>((resolve) => {
+    createInterface({ input: boardProcess.stdout! }).on("line", (line) => line.startsWith("control ") && resolve(true));
+    boardProcess.on("exit", () => resolve(false));
+  });
+  if (!started) {
+    process.stderr.write(`demo: the simulated boards did not start; see ${join(DIR, "logs", "boards.log")}\n`);
+    await stopEverything(1);
+  }
+}
 for (const room of profiles) {
-  run(`agent-${room.id}`, "room-agent.mjs", [
+  run(`agent-${room.id}`, [
+    join(REPO, "dist/room-agent.mjs"),
     "--room",
     join(DIR, "rooms", `${room.id}.json`),
     "--broker",
@@ -247,6 +319,36 @@ if (online !== profiles.length) {
   await stopEverything(1);
 }
 
+// A hearing in session: the province's point is central, every other point a component; each calls its peers' SRT
+// listeners with one passphrase. The controller has no session API yet, so the demo publishes what it would.
+const central = profiles.find((room) => room.parent === null) ?? profiles[0]!;
+const passphrase = randomBytes(18).toString("base64url");
+const sessionId = `demo-${new Date().toISOString().slice(0, 10)}`;
+const peerOf = (room: RoomProfile) =>
+  srtPorts[room.id] === undefined
+    ? { room: room.id }
+    : { room: room.id, srt: { host: "127.0.0.1", port: srtPorts[room.id]! } };
+const controllerLogin = JSON.parse(readFileSync(controllerSecretFile(join(DIR, "controller")), "utf8"));
+const mqttLink = await mqtt.connectAsync(`mqtt://127.0.0.1:${MQTT_PORT}`, { ...controllerLogin, reconnectPeriod: 0 });
+for (const room of profiles) {
+  const isCentral = room.id === central.id;
+  const desired: DesiredPayload = {
+    rev: 1,
+    session: {
+      id: sessionId,
+      role: isCentral ? "central" : "component",
+      peers: isCentral ? profiles.filter((other) => other !== room).map(peerOf) : [peerOf(central)],
+      passphrase,
+    },
+    recording: false,
+  };
+  await mqttLink.publishAsync(topics.room(room.id, "desired"), encodePayload(desiredPayload, desired), {
+    qos: 1,
+    retain: true,
+  });
+}
+await mqttLink.endAsync();
+
 const http = `http://127.0.0.1:${HTTP_PORT}`;
 process.stdout.write(
   [
@@ -261,6 +363,17 @@ process.stdout.write(
     ...profiles.map((room) => `    ${room.id.padEnd(24)} ${credentials[room.id]}   ${room.name}`),
     `  Cameras (ONVIF, login admin / ${CAMERA_PASSWORD})${discoverable ? `, discoverable by a WS-Discovery probe to 127.0.0.1:${DISCOVERY_PORT}` : ""}:`,
     ...cameras.map(({ camera, name }) => `    ${camera.deviceServiceUrl}   ${name}`),
+    ...(boards.length > 0
+      ? [
+          `  GPIO boards       http://127.0.0.1:${BOARDS_PORT}/boards  (StandardFirmata on a simulated Uno per room)`,
+          `    press a seat button: curl -X POST 'http://127.0.0.1:${BOARDS_PORT}/boards/${boards[0]!.name}/click?pin=2'`,
+        ]
+      : []),
+    `  Session ${sessionId}: ${central.id} central, SRT on 127.0.0.1 (${Object.entries(srtPorts)
+      .map(([room, port]) => `${room} :${port}`)
+      .join(", ")})`,
+    `    recording: curl -X POST ${http}/api/rooms/${central.id}/requests -H 'content-type: application/json' \\`,
+    `         -d '{"action":"media.record","params":{"device":"media","on":true}}'`,
     `  Try: curl -X POST ${http}/api/rooms/${profiles[0]!.id}/requests -H 'content-type: application/json' \\`,
     `         -d '{"action":"ptz.goto","params":{"device":"cam-cong-dan","seat":"cong-dan"}}'`,
     `  Logs: ${join(DIR, "logs")}`,

@@ -1,4 +1,5 @@
-// The README's first command: three demo rooms online within 30 s, and Ctrl-C stops every process it started.
+// The README's first command: three demo rooms online within 30 s with every simulated device ok, the hearing's
+// session linking the central point to both component points, and Ctrl-C stops every process it started.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +24,7 @@ describe("demo", () => {
       DEMO_HTTP_PORT: String(httpPort),
       DEMO_MQTT_PORT: String(await freePort()),
       DEMO_DISCOVERY_PORT: String(discoveryPort),
+      DEMO_BOARDS_PORT: String(await freePort()),
       DEMO_DIR: dir,
     });
     const startedAt = Date.now();
@@ -37,13 +39,20 @@ describe("demo", () => {
     expect(demo.lines.join("\n")).toMatch(/tinh-ban-tiep-cong-dan\s+\S{20,}/); // the credentials it created
 
     // Three simulated cameras at the central point, two at each component point, all connected and discoverable.
-    const cameraHealth = async () =>
-      ((await (await fetch(`http://127.0.0.1:${httpPort}/api/rooms`)).json()) as RoomView[]).flatMap((room) =>
+    const roomViews = async () => (await (await fetch(`http://127.0.0.1:${httpPort}/api/rooms`)).json()) as RoomView[];
+    const healthOf = async (match: RegExp) =>
+      (await roomViews()).flatMap((room) =>
         Object.entries(room.health)
-          .filter(([device]) => device.startsWith("cam-"))
+          .filter(([device]) => match.test(device))
           .map(([device, health]) => `${room.id}/${device}:${health.status}`),
       );
-    await waitFor("seven cameras ok", async () => (await cameraHealth()).filter((h) => h.endsWith(":ok")).length === 7);
+    const allOk = (health: string[], count: number) =>
+      health.length === count && health.every((h) => h.endsWith(":ok"));
+    await waitFor("seven cameras ok", async () => allOk(await healthOf(/^cam-/), 7));
+    // Each room's DSP, GPIO board (real firmware in a simulated chip) and media worker.
+    await waitFor("three DSPs, boards and media workers ok", async () =>
+      allOk(await healthOf(/^(dsp|bang-|media)/), 9),
+    );
     const found = await discoverCameras({ target: "127.0.0.1", port: discoveryPort, timeoutMs: 500 });
     expect(found).toHaveLength(7);
     const goto = await fetch(`http://127.0.0.1:${httpPort}/api/rooms/huyen-dong-son/requests`, {
@@ -52,6 +61,15 @@ describe("demo", () => {
       body: JSON.stringify({ action: "ptz.goto", params: { device: "cam-phu", seat: "cong-dan" } }),
     });
     expect(goto.status, await goto.text()).toBe(200);
+
+    // In session: the central point receives both component points' programs over SRT, each receives the central's.
+    const links = async () =>
+      (await roomViews()).flatMap((room) =>
+        Object.entries(room.state?.devices.media ?? {})
+          .filter(([name]) => /^link\..*\.status$/.test(name))
+          .map(([name, status]) => `${room.id}<-${name.split(".")[1]}:${status}`),
+      );
+    await waitFor("four SRT links up", async () => allOk(await links(), 4), 30_000);
 
     // The controller and three agents (the demo's own TypeScript loader helper is not one of them).
     const children = execFileSync("pgrep", ["-f", "-P", String(demo.child.pid), "dist/"])

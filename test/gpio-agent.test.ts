@@ -1,10 +1,11 @@
 // A room with a GPIO board, end to end: the real StandardFirmata firmware in avr8js on a pty, a real agent process
 // and the controller with its broker. A seat button pressed at the chip is a room event on MQTT; a relay request
-// through REST sets the pin; the controller's desired session lights ON AIR; the state carries the board's readings.
+// through REST sets the pin; the controller's desired session lights ON AIR; the state carries the board's readings;
+// the privacy switch on the wall mutes the room's microphones at the DSP (a simulated Tesira on its own pty).
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { desiredPayload, type EventPayload, encodePayload, type RoomView, topics } from "@rc/protocol";
-import { FirmataBoard } from "@rc/simulators";
+import { FirmataBoard, PtyPair, TESIRA_DESIGN, TesiraSimulator } from "@rc/simulators";
 import mqtt, { type MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopAll, waitFor } from "./support/processes.ts";
@@ -15,6 +16,8 @@ const ROOM = "xa-bang-nut";
 describe("GPIO board in a room, through the agent and the broker", () => {
   let site: TestSite;
   let board: FirmataBoard;
+  let pty: PtyPair;
+  let dsp: TesiraSimulator;
   let controller: MqttClient;
   const events: EventPayload[] = [];
 
@@ -22,10 +25,21 @@ describe("GPIO board in a room, through the agent and the broker", () => {
     site = await TestSite.create("embedded", [ROOM]);
     board = new FirmataBoard({ hostPath: join(site.dir, "ttyACM0") });
     await board.start();
+    pty = new PtyPair(join(site.dir, "dsp"), join(site.dir, "ttyUSB0"));
+    await pty.start();
+    dsp = new TesiraSimulator(pty.devicePath);
+    await dsp.start();
     // The site's room gets a board beside its test device, and the seat and camera the pin map names.
     const profile = JSON.parse(readFileSync(site.room(ROOM).profile, "utf8"));
     profile.devices.push(
       { id: "cam-1", kind: "camera", model: "generic-onvif-ptz", enabled: false, connection: { host: "127.0.0.1" } },
+      {
+        id: "dsp",
+        kind: "mixer",
+        model: "biamp-tesira",
+        connection: { path: pty.hostPath },
+        muteGroups: { mics: TESIRA_DESIGN.micMuteGroup },
+      },
       {
         id: "bang-nut",
         kind: "gpio",
@@ -34,9 +48,19 @@ describe("GPIO board in a room, through the agent and the broker", () => {
         tally: [{ camera: "cam-1", pin: 8 }],
         onAir: { pin: 11 },
         relays: [{ id: "man-hinh", pin: 14 }],
+        privacySwitch: { pin: 7 },
       },
     );
-    profile.seats = [{ id: "chu-tri", label: "Chủ trì", role: "chair", camera: "cam-1", preset: "p1" }];
+    profile.seats = [
+      {
+        id: "chu-tri",
+        label: "Chủ trì",
+        role: "chair",
+        camera: "cam-1",
+        preset: "p1",
+        mic: { device: "dsp", channel: 1 },
+      },
+    ];
     writeFileSync(site.room(ROOM).profile, JSON.stringify(profile));
     controller = await mqtt.connectAsync(site.brokerUrl, {
       username: "controller",
@@ -50,6 +74,8 @@ describe("GPIO board in a room, through the agent and the broker", () => {
     await stopAll();
     await controller?.endAsync();
     await board?.stop();
+    await dsp?.stop();
+    await pty?.stop();
     await site?.stop();
   });
 
@@ -98,5 +124,16 @@ describe("GPIO board in a room, through the agent and the broker", () => {
       "relay.man-hinh": true,
       "tally.cam-1": false,
     });
+  });
+
+  it("mutes the room's microphones at the DSP when the privacy switch is turned, and opens them again", async () => {
+    await waitFor("the DSP ok at the controller", () => view().health.dsp?.status === "ok", 20_000);
+    expect(dsp.groupMuted(TESIRA_DESIGN.micMuteGroup)).toBe(false);
+    board.press(7);
+    await waitFor("mics muted at the DSP", () => dsp.groupMuted(TESIRA_DESIGN.micMuteGroup) === true, 5000);
+    await waitFor("privacy in the state", () => view().state?.privacy === true, 5000);
+    board.release(7);
+    await waitFor("mics open at the DSP", () => dsp.groupMuted(TESIRA_DESIGN.micMuteGroup) === false, 5000);
+    await waitFor("privacy off in the state", () => view().state?.privacy === false, 5000);
   });
 });
