@@ -25,7 +25,7 @@ describe("auto director in the agent", () => {
     // Three cameras: one per talking seat zone and a wide one; every camera has every seat's preset.
     const cameras = new Map<string, OnvifCamera>();
     for (const id of ["cam-a", "cam-b", "cam-w"]) {
-      const camera = new OnvifCamera({ name: id, fullSpeedTravelS: 1.5 });
+      const camera = new OnvifCamera({ name: id, fullSpeedTravelS: 1.5, picture: false });
       await camera.start();
       cleanups.push(() => camera.stop());
       for (const [i, seat] of SEATS.entries()) camera.storePreset(seat, { x: -0.6 + 0.6 * i, y: -0.1, zoom: 0.6 });

@@ -25,7 +25,7 @@ afterEach(async () => {
 });
 
 async function startCamera(options: Partial<OnvifCameraOptions>): Promise<OnvifCamera> {
-  const camera = new OnvifCamera({ name: "cam", password: "admin", ...options });
+  const camera = new OnvifCamera({ name: "cam", password: "admin", picture: false, ...options });
   cameras.push(camera);
   await camera.start();
   return camera;

@@ -16,7 +16,7 @@ const ROOM = "phong-do-camera";
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 
-const camera = new OnvifCamera({ name: "bench", fullSpeedTravelS: 0.2 });
+const camera = new OnvifCamera({ name: "bench", fullSpeedTravelS: 0.2, picture: false });
 await camera.start();
 const site = await TestSite.create("embedded", [ROOM], {
   extend: () => ({

@@ -15,8 +15,8 @@ const nodeOnvif: any = require("node-onvif");
 type Loose = any;
 
 const cameras = [
-  new OnvifCamera({ name: "Camera chủ trì", fullSpeedTravelS: 1 }),
-  new OnvifCamera({ name: "Camera công dân", fullSpeedTravelS: 1 }),
+  new OnvifCamera({ name: "Camera chủ trì", fullSpeedTravelS: 1, picture: false }),
+  new OnvifCamera({ name: "Camera công dân", fullSpeedTravelS: 1, picture: false }),
 ];
 for (const camera of cameras) await camera.start();
 const responder = new DiscoveryResponder(

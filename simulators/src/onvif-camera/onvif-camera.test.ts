@@ -1,6 +1,7 @@
 import { Cam } from "onvif";
 import { afterEach, describe, expect, it } from "vitest";
 import { OnvifCamera, parseDuration } from "./onvif-camera.ts";
+import { decodeJpeg, difference, RawRtspClient } from "./picture/picture-test-clients.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the onvif client's callback API and results are untyped; the expectations check them.
 type Loose = any;
@@ -11,7 +12,7 @@ afterEach(async () => {
 });
 
 async function startCamera(options: Partial<ConstructorParameters<typeof OnvifCamera>[0]> = {}) {
-  const camera = new OnvifCamera({ name: "cam", fullSpeedTravelS: 1, ...options });
+  const camera = new OnvifCamera({ name: "cam", fullSpeedTravelS: 1, picture: false, ...options });
   cameras.push(camera);
   await camera.start();
   return camera;
@@ -109,5 +110,46 @@ describe("simulated ONVIF camera", () => {
     const started = performance.now();
     await call(cam, "getStatus", {});
     expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+  });
+
+  it("serves its live picture at GetStreamUri and the snapshot URI, following the head, on the same port after a reboot", async () => {
+    const camera = await startCamera({ picture: true });
+    let cam = await connect(camera);
+    const { uri } = await call(cam, "getStreamUri", { protocol: "RTSP" });
+    expect(uri).toMatch(/^rtsp:\/\/127\.0\.0\.1:\d+\/stream$/);
+    expect(Number(new URL(uri).port)).not.toBe(camera.port);
+    const snapshotUri = (await call(cam, "getSnapshotUri", {})).uri;
+    const snapshot = async () => {
+      const response = await fetch(snapshotUri);
+      expect(response.headers.get("content-type")).toBe("image/jpeg");
+      return decodeJpeg(Buffer.from(await response.arrayBuffer()));
+    };
+    const home = await snapshot();
+    await call(cam, "absoluteMove", { x: 0.8, y: -0.5, zoom: 1 });
+    await new Promise((r) => setTimeout(r, 1100));
+    const aimed = await snapshot();
+    expect(difference(home, aimed)).toBeGreaterThan(10);
+
+    await camera.reboot(50);
+    cam = await connect(camera);
+    expect((await call(cam, "getStreamUri", { protocol: "RTSP" })).uri).toBe(uri);
+    // The rebooted camera is home again, and so is its picture; its RTSP server answers on the old port.
+    expect(difference(home, await snapshot())).toBeLessThan(1);
+    const rtsp = await RawRtspClient.open(Number(new URL(uri).port));
+    try {
+      const reply = await rtsp.request("DESCRIBE", uri, { Accept: "application/sdp" });
+      expect(reply.status).toBe(200);
+      expect(reply.body).toContain("H264");
+    } finally {
+      rtsp.close();
+    }
+  });
+
+  it("without a picture: GetStreamUri still answers, the snapshot is 503", async () => {
+    const camera = await startCamera({ picture: false });
+    const cam = await connect(camera);
+    expect((await call(cam, "getStreamUri", { protocol: "RTSP" })).uri).toMatch(/^rtsp:/);
+    const response = await fetch(`http://127.0.0.1:${camera.port}/snapshot.jpg`);
+    expect(response.status).toBe(503);
   });
 });

@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { CameraPicture } from "./picture/camera-picture.ts";
 
 export interface OnvifCameraOptions {
   name: string;
@@ -27,6 +28,14 @@ export interface OnvifCameraOptions {
   auth?: "ws-username-token" | "http-digest";
   /** Labels of the seats the picture shows (preset names of the room), for the live picture. */
   seats?: { label: string; pan: number; tilt: number }[];
+  /**
+   * A live picture (RTSP stream at GetStreamUri, JPEG at the snapshot URI) that follows the head; default true. Idle
+   * it costs a listening socket; GStreamer runs only for a snapshot or while someone watches. Tests that run many
+   * cameras and never look at them say false.
+   */
+  picture?: boolean;
+  /** The RTSP port of the live picture (0 = any free port, then kept across a simulated reboot). */
+  rtspPort?: number;
 }
 
 /** What a broken camera does on request: answer normally, never answer, or answer bytes that are not SOAP. */
@@ -130,7 +139,7 @@ const unescapeXml = (s: string) =>
     .replace(/&amp;/g, "&");
 
 export class OnvifCamera {
-  readonly options: Required<Omit<OnvifCameraOptions, "port">> & { port: number };
+  readonly options: Required<Omit<OnvifCameraOptions, "port" | "rtspPort">> & { port: number; rtspPort: number };
   /** Every operation received, in order (for tests and the latency benchmark). */
   readonly requests: { operation: string; at: number }[] = [];
   /** Every motion the head started: wall-clock start and when it will have arrived (for the director's tests). */
@@ -144,6 +153,7 @@ export class OnvifCamera {
   /** The live picture's RTSP URI, when one is attached (returned by GetStreamUri). */
   streamUri: string | undefined;
   private server: Server | undefined;
+  private picture: CameraPicture | undefined;
   private position: Position = { x: 0, y: 0, zoom: 0 };
   private home: Position = { x: 0, y: 0, zoom: 0 };
   private motion: Motion | undefined;
@@ -165,6 +175,8 @@ export class OnvifCamera {
       hikvisionPresets: false,
       auth: "ws-username-token",
       seats: [],
+      picture: true,
+      rtspPort: 0,
       ...options,
     };
     if (this.options.hikvisionPresets) {
@@ -190,14 +202,47 @@ export class OnvifCamera {
     });
     this.options.port = (server.address() as AddressInfo).port;
     this.server = server;
+    if (this.options.picture) {
+      try {
+        await this.startPicture();
+      } catch (error) {
+        await this.stop();
+        throw error;
+      }
+    }
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    await this.stopPicture();
     if (!server) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** The live picture: the window follows the head as the mechanical model has it now (what GetStatus answers). */
+  private async startPicture(): Promise<void> {
+    const { seats } = this.options;
+    const picture = new CameraPicture({ name: this.options.name, ...(seats.length > 0 ? { seats } : {}) }, () => {
+      const { position } = this.status();
+      return { pan: position.x, tilt: position.y, zoom: position.zoom };
+    });
+    this.picture = picture;
+    const { rtspUri } = await picture.listen("127.0.0.1", this.options.rtspPort);
+    // The same URI after a reboot, as a real camera keeps its RTSP port: viewers and the media worker reconnect to it.
+    this.options.rtspPort = Number(new URL(rtspUri).port);
+    this.streamUri = rtspUri;
+    this.snapshotSource = () => picture.snapshot();
+  }
+
+  private async stopPicture(): Promise<void> {
+    const picture = this.picture;
+    this.picture = undefined;
+    if (!picture) return;
+    this.streamUri = undefined;
+    this.snapshotSource = undefined;
+    await picture.close();
   }
 
   /** Simulated power cycle: the port goes away, motion stops, the head goes home; presets remain. */

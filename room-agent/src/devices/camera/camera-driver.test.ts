@@ -42,7 +42,7 @@ const ROOM = {
 } as unknown as RoomProfile;
 
 async function startCamera(options: Partial<OnvifCameraOptions> = {}): Promise<OnvifCamera> {
-  const camera = new OnvifCamera({ name: "cam", fullSpeedTravelS: 1, ...options });
+  const camera = new OnvifCamera({ name: "cam", fullSpeedTravelS: 1, picture: false, ...options });
   await camera.start();
   cleanups.push(() => camera.stop());
   return camera;
