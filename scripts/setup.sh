@@ -14,6 +14,9 @@ debian_packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
   gstreamer1.0-libav gstreamer1.0-rtsp libgstrtspserver-1.0-dev
+  # The simulated cameras' picture: textoverlay (pango) lives in gstreamer1.0-x, its captions are DejaVu; tests read
+  # the camera's RTSP stream with ffprobe.
+  gstreamer1.0-x fonts-dejavu-core ffmpeg
   chromium espeak-ng sox
 )
 
