@@ -118,21 +118,35 @@ describe("director engine", () => {
     });
   });
 
-  it("reacts to a speaker within the reaction time plus one frame, framing an off-air camera before the cut", () => {
+  it("cuts to a speaker the reaction time after the first word when an off-air camera is already on them", () => {
     const room = Room.settled();
-    const onset = room.t;
+    // While the room was quiet the seat cameras were framed off air: the chair, then the next seat.
+    expect(room.decisions.filter((d) => d.kind === "move" && d.seat !== null)).toEqual([
+      expect.objectContaining({ camera: "cam-a", preset: "chu-tri", reason: "getting ready off air: Chủ trì chairs" }),
+      expect.objectContaining({ camera: "cam-b", preset: "cong-dan", reason: expect.stringMatching(/Công dân/) }),
+    ]);
+    const firstSpeechFrame = room.t + 1 / RATE;
     room.play(3, speech(1));
-    const move = room.decisions.find((d) => d.kind === "move" && d.seat === "cong-dan")!;
-    expect(move).toMatchObject({ camera: "cam-b", preset: "cong-dan" });
-    const firstSpeechFrame = onset + 1 / RATE;
-    expect(move.t - firstSpeechFrame).toBeLessThanOrEqual(0.7 + 0.1 + 1e-9);
     const cut = room.lastCut()!;
     expect(cut).toMatchObject({
       camera: "cam-b",
       seat: "cong-dan",
-      reason: expect.stringMatching(/Công dân speaking.*arrived/),
+      reason: "Công dân speaking for 0.7 s; hold time over (16.3 s)",
     });
+    expect(cut.t - firstSpeechFrame).toBeLessThanOrEqual(0.7 + 1e-9);
+  });
+
+  it("frames an off-air camera on a speaker nobody expected at their first word, and cuts once it arrived", () => {
+    const room = Room.settled();
+    const firstSpeechFrame = room.t + 1 / RATE;
+    room.play(3, speech(2)); // the official: no camera was on that seat
+    const move = room.decisions.find((d) => d.kind === "move" && d.seat === "can-bo")!;
+    expect(move).toMatchObject({ t: firstSpeechFrame, reason: "getting ready off air: Cán bộ started to speak" });
+    const cut = room.lastCut()!;
+    expect(cut).toMatchObject({ seat: "can-bo", camera: move.kind === "move" ? move.camera : "" });
+    expect(cut.reason).toMatch(/^Cán bộ speaking for 0\.7 s/); // the camera arrived within the reaction time
     expect(cut.t).toBeGreaterThanOrEqual(move.t + 0.5); // only after the camera reported it arrived
+    expect(cut.t - firstSpeechFrame).toBeLessThanOrEqual(0.7 + 1e-9);
   });
 
   it("ignores a cough shorter than the reaction time", () => {
@@ -162,19 +176,50 @@ describe("director engine", () => {
     expect(second.t - first.t).toBeGreaterThanOrEqual(3);
   });
 
-  it("goes wide after 6 s of silence", () => {
+  it("goes wide after the silence time, counted from the last word (2 s by default, 6 s as DESIGN had it)", () => {
+    for (const silenceToWideS of [2, 6]) {
+      const room = Room.settled({ ...ROOM, parameters: { silenceToWideS } });
+      room.play(4, speech(0));
+      const lastSpeech = room.t;
+      room.quiet(8);
+      const wide = room.lastCut()!;
+      expect(wide).toMatchObject({
+        camera: "cam-toan",
+        preset: "wide",
+        reason: `wide: nobody has spoken for ${silenceToWideS.toFixed(1)} s`,
+      });
+      expect(wide.t - lastSpeech).toBeCloseTo(silenceToWideS, 5);
+    }
+    expect(new DirectorEngine(ROOM).parameters.silenceToWideS).toBe(2);
+  });
+
+  it("leaves a wide shot taken for silence after 1 s for the next talker, a wide shot for crosstalk after the hold", () => {
     const room = Room.settled();
-    room.play(3, speech(0));
-    const lastSpeech = room.t;
-    room.quiet(8);
+    room.play(4, speech(0));
+    room.quiet(2.05); // wide at 2 s of silence
     const wide = room.lastCut()!;
-    expect(wide).toMatchObject({
-      camera: "cam-toan",
-      preset: "wide",
-      reason: expect.stringMatching(/nobody has spoken/),
-    });
-    expect(wide.t - lastSpeech).toBeGreaterThanOrEqual(6);
-    expect(wide.t - lastSpeech).toBeLessThan(7 + 1.5);
+    expect(wide.reason).toMatch(/nobody has spoken/);
+    room.play(3, speech(1));
+    const next = room.lastCut()!;
+    expect(next).toMatchObject({ seat: "cong-dan" });
+    expect(next.t - wide.t).toBeCloseTo(1, 5); // the reaction time was over sooner; the wide shot stays 1 s
+
+    const crowded = Room.settled();
+    crowded.play(4, speech(0));
+    crowded.play(3, () => [QUIET, -20, -21]); // the citizen and the official at once
+    const crowdedWide = crowded.lastCut()!;
+    expect(crowdedWide.reason).toMatch(/speak at once/);
+    crowded.play(4, speech(0));
+    expect(crowded.lastCut()!.t - crowdedWide.t).toBeGreaterThanOrEqual(3);
+  });
+
+  it("does not go wide for silence while someone is just starting to speak (no flash of the wide shot)", () => {
+    const room = Room.settled();
+    room.play(4, speech(0));
+    room.quiet(1.8);
+    room.play(1, speech(1)); // starts 1.8 s after the chair's last word: 2 s of silence falls inside the reaction time
+    expect(room.cuts().filter((cut) => cut.seat === null && /nobody/.test(cut.reason))).toEqual([]);
+    expect(room.lastCut()).toMatchObject({ seat: "cong-dan" });
   });
 
   it("goes wide when two people talk at once for more than 2 s", () => {
@@ -290,6 +335,183 @@ describe("director engine", () => {
     fan.record(fan.engine.startSession(0));
     fan.play(200, () => [QUIET, QUIET, -40]); // a projector fan beside one mic, on since the start: never speech
     expect(fan.cuts().every((cut) => cut.seat === null)).toBe(true);
+  });
+
+  it("keeps the off-air cameras on the likeliest next talkers, so a dialogue's cuts need no move", () => {
+    const room = Room.settled();
+    for (let i = 0; i < 6; i++) room.play(5, speech(i % 2));
+    const seatCuts = room.cuts().filter((cut) => cut.seat !== null);
+    expect(seatCuts.map((cut) => cut.seat)).toEqual([
+      "chu-tri",
+      "cong-dan",
+      "chu-tri",
+      "cong-dan",
+      "chu-tri",
+      "cong-dan",
+    ]);
+    expect(
+      room.decisions.filter((d) => d.kind === "move" && d.seat !== null && d.reason.startsWith("framing")),
+    ).toEqual([]);
+    expect(seatCuts.every((cut) => !/arrived/.test(cut.reason))).toBe(true);
+    // A camera that just left the air is left alone a moment (the switcher may lag behind the decision).
+    let offAirSince = new Map<string, number>();
+    let onAir: string | null = null;
+    for (const d of room.decisions) {
+      if (d.kind === "cut") {
+        if (onAir && onAir !== d.camera) offAirSince = new Map([...offAirSince, [onAir, d.t]]);
+        onAir = d.camera;
+      }
+      if (d.kind === "move" && offAirSince.has(d.camera))
+        expect(d.t - offAirSince.get(d.camera)!).toBeGreaterThanOrEqual(0.5 - 1e-9);
+    }
+  });
+
+  it("makes nothing ready off air in manual or paused mode, nor with the wide shot's camera", () => {
+    const manual = new Room();
+    manual.engine.setMode("manual", 0);
+    manual.play(30, speech(1));
+    expect(manual.decisions).toEqual([]);
+    const room = Room.settled();
+    room.engine.operatorActivity(room.t, { camera: "cam-a", preset: "can-bo" });
+    const before = room.decisions.length;
+    room.play(20, speech(2));
+    expect(room.decisions.slice(before)).toEqual([]);
+    const moved = new Set(
+      room.decisions.filter((d) => d.kind === "move" && d.seat !== null).map((d) => d.kind === "move" && d.camera),
+    );
+    expect(moved.has("cam-toan")).toBe(false);
+  });
+
+  it("ignores the arrival of a move the camera was sent on from since", () => {
+    const room = new Room(ROOM, 5); // cameras slow to arrive
+    room.record(room.engine.cameraArrived("cam-toan", "wide", 0));
+    room.engine.operatorActivity(-100, ROOM.wide);
+    room.quiet(0.1); // cam-a → Chủ trì, cam-b → Công dân, both on their way
+    expect(room.engine.cameraArrived("cam-b", "can-bo", 0.2)).toEqual([]); // stale: cam-b was sent to Công dân
+    room.play(1, speech(2));
+    const first = room.decisions.find((d) => d.kind !== "move" || d.seat === "can-bo");
+    expect(first).toMatchObject({ kind: "move", seat: "can-bo" }); // not a cut to a camera believed at Cán bộ
+  });
+
+  it("hands the floor to the next talker at their reaction time, not after the last one's pause tolerance", () => {
+    const room = Room.settled();
+    room.play(5, speech(0));
+    room.quiet(0.5); // a short gap between turns, well inside the pause tolerance
+    const onset = room.t + 1 / RATE;
+    room.play(3, speech(1));
+    const cut = room.lastCut()!;
+    expect(cut).toMatchObject({
+      seat: "cong-dan",
+      reason: expect.stringMatching(/Công dân speaking for 0\.7 s, Chủ trì silent/),
+    });
+    expect(cut.t - onset).toBeCloseTo(0.7, 5);
+
+    // An interruption that wins: the citizen starts while the chair still speaks, the chair stops.
+    const interrupted = Room.settled();
+    interrupted.play(5, speech(0));
+    interrupted.play(1, () => [-20, -20, -35]);
+    const chairStopped = interrupted.t;
+    interrupted.play(3, speech(1));
+    const taken = interrupted.lastCut()!;
+    expect(taken.seat).toBe("cong-dan");
+    expect(taken.t - chairStopped).toBeLessThanOrEqual(0.7 + 0.05 + 1e-9);
+  });
+
+  it("cuts to a talker while they speak, not in the middle of a pause", () => {
+    const room = Room.settled();
+    room.play(1, speech(0)); // the chair: cut at 0.7 s
+    const chairCut = room.lastCut()!;
+    room.play(1.8, speech(1)); // the citizen takes the floor; the chair's hold runs until 3 s after its cut
+    room.quiet(1.2); // …and pauses across the end of the hold
+    const resumed = room.t + 1 / RATE;
+    room.play(2, speech(1));
+    const cut = room.lastCut()!;
+    expect(cut.seat).toBe("cong-dan");
+    expect(resumed - chairCut.t).toBeGreaterThan(3);
+    expect(cut.t).toBeCloseTo(resumed, 5);
+  });
+
+  it("goes wide two seconds after a second talker joined, even within the first talker's hold", () => {
+    const room = Room.settled();
+    room.play(1, speech(1));
+    const citizenCut = room.lastCut()!;
+    const joined = room.t + 1 / RATE;
+    room.play(4, () => [QUIET, -20, -21]);
+    const wide = room.lastCut()!;
+    expect(wide).toMatchObject({
+      seat: null,
+      reason: expect.stringMatching(/Công dân and Cán bộ speak at once \(2\.0 s\)/),
+    });
+    expect(wide.t - joined).toBeCloseTo(2, 5);
+    expect(wide.t - citizenCut.t).toBeLessThan(3);
+  });
+
+  it("takes sound that lifts every mic over its own floor alike for the far end, and a local voice over it for a talker", () => {
+    const room = new Room();
+    room.record(room.engine.startSession(0));
+    room.play(16, () => [-70, -60, -65]); // three mics with different noise floors
+    room.play(20, () => [-45, -35, -40]); // the far end through the loudspeaker: +25 dB on every mic
+    expect(room.cuts().every((cut) => cut.seat === null)).toBe(true);
+    room.play(3, () => [-20, -35, -40]); // the chair speaks over the far end
+    expect(room.lastCut()).toMatchObject({ seat: "chu-tri" });
+  });
+
+  it("lets a voice trailing off keep the floor down to the release threshold", () => {
+    const run = (speechReleaseAboveNoiseDb: number) => {
+      const room = new Room({ ...ROOM, parameters: { speechReleaseAboveNoiseDb } });
+      room.record(room.engine.startSession(0));
+      room.play(16, () => [-58, -58, -58]); // a noisy room
+      room.play(4, () => [-30, -45, -50]);
+      room.play(3, () => [-49, -58, -58]); // 9 dB over the floor: under the 12 dB to start, over the 6 dB to go on
+      return room.lastCut()!;
+    };
+    expect(run(6)).toMatchObject({ seat: "chu-tri" });
+    expect(run(12)).toMatchObject({ seat: null, reason: expect.stringMatching(/nobody has spoken/) });
+  });
+
+  it("in a room whose wide camera also frames a seat, hands that seat to another camera before going wide", () => {
+    const twoCameras: DirectorConfig = {
+      channels: ["a", "b"],
+      seats: [
+        {
+          id: "a",
+          label: "A",
+          isChair: false,
+          shots: [
+            { camera: "cam-1", preset: "a" },
+            { camera: "cam-2", preset: "a" },
+          ],
+        },
+        {
+          id: "b",
+          label: "B",
+          isChair: false,
+          shots: [
+            { camera: "cam-2", preset: "b" },
+            { camera: "cam-1", preset: "b" },
+          ],
+        },
+      ],
+      wide: { camera: "cam-2", preset: "wide" },
+    };
+    const level = (channel: number) => () => [channel === 0 ? -20 : -35, channel === 1 ? -20 : -35];
+    const room = Room.settled(twoCameras);
+    room.play(4, level(0));
+    room.play(4, level(1));
+    expect(room.lastCut()).toMatchObject({ camera: "cam-2", seat: "b" });
+    room.play(8, () => [QUIET, QUIET]);
+    const cuts = room.cuts().slice(-2);
+    expect(cuts[0]).toMatchObject({
+      camera: "cam-1",
+      seat: "b",
+      reason: expect.stringMatching(/B from another camera, so that cam-2 can turn to the wide shot/),
+    });
+    expect(cuts[1]).toMatchObject({ camera: "cam-2", preset: "wide", seat: null });
+    let onAir: string | null = null;
+    for (const d of room.decisions) {
+      if (d.kind === "move") expect(d.camera, JSON.stringify(d)).not.toBe(onAir);
+      if (d.kind === "cut") onAir = d.camera;
+    }
   });
 
   it("drops and counts out-of-order frames and NaN levels", () => {

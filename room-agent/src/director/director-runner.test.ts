@@ -57,18 +57,24 @@ describe("director runner", () => {
     await frames(4, [-20, -36]);
     await frames(5, [-36, -20]);
     await new Promise((resolve) => setTimeout(resolve, 20));
+    // The seat cameras are framed off air in advance (the chair, then the next seat), so the cuts need no move.
     expect(stand.log).toEqual([
       "recall cam-toan wide",
-      "cut cam-toan",
       "recall cam-a chu-tri",
-      "cut cam-a",
       "recall cam-b cong-dan",
+      "cut cam-toan",
+      "cut cam-a",
       "cut cam-b",
     ]);
     expect(events.filter((e) => e.kind === "cut").map((e) => e.reason)).toEqual([
       expect.stringMatching(/session start.*arrived/),
-      expect.stringMatching(/Chủ trì speaking.*arrived/),
-      expect.stringMatching(/Công dân speaking, Chủ trì silent.*arrived/),
+      expect.stringMatching(/Chủ trì speaking for 0\.\d s; hold time over/),
+      expect.stringMatching(/Công dân speaking for 0\.\d s, Chủ trì silent; hold time over/),
+    ]);
+    expect(events.filter((e) => e.kind === "move").map((e) => e.reason)).toEqual([
+      expect.stringMatching(/framing off air: wide: session start/),
+      "getting ready off air: Chủ trì chairs",
+      "getting ready off air: Công dân is next in seat order",
     ]);
     expect(events.some((e) => e.kind === "warning")).toBe(false);
   });
