@@ -1,11 +1,18 @@
 // Runs the auto director and the usual loudest-mic recipe over scene files and prints issue 7's figures.
 //   node --import tsx test/bench/director-scenes.ts [scene.json ...] [--room room-profile.json]
+//     [--parameters '{"silenceToWideS": 6}']   (director parameters over the defaults or the room's, to compare)
 // Without a room profile (default scenes: every committed one), the room is assumed to have one preset per
 // channel's seat on each of two cameras, plus a wide camera. Cameras reach a preset 0.8 s after a move.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { loadProfile, loadRoom } from "@rc/hardware-profiles";
-import { type Decision, type DirectorConfig, DirectorEngine, directorConfigFromRoom } from "@rc/room-agent";
+import {
+  type Decision,
+  type DirectorConfig,
+  DirectorEngine,
+  type DirectorParameters,
+  directorConfigFromRoom,
+} from "@rc/room-agent";
 import { type AudioScene, audioScene } from "@rc/simulators";
 import { BaselineDirector } from "./director/baseline-director.ts";
 import { type SceneScore, scoreScene } from "./director/scene-score.ts";
@@ -15,6 +22,9 @@ const SCENES_DIR = join(import.meta.dirname, "../../simulators/src/audio-scene/s
 
 const roomArgument = process.argv.indexOf("--room");
 const roomFile = roomArgument > 0 ? process.argv[roomArgument + 1] : undefined;
+const parametersArgument = process.argv.indexOf("--parameters");
+const parameters: Partial<DirectorParameters> =
+  parametersArgument > 0 ? JSON.parse(process.argv[parametersArgument + 1] ?? "{}") : {};
 
 function roomFor(scene: AudioScene): DirectorConfig {
   if (roomFile) {
@@ -22,7 +32,7 @@ function roomFor(scene: AudioScene): DirectorConfig {
     const mixer = room.devices.find((device) => device.kind === "mixer")?.id ?? "";
     const config = directorConfigFromRoom(room, mixer);
     if (!config) throw new Error(`${roomFile}: no director section, or no seats with a mic on ${mixer} and a camera`);
-    return { ...config, channels: scene.channels };
+    return { ...config, channels: scene.channels, parameters: { ...config.parameters, ...parameters } };
   }
   const seats = [...new Set(scene.channels)];
   return {
@@ -37,6 +47,7 @@ function roomFor(scene: AudioScene): DirectorConfig {
       ],
     })),
     wide: { camera: "cam-wide", preset: "wide" },
+    parameters,
   };
 }
 
@@ -91,7 +102,9 @@ function row(name: string, who: string, score: SceneScore): string {
   return cells.join("  ");
 }
 
-const files = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--") && all[i - 1] !== "--room");
+const files = process.argv
+  .slice(2)
+  .filter((a, i, all) => !a.startsWith("--") && all[i - 1] !== "--room" && all[i - 1] !== "--parameters");
 const sceneFiles = files.length
   ? files
   : readdirSync(SCENES_DIR)
@@ -114,6 +127,12 @@ const totals = { engine: [] as SceneScore[], baseline: [] as SceneScore[] };
 for (const file of sceneFiles) {
   const scene = loadProfile(audioScene, file);
   const config = roomFor(scene);
+  // A scene's channels name the room's seats (issue 7's format); a scene made for another room is not this room's.
+  const strangers = [...new Set(scene.channels)].filter((seat) => !config.seats.some((s) => s.id === seat));
+  if (strangers.length > 0) {
+    console.log(`${scene.name.padEnd(28)}  skipped: ${strangers.join(", ")} not a seat of ${roomFile}`);
+    continue;
+  }
   const engine = scoreScene(scene, runEngine(scene, config));
   const baseline = scoreScene(scene, runBaseline(scene, config));
   totals.engine.push(engine);
@@ -122,6 +141,7 @@ for (const file of sceneFiles) {
   console.log(row("", "baseline", baseline));
 }
 for (const [who, scores] of Object.entries(totals)) {
+  if (scores.length === 0) break;
   const minutes = scores.reduce((sum, s) => sum + s.minutes, 0);
   const overall: SceneScore = {
     correctShare: scores.reduce((sum, s) => sum + s.correctShare * s.minutes, 0) / minutes,
