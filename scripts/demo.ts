@@ -75,6 +75,9 @@ const boards: { name: string; path: string }[] = [];
 /** Where each room's media listens for its peers (SRT over UDP on loopback). */
 const srtPorts: Record<string, number> = {};
 
+/** How a room runs its agent (README, "Running it for real"): a small young generation keeps its RSS in budget. */
+const AGENT_NODE_FLAGS = ["--max-semi-space-size=1"];
+
 /** Starts node with these arguments and its output in DIR/logs/NAME.log. */
 function run(name: string, args: string[]): ChildProcess {
   const log = createWriteStream(join(DIR, "logs", `${name}.log`));
@@ -292,6 +295,7 @@ if (boards.length > 0) {
 }
 for (const room of profiles) {
   run(`agent-${room.id}`, [
+    ...AGENT_NODE_FLAGS,
     join(REPO, "dist/room-agent.mjs"),
     "--room",
     join(DIR, "rooms", `${room.id}.json`),

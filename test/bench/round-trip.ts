@@ -89,7 +89,8 @@ try {
   console.log(
     `  p50 ${fmt(percentile(times, 50))} ms   p99 ${fmt(percentile(times, 99))} ms   max ${fmt(times.at(-1)!)} ms   (budget: tap → camera command p99 ≤ 50 ms)`,
   );
-  console.log(`Memory (RSS) and CPU at idle over ${idleSeconds} s:`);
+  // The demo's rooms are in session: meters at 10 Hz, the director moving cameras, SRT links; no requests.
+  console.log(`Memory (RSS) and CPU over ${idleSeconds} s with no requests, the demo's hearing running:`);
   for (const row of rows.sort((a, b) => a.name.localeCompare(b.name))) {
     const budget = row.name.startsWith("agent")
       ? "(budget: agent ≤ 80 MB RSS, ≤ 1 % CPU)"
