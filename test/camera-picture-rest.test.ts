@@ -4,9 +4,8 @@
 // URI the driver learnt from GetStreamUri opens in ffprobe, and a person watching it sees the camera move.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { type EventPayload, type RoomView, topics } from "@rc/protocol";
+import type { EventPayload, RoomView } from "@rc/protocol";
 import { OnvifCamera } from "@rc/simulators";
-import mqtt from "mqtt";
 import { Cam } from "onvif";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJpeg, difference, GstRtspViewer } from "../simulators/src/onvif-camera/picture/picture-test-clients.ts";
@@ -27,7 +26,7 @@ const CLOSE = 0.005;
 const cleanups: (() => Promise<unknown>)[] = [];
 let site: TestSite;
 let camera: OnvifCamera;
-const events: EventPayload[] = [];
+let events: EventPayload[] = [];
 
 const room = async () => (await (await fetch(`${site.httpUrl}/api/rooms/${ROOM}`)).json()) as RoomView;
 const cameraState = async () => (await room()).state?.devices.cam;
@@ -111,14 +110,7 @@ beforeAll(async () => {
   });
   cleanups.push(() => site.stop());
   cleanups.push(() => stopAll());
-  const watcher = await mqtt.connectAsync(site.brokerUrl, {
-    username: "controller",
-    password: site.controllerPassword,
-    protocolVersion: 4,
-  });
-  cleanups.push(() => watcher.endAsync());
-  await watcher.subscribeAsync(topics.room(ROOM, "events"));
-  watcher.on("message", (_topic, payload) => events.push(JSON.parse(payload.toString()) as EventPayload));
+  events = await site.watchEvents(ROOM);
   site.startAgent(ROOM);
   await waitFor("the camera ok", async () => (await room()).health.cam?.status === "ok", 20_000);
 }, 60_000);

@@ -3,9 +3,7 @@
 // sent a preset recall or a move, and a cut comes only after the off-air camera reported it arrived.
 import { join } from "node:path";
 import { loadProfile } from "@rc/hardware-profiles";
-import { type EventPayload, topics } from "@rc/protocol";
 import { audioScene, OnvifCamera, PtyPair, TesiraSimulator } from "@rc/simulators";
-import mqtt from "mqtt";
 import { afterAll, describe, expect, it } from "vitest";
 import { REPO, stopAll, waitFor } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
@@ -64,15 +62,7 @@ describe("auto director in the agent", () => {
     cleanups.push(() => site.stop());
     cleanups.push(() => stopAll());
 
-    const events: EventPayload[] = [];
-    const watcher = await mqtt.connectAsync(site.brokerUrl, {
-      username: "controller",
-      password: site.controllerPassword,
-      protocolVersion: 4,
-    });
-    cleanups.push(() => watcher.endAsync());
-    await watcher.subscribeAsync(topics.room(ROOM, "events"));
-    watcher.on("message", (_topic, payload) => events.push(JSON.parse(payload.toString()) as EventPayload));
+    const events = await site.watchEvents(ROOM);
 
     site.startAgent(ROOM);
     const cuts = () => events.filter((e) => e.type === "cut" && e.data.by === "director");

@@ -7,7 +7,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { Controller, controllerCredentials, DEFAULT_CONTROLLER_OPTIONS, registerRoom, Store } from "@rc/controller";
+import { type EventPayload, topics } from "@rc/protocol";
 import { LineDevice } from "@rc/simulators";
+import mqtt, { type MqttClient } from "mqtt";
 import { pino } from "pino";
 import { freePort, type ManagedProcess, REPO, start, startTs } from "./processes.ts";
 
@@ -44,6 +46,7 @@ export class TestSite {
   controller!: Controller;
   mqttPort = 0;
   private mosquitto: ManagedProcess | undefined;
+  private readonly watchers: MqttClient[] = [];
   controllerPassword = "";
 
   private constructor(readonly broker: BrokerKind) {}
@@ -200,7 +203,23 @@ export class TestSite {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
+  /** A room's events as they arrive, collected by a client logged in as the controller (ended with the site). */
+  async watchEvents(room: string): Promise<EventPayload[]> {
+    const events: EventPayload[] = [];
+    const watcher = await mqtt.connectAsync(this.brokerUrl, {
+      username: "controller",
+      password: this.controllerPassword,
+      protocolVersion: 4,
+      reconnectPeriod: 0,
+    });
+    this.watchers.push(watcher);
+    watcher.on("message", (_topic, payload) => events.push(JSON.parse(payload.toString()) as EventPayload));
+    await watcher.subscribeAsync(topics.room(room, "events"), { qos: 1 });
+    return events;
+  }
+
   async stop(): Promise<void> {
+    for (const watcher of this.watchers.splice(0)) await watcher.endAsync();
     await this.controller?.stop();
     await this.mosquitto?.stop("SIGKILL");
     for (const room of this.rooms.values()) await room.device.stop();
