@@ -456,6 +456,27 @@ describe("director engine", () => {
     expect(room.lastCut()).toMatchObject({ seat: "chu-tri" });
   });
 
+  it("tells a neighbour's voice on a mic with more gain, and a talker on a mic beside a fan, for what they are", () => {
+    // The official's mic has 6 dB more gain (its floor too): the citizen's voice reaches it only 2 dB under hers.
+    const gain = new Room();
+    gain.record(gain.engine.startSession(0));
+    gain.play(16, () => [-70, -70, -64]);
+    gain.play(6, () => [-35, -20, -22]);
+    expect(gain.lastCut()).toMatchObject({ seat: "cong-dan" }); // not "Công dân and Cán bộ speak at once"
+    gain.play(6, () => [-50, -45, -20]);
+    expect(gain.lastCut()).toMatchObject({ seat: "can-bo" });
+
+    // A projector fan beside the citizen's mic: its floor is 25 dB over the others', its talker's voice barely 25 dB
+    // over that, while the others hear the talker's crosstalk 28 dB over their floors.
+    const fan = new Room();
+    fan.record(fan.engine.startSession(0));
+    fan.play(16, () => [-70, -45, -70]);
+    fan.play(10, () => [-45, -44, -45]); // the far end: +25 dB on the quiet mics, hardly anything over the fan
+    expect(fan.cuts().every((cut) => cut.seat === null)).toBe(true);
+    fan.play(6, () => [-42, -20, -48]);
+    expect(fan.lastCut()).toMatchObject({ seat: "cong-dan" });
+  });
+
   it("lets a voice trailing off keep the floor down to the release threshold", () => {
     const run = (speechReleaseAboveNoiseDb: number) => {
       const room = new Room({ ...ROOM, parameters: { speechReleaseAboveNoiseDb } });

@@ -40,6 +40,11 @@ export interface DirectorParameters {
    * room — the far end through the loudspeaker, a door, the air conditioning; a local talker's own mic stands out.
    */
   diffuseSpreadDb: number;
+  /**
+   * Mic noise floors within this many dB above the room's median floor are taken for gain differences; a floor
+   * higher still is local noise (a fan, a projector) and mics are compared as if their floor were at this limit.
+   */
+  floorGainSpreadDb: number;
   /** How long to wait for a camera to report it arrived before cutting anyway. */
   moveTimeoutS: number;
   /** A camera just taken off air is left alone this long before it is framed again (the switcher may lag). */
@@ -68,6 +73,7 @@ export const DEFAULT_DIRECTOR_PARAMETERS: DirectorParameters = {
   speechReleaseAboveNoiseDb: 6,
   crosstalkMarginDb: 6,
   diffuseSpreadDb: 6,
+  floorGainSpreadDb: 6,
   moveTimeoutS: 3,
   offAirSettleS: 0.5,
   speakingNowS: 0.25,
@@ -94,6 +100,8 @@ interface ChannelActivity {
   runStart: number | null;
   lastActive: number | null;
   levelDb: number;
+  /** This frame's level over the noise floor. */
+  riseDb: number;
 }
 
 /** One seat's freshest run of speech (over its mics). */
@@ -159,6 +167,7 @@ export class DirectorEngine {
       runStart: null,
       lastActive: null,
       levelDb: Number.NEGATIVE_INFINITY,
+      riseDb: 0,
     }));
     const cameras = config.seats.flatMap((seat) => seat.shots.map((shot) => shot.camera));
     this.seatCameras = [...new Set(cameras)].filter((camera) => camera !== config.wide.camera);
@@ -240,13 +249,13 @@ export class DirectorEngine {
 
   /**
    * Which mics hear someone of their own seat. A mic speaks when it is well above its own noise floor (less so to go
-   * on than to start: a release threshold), near the loudest mic (not crosstalk), and clearly above what every mic
-   * hears: sound that lifts all mics over their floors by about as much is the far end or the room, not a talker.
+   * on than to start: a release threshold), not crosstalk (near the loudest mic in level and in rise over the floor),
+   * and clearly above what every mic hears: sound that lifts all mics over their floors by about as much is the far
+   * end or the room, not a talker.
    */
   private observe(t: number, levelsDb: readonly number[]): void {
     const p = this.parameters;
-    const rises: number[] = [];
-    let loudest = Number.NEGATIVE_INFINITY;
+    const heard: number[] = [];
     levelsDb.forEach((level, channel) => {
       if (!Number.isFinite(level)) {
         this.dropped.levels++;
@@ -257,31 +266,44 @@ export class DirectorEngine {
       // The noise floor falls to quiet moments fast, rises with steady noise slowly, and with speech hardly at all
       // (a 100 s time constant), so a long monologue stays speech while a fan that starts up becomes floor.
       if (Number.isNaN(state.noiseFloorDb)) state.noiseFloorDb = level; // the room as it sounds when we start
-      const above = level - state.noiseFloorDb;
-      rises[channel] = above;
       state.levelDb = level;
-      loudest = Math.max(loudest, level);
-      state.noiseFloorDb += above * (above < 0 ? 0.2 : above < p.speechAboveNoiseDb ? 0.01 : 0.0005);
+      state.riseDb = level - state.noiseFloorDb;
+      state.noiseFloorDb +=
+        state.riseDb * (state.riseDb < 0 ? 0.2 : state.riseDb < p.speechAboveNoiseDb ? 0.01 : 0.0005);
+      heard.push(channel);
     });
+    if (heard.length === 0) return;
+    // Rises compared between mics are taken over a floor no higher than the room's usual floor plus the gain spread:
+    // a mic with more gain has a higher floor and hears everything louder alike, but a mic beside a fan or a
+    // projector has a floor of its own that would hide its talker's voice.
+    const floors = heard.map((channel) => this.activity[channel]!.noiseFloorDb).sort((a, b) => a - b);
+    const usualFloor = floors[Math.floor((floors.length - 1) / 2)]!;
+    const comparable = (state: ChannelActivity) =>
+      state.levelDb - Math.min(state.levelDb - state.riseDb, usualFloor + p.floorGainSpreadDb);
+    let loudest = Number.NEGATIVE_INFINITY;
+    let loudestRise = Number.NEGATIVE_INFINITY;
     let quietestRise = Number.POSITIVE_INFINITY;
-    let heard = 0;
-    for (const rise of rises) {
-      if (rise === undefined) continue;
-      heard++;
-      quietestRise = Math.min(quietestRise, rise);
+    for (const channel of heard) {
+      const state = this.activity[channel]!;
+      loudest = Math.max(loudest, state.levelDb);
+      loudestRise = Math.max(loudestRise, comparable(state));
+      quietestRise = Math.min(quietestRise, comparable(state));
     }
-    rises.forEach((rise, channel) => {
+    for (const channel of heard) {
       const state = this.activity[channel]!;
       const running = state.lastActive !== null && t - state.lastActive <= p.pauseToleranceS;
+      const rise = comparable(state);
       const speaking =
         state.levelDb > p.speechFloorDb &&
-        rise >= (running ? p.speechReleaseAboveNoiseDb : p.speechAboveNoiseDb) &&
+        state.riseDb >= (running ? p.speechReleaseAboveNoiseDb : p.speechAboveNoiseDb) &&
+        // Crosstalk in level or in rise: a mic with more gain than its neighbour hears the neighbour's voice loud.
         state.levelDb >= loudest - p.crosstalkMarginDb &&
-        (heard < 2 || rise - quietestRise >= p.diffuseSpreadDb);
-      if (!speaking) return;
+        rise >= loudestRise - p.crosstalkMarginDb &&
+        (heard.length < 2 || rise - quietestRise >= p.diffuseSpreadDb);
+      if (!speaking) continue;
       if (!running) state.runStart = t;
       state.lastActive = t;
-    });
+    }
   }
 
   /** Each seat's current run of speech (not paused longer than the tolerance), from its most telling mic. */
