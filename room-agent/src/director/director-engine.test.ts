@@ -203,6 +203,7 @@ describe("director engine", () => {
     const next = room.lastCut()!;
     expect(next).toMatchObject({ seat: "cong-dan" });
     expect(next.t - wide.t).toBeCloseTo(1, 5); // the reaction time was over sooner; the wide shot stays 1 s
+    expect(next.reason).toMatch(/Công dân speaking for 0\.\d s; the room was quiet on the wide shot for 1\.0 s/);
 
     const crowded = Room.settled();
     crowded.play(4, speech(0));
@@ -391,6 +392,18 @@ describe("director engine", () => {
     room.play(1, speech(2));
     const first = room.decisions.find((d) => d.kind !== "move" || d.seat === "can-bo");
     expect(first).toMatchObject({ kind: "move", seat: "can-bo" }); // not a cut to a camera believed at Cán bộ
+  });
+
+  it("sends a camera again after it failed a preset, instead of taking it to be there", () => {
+    const room = new Room(ROOM, 1000); // cameras that never report arriving
+    room.record(room.engine.cameraArrived("cam-toan", "wide", 0));
+    room.engine.operatorActivity(-100, ROOM.wide);
+    room.quiet(0.1);
+    const sent = () => room.decisions.filter((d) => d.kind === "move" && d.camera === "cam-b").length;
+    expect(sent()).toBe(1);
+    room.engine.cameraFailed("cam-b", "cong-dan");
+    room.quiet(0.05);
+    expect(sent()).toBe(2);
   });
 
   it("hands the floor to the next talker at their reaction time, not after the last one's pause tolerance", () => {

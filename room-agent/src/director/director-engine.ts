@@ -223,6 +223,16 @@ export class DirectorEngine {
     return [this.cut(t, pending.shot, pending.seat, `${pending.reason}; camera ${camera} arrived`, pending.restful)];
   }
 
+  /**
+   * A camera refused or failed a preset it was sent to: where it points is unknown, so it is not taken to be there
+   * (a cut waiting for it still falls back to the move time-out).
+   */
+  cameraFailed(camera: string, preset: string): void {
+    if (this.moving.get(camera)?.preset !== preset || this.pending?.shot.camera === camera) return;
+    this.moving.delete(camera);
+    this.cameraAt.delete(camera);
+  }
+
   /** One frame of mic levels (dB, one per channel). Frames out of order or with NaN levels are dropped. */
   levels(t: number, levelsDb: readonly number[]): Decision[] {
     if (this.lastFrameAt !== null && t <= this.lastFrameAt) {
@@ -395,7 +405,12 @@ export class DirectorEngine {
       : this.program?.seat
         ? `, ${this.label(this.program.seat)} silent`
         : "";
-    const over = held < 60 ? `hold time over (${held.toFixed(1)} s)` : "hold time over";
+    const over =
+      this.program?.seat === WIDE && this.restful
+        ? `the room was quiet on the wide shot for ${held.toFixed(1)} s`
+        : held < 60
+          ? `hold time over (${held.toFixed(1)} s)`
+          : "hold time over";
     return this.show(t, seat, `${speaking}${others}; ${over}`);
   }
 

@@ -97,8 +97,10 @@ export class DirectorRunner extends EventEmitter<{ decision: [DirectorEvent] }> 
         // The engine chose an off-air camera; the cut waits for its arrival (or the engine's time-out).
         this.cameras.recall(camera, preset).then(
           () => this.apply(this.engine.cameraArrived(camera, preset, this.now() / 1000)),
-          (error: Error) =>
-            this.emit("decision", { kind: "warning", reason: `${camera}: preset ${preset} failed: ${error.message}` }),
+          (error: Error) => {
+            this.engine.cameraFailed(camera, preset);
+            this.emit("decision", { kind: "warning", reason: `${camera}: preset ${preset} failed: ${error.message}` });
+          },
         );
       } else {
         this.switcher.cut(camera).catch((error: Error) => {
