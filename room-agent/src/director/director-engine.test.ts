@@ -394,15 +394,17 @@ describe("director engine", () => {
     expect(first).toMatchObject({ kind: "move", seat: "can-bo" }); // not a cut to a camera believed at Cán bộ
   });
 
-  it("sends a camera again after it failed a preset, instead of taking it to be there", () => {
+  it("sends a camera again after it failed a preset (not at once), instead of taking it to be there", () => {
     const room = new Room(ROOM, 1000); // cameras that never report arriving
     room.record(room.engine.cameraArrived("cam-toan", "wide", 0));
     room.engine.operatorActivity(-100, ROOM.wide);
     room.quiet(0.1);
     const sent = () => room.decisions.filter((d) => d.kind === "move" && d.camera === "cam-b").length;
     expect(sent()).toBe(1);
-    room.engine.cameraFailed("cam-b", "cong-dan");
-    room.quiet(0.05);
+    room.engine.cameraFailed("cam-b", "cong-dan", room.t);
+    room.quiet(2.9);
+    expect(sent()).toBe(1); // not a retry on every frame
+    room.quiet(0.2);
     expect(sent()).toBe(2);
   });
 

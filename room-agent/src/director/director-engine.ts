@@ -147,6 +147,8 @@ export class DirectorEngine {
   private pending: Pending | null = null;
   /** Cameras sent to a preset that have not reported arriving yet. */
   private readonly moving = new Map<string, { preset: string; since: number }>();
+  /** When each camera last failed a preset it was sent to in advance. */
+  private readonly failedAt = new Map<string, number>();
   /** When each camera last left the air. */
   private readonly offAirAt = new Map<string, number>();
   /** When each seat was last heard holding the floor: who spoke last is the likeliest to speak next. */
@@ -224,13 +226,15 @@ export class DirectorEngine {
   }
 
   /**
-   * A camera refused or failed a preset it was sent to: where it points is unknown, so it is not taken to be there
-   * (a cut waiting for it still falls back to the move time-out).
+   * A camera refused or failed a preset it was sent to: where it points is unknown, so it is not taken to be there,
+   * and it is not framed in advance again before the move time-out (a cut waiting for it still falls back to that
+   * time-out).
    */
-  cameraFailed(camera: string, preset: string): void {
+  cameraFailed(camera: string, preset: string, t: number): void {
     if (this.moving.get(camera)?.preset !== preset || this.pending?.shot.camera === camera) return;
     this.moving.delete(camera);
     this.cameraAt.delete(camera);
+    this.failedAt.set(camera, t);
   }
 
   /** One frame of mic levels (dB, one per channel). Frames out of order or with NaN levels are dropped. */
@@ -453,7 +457,8 @@ export class DirectorEngine {
         camera !== this.program?.shot.camera &&
         camera !== this.pending?.shot.camera &&
         !this.moving.has(camera) &&
-        t - (this.offAirAt.get(camera) ?? Number.NEGATIVE_INFINITY) >= p.offAirSettleS,
+        t - (this.offAirAt.get(camera) ?? Number.NEGATIVE_INFINITY) >= p.offAirSettleS &&
+        t - (this.failedAt.get(camera) ?? Number.NEGATIVE_INFINITY) >= p.moveTimeoutS,
     );
     if (free.length === 0) return [];
     const likely = this.likelyNext(t);

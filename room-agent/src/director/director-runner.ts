@@ -98,7 +98,7 @@ export class DirectorRunner extends EventEmitter<{ decision: [DirectorEvent] }> 
         this.cameras.recall(camera, preset).then(
           () => this.apply(this.engine.cameraArrived(camera, preset, this.now() / 1000)),
           (error: Error) => {
-            this.engine.cameraFailed(camera, preset);
+            this.engine.cameraFailed(camera, preset, this.now() / 1000);
             this.emit("decision", { kind: "warning", reason: `${camera}: preset ${preset} failed: ${error.message}` });
           },
         );
