@@ -506,28 +506,15 @@ describe("director engine", () => {
   });
 
   it("in a room whose wide camera also frames a seat, hands that seat to another camera before going wide", () => {
+    const seat = (id: string, cameras: string[]) => ({
+      id,
+      label: id.toUpperCase(),
+      isChair: false,
+      shots: cameras.map((camera) => ({ camera, preset: id })),
+    });
     const twoCameras: DirectorConfig = {
       channels: ["a", "b"],
-      seats: [
-        {
-          id: "a",
-          label: "A",
-          isChair: false,
-          shots: [
-            { camera: "cam-1", preset: "a" },
-            { camera: "cam-2", preset: "a" },
-          ],
-        },
-        {
-          id: "b",
-          label: "B",
-          isChair: false,
-          shots: [
-            { camera: "cam-2", preset: "b" },
-            { camera: "cam-1", preset: "b" },
-          ],
-        },
-      ],
+      seats: [seat("a", ["cam-1", "cam-2"]), seat("b", ["cam-2", "cam-1"])],
       wide: { camera: "cam-2", preset: "wide" },
     };
     const level = (channel: number) => () => [channel === 0 ? -20 : -35, channel === 1 ? -20 : -35];
