@@ -6,7 +6,8 @@ import { deviceId } from "./core.ts";
 
 const unit = z.number().min(-1).max(1);
 const zoomPosition = z.number().min(0).max(1);
-const presetName = z.string().regex(/^[\w .-]{1,32}$/, "expected a preset name (letters, digits, space, . _ -)");
+/** A preset's name, the same in requests and in room profiles (seats, wide shot). */
+export const presetName = z.string().regex(/^[\w .-]{1,32}$/, "expected a preset name (letters, digits, space, . _ -)");
 /** A preset by its name, or the preset of a seat of the room (seat id): exactly one of the two. */
 const presetOrSeat = z
   .strictObject({ device: deviceId, preset: presetName.optional(), seat: deviceId.optional() })

@@ -9,6 +9,8 @@ import { gpioActions } from "./gpio.ts";
 import { mediaActions } from "./media.ts";
 import { mixerActions } from "./mixer.ts";
 
+export { presetName } from "./camera.ts";
+
 export const actionParams = {
   ...coreActions,
   ...cameraActions,

@@ -119,6 +119,10 @@ export class CameraDriver extends EventEmitter<{ moveComplete: [PtzVector] }> im
       "camera connected",
     );
     await this.readPresets();
+    const missing = this.missingPresets();
+    if (missing.length > 0) {
+      this.log.warn({ missing }, "presets the room's seats or wide shot need are not stored on this camera");
+    }
     await this.refreshStatus();
     this.links.streamChanged(this.client.streamUri);
   }
@@ -147,6 +151,7 @@ export class CameraDriver extends EventEmitter<{ moveComplete: [PtzVector] }> im
       zoom: round(this.position?.zoom),
       moving: this.moving,
       presets: [...this.presetTokens.keys()].sort(),
+      missingPresets: this.missingPresets(),
       stream: this.client?.streamUri ?? null,
       clockOffsetMs: this.client?.clockOffsetMs ?? null,
     };
@@ -242,6 +247,19 @@ export class CameraDriver extends EventEmitter<{ moveComplete: [PtzVector] }> im
   async snapshot(): Promise<{ contentType: string; base64: string; bytes: number }> {
     const jpeg = await this.guard(this.connected().snapshot());
     return { contentType: "image/jpeg", base64: jpeg.toString("base64"), bytes: jpeg.length };
+  }
+
+  /**
+   * What the room's profile expects this camera to hold (its seats' presets and the wide shot) and it does not: the
+   * installer must store them (`ptz.store`), or the director and the panel's seat buttons cannot use this camera.
+   */
+  private missingPresets(): string[] {
+    const wanted = this.room.seats.flatMap((seat) =>
+      seat.camera === this.id && seat.preset !== undefined ? [seat.preset] : [],
+    );
+    const wide = this.room.director?.wideShot;
+    if (wide?.camera === this.id) wanted.push(wide.preset);
+    return [...new Set(wanted)].filter((name) => !this.presetTokens.has(name)).sort();
   }
 
   /** The preset name a seat of this room uses (the same name on whichever camera is asked). */
