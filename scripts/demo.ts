@@ -255,43 +255,48 @@ for (const room of profiles) {
   writeFileSync(join(DIR, "rooms", `${room.id}.json`), JSON.stringify(room, null, 2));
 }
 
-const controller = run("controller", [
-  join(REPO, "dist/controller.mjs"),
-  "--data",
-  join(DIR, "controller"),
-  "--http-port",
-  HTTP_PORT,
-  "--mqtt-port",
-  MQTT_PORT,
-]);
-const ready = await new Promise<boolean>((resolve) => {
-  createInterface({ input: controller.stdout! }).on("line", (line) => line.includes('"ready":true') && resolve(true));
-  controller.on("exit", () => resolve(false));
-});
-if (!ready) {
-  process.stderr.write(`demo: the controller did not start; see ${join(DIR, "logs", "controller.log")}\n`);
-  await stopEverything(1);
-}
-// The boards run in their own process: a simulated AVR keeps a share of a core busy.
-if (boards.length > 0) {
-  const boardProcess = run("boards", [
-    "--import",
-    "tsx",
-    join(REPO, "simulators/src/firmata-board/cli.ts"),
-    ...boards.flatMap(({ name, path }) => ["--board", `${name}=${path}`]),
-    "--control-port",
-    BOARDS_PORT,
-    "--speed",
-    BOARD_SPEED,
-  ]);
-  const started = await new Promise<boolean>((resolve) => {
-    createInterface({ input: boardProcess.stdout! }).on("line", (line) => line.startsWith("control ") && resolve(true));
-    boardProcess.on("exit", () => resolve(false));
+/** Starts a process with run() and waits for the line that says it is ready; the demo stops if it exits first. */
+async function runUntilReady(name: string, args: string[], isReady: (line: string) => boolean): Promise<void> {
+  const child = run(name, args);
+  const ready = await new Promise<boolean>((resolve) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => isReady(line) && resolve(true));
+    child.on("exit", () => resolve(false));
   });
-  if (!started) {
-    process.stderr.write(`demo: the simulated boards did not start; see ${join(DIR, "logs", "boards.log")}\n`);
+  if (!ready) {
+    process.stderr.write(`demo: ${name} did not start; see ${join(DIR, "logs", `${name}.log`)}\n`);
     await stopEverything(1);
   }
+}
+
+await runUntilReady(
+  "controller",
+  [
+    join(REPO, "dist/controller.mjs"),
+    "--data",
+    join(DIR, "controller"),
+    "--http-port",
+    HTTP_PORT,
+    "--mqtt-port",
+    MQTT_PORT,
+  ],
+  (line) => line.includes('"ready":true'),
+);
+// The boards run in their own process: a simulated AVR keeps a share of a core busy.
+if (boards.length > 0) {
+  await runUntilReady(
+    "boards",
+    [
+      "--import",
+      "tsx",
+      join(REPO, "simulators/src/firmata-board/cli.ts"),
+      ...boards.flatMap(({ name, path }) => ["--board", `${name}=${path}`]),
+      "--control-port",
+      BOARDS_PORT,
+      "--speed",
+      BOARD_SPEED,
+    ],
+    (line) => line.startsWith("control "),
+  );
 }
 for (const room of profiles) {
   run(`agent-${room.id}`, [
