@@ -36,6 +36,7 @@ import {
   TesiraSimulator,
 } from "@rc/simulators";
 import mqtt from "mqtt";
+import { AGENT_NODE_FLAGS } from "../room-agent/src/node-flags.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
 const DIR = resolve(REPO, process.env.DEMO_DIR ?? ".demo");
@@ -74,9 +75,6 @@ const BOARD_SPEED = "0.25";
 const boards: { name: string; path: string }[] = [];
 /** Where each room's media listens for its peers (SRT over UDP on loopback). */
 const srtPorts: Record<string, number> = {};
-
-/** How a room runs its agent (README, "Running it for real"): a small young generation keeps its RSS in budget. */
-const AGENT_NODE_FLAGS = ["--max-semi-space-size=1"];
 
 /** Starts node with these arguments and its output in DIR/logs/NAME.log. */
 function run(name: string, args: string[]): ChildProcess {

@@ -14,6 +14,7 @@ import { fileURLToPath } from "node:url";
 import { type EventPayload, type HealthPayload, topics } from "@rc/protocol";
 import { FirmataBoard } from "@rc/simulators";
 import mqtt from "mqtt";
+import { AGENT_NODE_FLAGS } from "../../room-agent/src/node-flags.ts";
 import { REPO, start, stopAll } from "../support/processes.ts";
 import { TestSite } from "../support/test-site.ts";
 
@@ -132,6 +133,7 @@ async function runBenchmark(): Promise<void> {
     };
 
     const agent = start(`agent ${ROOM}`, process.execPath, [
+      ...AGENT_NODE_FLAGS,
       join(REPO, "dist/room-agent.mjs"),
       "--room",
       room.profile,
