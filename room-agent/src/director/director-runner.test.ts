@@ -79,6 +79,41 @@ describe("director runner", () => {
     expect(events.some((e) => e.kind === "warning")).toBe(false);
   });
 
+  it("takes a move it replaced itself for no failure of the camera", async () => {
+    // One camera frames both seats; like the real driver, a recall still on its way fails when a newer one replaces it.
+    const config = {
+      ...CONFIG,
+      seats: CONFIG.seats.map((seat) => ({ ...seat, shots: [{ camera: "cam-a", preset: seat.id }] })),
+    };
+    const log: string[] = [];
+    const pending = new Map<string, (error: Error) => void>();
+    const cameras = {
+      recall: (camera: string, preset: string) =>
+        new Promise<void>((resolve, reject) => {
+          log.push(`recall ${camera} ${preset}`);
+          pending.get(camera)?.(new Error(`the move was replaced by preset ${preset}`));
+          pending.set(camera, reject);
+          // The wide camera and the second preset arrive; the first seat preset is still travelling when replaced.
+          if (camera !== "cam-a" || preset === "cong-dan") setImmediate(resolve);
+        }),
+    };
+    const meters = new EventEmitter<{ meters: [number, number[]] }>();
+    let now = 0;
+    const runner = new DirectorRunner(config, meters, cameras, { cut: async () => {} }, () => now);
+    runners.push(runner);
+    const events: DirectorEvent[] = [];
+    runner.on("decision", (event) => events.push(event));
+    runner.start();
+    runner.startSession();
+    for (const levels of [...Array(40).fill([-70, -70]), ...Array(40).fill([-70, -20])]) {
+      now += 50;
+      meters.emit("meters", now, levels);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(log).toEqual(["recall cam-toan wide", "recall cam-a chu-tri", "recall cam-a cong-dan"]);
+    expect(events.filter((e) => e.kind === "warning")).toEqual([]);
+  });
+
   it("stops cutting in manual mode", async () => {
     const stand = new Stand();
     const runner = new DirectorRunner(CONFIG, stand.meters, stand.cameras, stand.switcher, () => stand.now);

@@ -22,6 +22,7 @@ export interface ProgramSwitcher {
 export interface DirectorEvent {
   kind: Decision["kind"];
   reason: string;
+  /** The camera moved or cut to; on a warning, the camera it is about (none: the meters). */
   camera?: string;
   preset?: string;
   seat?: string | null;
@@ -56,6 +57,9 @@ export class DirectorRunner extends EventEmitter<{ decision: [DirectorEvent] }> 
   }
 
   private currentMode: DirectorMode = "auto";
+  /** The newest recall sent to each camera: a recall it replaced fails, and that is no fault of the camera. */
+  private readonly latestRecall = new Map<string, number>();
+  private recalls = 0;
 
   start(): void {
     this.meters.on("meters", this.onMeters);
@@ -95,16 +99,24 @@ export class DirectorRunner extends EventEmitter<{ decision: [DirectorEvent] }> 
       this.emit("decision", { kind, camera, preset, seat, reason });
       if (kind === "move") {
         // The engine chose an off-air camera; the cut waits for its arrival (or the engine's time-out).
+        const recall = ++this.recalls;
+        this.latestRecall.set(camera, recall);
         this.cameras.recall(camera, preset).then(
           () => this.apply(this.engine.cameraArrived(camera, preset, this.now() / 1000)),
           (error: Error) => {
+            if (this.latestRecall.get(camera) !== recall) return; // sent elsewhere since, by the director itself
             this.engine.cameraFailed(camera, preset, this.now() / 1000);
-            this.emit("decision", { kind: "warning", reason: `${camera}: preset ${preset} failed: ${error.message}` });
+            this.emit("decision", {
+              kind: "warning",
+              camera,
+              preset,
+              reason: `${camera}: preset ${preset} failed: ${error.message}`,
+            });
           },
         );
       } else {
         this.switcher.cut(camera).catch((error: Error) => {
-          this.emit("decision", { kind: "warning", reason: `cut to ${camera} failed: ${error.message}` });
+          this.emit("decision", { kind: "warning", camera, reason: `cut to ${camera} failed: ${error.message}` });
         });
       }
     }

@@ -117,7 +117,9 @@ export class RoomDirector {
     this.links.changed();
     if (decision.kind === "warning") {
       this.links.log.warn({ reason: decision.reason }, "director warning");
-      this.links.emitEvent({ type: "device_error", device: this.mixer, reason: decision.reason, data: {} });
+      // About a camera that failed a preset or a cut, or about the mixer's meters.
+      const device = decision.camera ?? this.mixer;
+      this.links.emitEvent({ type: "device_error", device, reason: decision.reason, data: { by: "director" } });
       return;
     }
     this.links.log.info(decision, "director decision");
