@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { loadProfile } from "@rc/hardware-profiles";
 import { audioScene, OnvifCamera, PtyPair, TesiraSimulator } from "@rc/simulators";
 import { afterAll, describe, expect, it } from "vitest";
-import { REPO, stopAll, waitFor } from "./support/processes.ts";
+import { freePort, REPO, stopAll, waitFor } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
 
 const ROOM = "phong-dao-dien";
@@ -37,6 +37,7 @@ describe("auto director in the agent", () => {
     await dsp.start();
     cleanups.push(() => dsp.stop());
 
+    const deadPort = await freePort();
     const site = await TestSite.create("embedded", [ROOM], {
       extend: () => ({
         devices: [
@@ -47,6 +48,13 @@ describe("auto director in the agent", () => {
             model: "generic-onvif-ptz",
             connection: { host: "127.0.0.1", port: camera.port, username: "admin", passwordEnv: "RC_CAMERA_PASSWORD" },
           })),
+          // A fourth camera that never answers (nothing listens on its port): the director must leave it out.
+          {
+            id: "cam-x",
+            kind: "camera",
+            model: "generic-onvif-ptz",
+            connection: { host: "127.0.0.1", port: deadPort, username: "admin", passwordEnv: "RC_CAMERA_PASSWORD" },
+          },
         ],
         seats: SEATS.map((id, i) => ({
           id,
@@ -88,6 +96,10 @@ describe("auto director in the agent", () => {
     }
     // Every decision carries a reason a person can read.
     for (const cut of cuts()) expect(cut.reason).toMatch(/\w+ \w+/);
+    // No alarm from the director: not for its own replaced moves, nor for cameras still connecting when it first
+    // framed them, nor for the camera that never answers (its health topic says so); that camera is never chosen.
+    expect(events.filter((e) => e.type === "device_error").map((e) => `${e.device}: ${e.reason}`)).toEqual([]);
+    expect(events.filter((e) => e.data.camera === "cam-x")).toEqual([]);
     const state = (await (await fetch(`${site.httpUrl}/api/rooms/${ROOM}`)).json()) as {
       state: { director: { mode: string; reason: string }; programCamera: string };
     };

@@ -316,6 +316,31 @@ describe("director engine", () => {
     expect(room.lastCut()).toMatchObject({ seat: "cong-dan", camera: "cam-toan", preset: "cong-dan" });
   });
 
+  it("leaves a camera that is not answering out: another shows the seat, none is never cut to, on air it goes wide", () => {
+    const room = Room.settled();
+    room.engine.cameraAvailable("cam-b", false);
+    room.play(4, speech(2)); // the official: cam-b is their camera, cam-a the other
+    const sentToB = () => room.decisions.filter((d) => d.kind !== "warning" && d.camera === "cam-b" && d.t > 16);
+    expect(sentToB()).toEqual([]);
+    expect(room.lastCut()).toMatchObject({ seat: "can-bo", camera: "cam-a" });
+
+    room.engine.cameraAvailable("cam-toan", false);
+    room.play(5, speech(1)); // the citizen: cam-b and cam-toan both out
+    expect(sentToB()).toEqual([]);
+    expect(room.lastCut()).toMatchObject({ seat: "can-bo", camera: "cam-a" });
+    expect(room.engine.reason).toMatch(/holding: cam-b, cam-toan not answering/);
+
+    room.engine.cameraAvailable("cam-b", true);
+    room.engine.cameraAvailable("cam-toan", true);
+    room.play(3, speech(1));
+    expect(room.lastCut()).toMatchObject({ seat: "cong-dan", camera: "cam-b" });
+
+    room.engine.cameraAvailable("cam-b", false); // the camera on air dies
+    room.play(1, speech(1));
+    expect(room.lastCut()).toMatchObject({ seat: null, camera: "cam-toan" });
+    expect(room.lastCut()?.reason).toMatch(/cam-b stopped answering/);
+  });
+
   it("with one camera, holds rather than moving it on air", () => {
     const single: DirectorConfig = {
       channels: ["a", "b", "c"],

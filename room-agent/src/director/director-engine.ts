@@ -147,6 +147,8 @@ export class DirectorEngine {
   private pending: Pending | null = null;
   /** Cameras sent to a preset that have not reported arriving yet. */
   private readonly moving = new Map<string, { preset: string; since: number }>();
+  /** Cameras that are not answering (connecting, offline): never framed, never cut to. */
+  private readonly unavailable = new Set<string>();
   /** When each camera last failed a preset it was sent to in advance. */
   private readonly failedAt = new Map<string, number>();
   /** When each camera last left the air. */
@@ -235,6 +237,21 @@ export class DirectorEngine {
     this.moving.delete(camera);
     this.cameraAt.delete(camera);
     this.failedAt.set(camera, t);
+  }
+
+  /**
+   * A camera stopped or started answering (its device health). One that is not answering is left out of every
+   * choice; where it pointed is unknown when it is back; a cut waiting for it is decided again.
+   */
+  cameraAvailable(camera: string, available: boolean): void {
+    if (available) {
+      this.unavailable.delete(camera);
+      return;
+    }
+    this.unavailable.add(camera);
+    this.moving.delete(camera);
+    this.cameraAt.delete(camera);
+    if (this.pending?.shot.camera === camera) this.pending = null;
   }
 
   /** One frame of mic levels (dB, one per channel). Frames out of order or with NaN levels are dropped. */
@@ -368,6 +385,8 @@ export class DirectorEngine {
     if (this.mode !== "auto" || t < this.pausedUntil || this.muted) return [];
     if (this.sessionStart !== null && t - this.sessionStart < p.sessionStartWideS) return [];
     if (t < this.wideUntil) return this.goWide(t, this.wideBecause);
+    const onAir = this.program?.shot.camera;
+    if (onAir !== undefined && this.unavailable.has(onAir)) return this.goWide(t, `${onAir} stopped answering`, true);
 
     if (talkers.length === 0) {
       const silent = t - this.lastSpeechAt;
@@ -454,6 +473,7 @@ export class DirectorEngine {
     if (this.mode !== "auto" || t < this.pausedUntil || this.muted) return [];
     const free = this.seatCameras.filter(
       (camera) =>
+        !this.unavailable.has(camera) &&
         camera !== this.program?.shot.camera &&
         camera !== this.pending?.shot.camera &&
         !this.moving.has(camera) &&
@@ -553,6 +573,12 @@ export class DirectorEngine {
   }
 
   private frameThenCut(t: number, shots: Shot[], seat: string | null, reason: string, restful = false): Decision[] {
+    const usable = shots.filter((shot) => !this.unavailable.has(shot.camera));
+    if (usable.length === 0) {
+      this.lastReason = `holding: ${shots.map((shot) => shot.camera).join(", ")} not answering (${reason})`;
+      return [];
+    }
+    shots = usable;
     const offAirShots = shots.filter((shot) => shot.camera !== this.program?.shot.camera);
     // A camera already on its way to the shot (made ready in advance) is the one to wait for.
     const offAir = offAirShots.find((shot) => this.moving.get(shot.camera)?.preset === shot.preset) ?? offAirShots[0];

@@ -85,6 +85,11 @@ export class DirectorRunner extends EventEmitter<{ decision: [DirectorEvent] }> 
     this.engine.operatorActivity(this.now() / 1000, shot);
   }
 
+  /** A camera's device health: one that is not answering is never chosen. */
+  cameraAvailable(camera: string, available: boolean): void {
+    this.engine.cameraAvailable(camera, available);
+  }
+
   setMuted(muted: boolean): void {
     this.apply(this.engine.setMuted(muted, this.now() / 1000));
   }

@@ -33,6 +33,8 @@ export interface RoomDirectorLinks {
 export class RoomDirector {
   private readonly runner: DirectorRunner;
   private readonly onFacts: (values: unknown, changed: Record<string, unknown>) => void;
+  /** Each camera's health listener: a camera that is not answering is never chosen. */
+  private readonly cameraWatches: (() => void)[] = [];
 
   private constructor(
     room: RoomProfile,
@@ -68,11 +70,22 @@ export class RoomDirector {
 
   start(): void {
     this.links.facts.on("change", this.onFacts);
+    for (const supervisor of this.links.devices.values()) {
+      if (!(supervisor.driver instanceof CameraDriver)) continue;
+      const follow = () => {
+        const { status } = supervisor.health();
+        this.runner.cameraAvailable(supervisor.id, status === "ok" || status === "degraded");
+      };
+      follow();
+      supervisor.on("health", follow);
+      this.cameraWatches.push(() => supervisor.off("health", follow));
+    }
     this.runner.start();
   }
 
   stop(): void {
     this.links.facts.off("change", this.onFacts);
+    for (const unwatch of this.cameraWatches.splice(0)) unwatch();
     this.runner.stop();
   }
 
@@ -116,9 +129,15 @@ export class RoomDirector {
   private report(decision: DirectorEvent): void {
     this.links.changed();
     if (decision.kind === "warning") {
-      this.links.log.warn({ reason: decision.reason }, "director warning");
       // About a camera that failed a preset or a cut, or about the mixer's meters.
       const device = decision.camera ?? this.mixer;
+      const status = this.links.devices.get(device)?.health().status;
+      if (status !== "ok" && status !== "degraded") {
+        // A camera that is connecting or offline already says so on its health topic: no second alarm.
+        this.links.log.info({ reason: decision.reason, status }, "director: camera not available");
+        return;
+      }
+      this.links.log.warn({ reason: decision.reason }, "director warning");
       this.links.emitEvent({ type: "device_error", device, reason: decision.reason, data: { by: "director" } });
       return;
     }
