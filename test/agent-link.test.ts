@@ -33,14 +33,14 @@ describe.each<BrokerKind>(["embedded", "mosquitto"])("agent ⇄ controller throu
   };
 
   it("shows an agent online with its info, state and device health", async () => {
-    site.startAgent("xa-a", KEEPALIVE_S);
+    site.startAgent("xa-a", { keepaliveS: KEEPALIVE_S });
     await waitFor("xa-a online with its device ok", () => online("xa-a") && view("xa-a").health.thu?.status === "ok");
     expect(view("xa-a").info).toMatchObject({ room: { id: "xa-a" }, devices: [{ id: "thu", kind: "test" }] });
     expect(view("xa-a").state).toMatchObject({ devices: { thu: { value: null } } });
   });
 
   it("applies a request repeated with the same id once, and answers both", async () => {
-    site.startAgent("xa-a", KEEPALIVE_S);
+    site.startAgent("xa-a", { keepaliveS: KEEPALIVE_S });
     await waitFor("xa-a ok", () => online("xa-a") && view("xa-a").health.thu?.status === "ok");
     const device = site.room("xa-a").device;
     const before = device.sets;
@@ -53,7 +53,7 @@ describe.each<BrokerKind>(["embedded", "mosquitto"])("agent ⇄ controller throu
   });
 
   it("reports a SIGKILLed agent offline within 1.5 × keep-alive, and online again after a restart", async () => {
-    const agent = site.startAgent("xa-a", KEEPALIVE_S);
+    const agent = site.startAgent("xa-a", { keepaliveS: KEEPALIVE_S });
     await waitFor("xa-a online", () => online("xa-a"));
     const boot = view("xa-a").availability.boot!;
     const killedAt = Date.now();
@@ -65,16 +65,16 @@ describe.each<BrokerKind>(["embedded", "mosquitto"])("agent ⇄ controller throu
       20,
     );
     expect(Date.now() - killedAt).toBeLessThanOrEqual(1.5 * KEEPALIVE_S * 1000 + 500);
-    site.startAgent("xa-a", KEEPALIVE_S);
+    site.startAgent("xa-a", { keepaliveS: KEEPALIVE_S });
     await waitFor("xa-a back online with the next boot", () => online("xa-a", boot + 1));
   });
 
   it("reports a frozen agent offline by keep-alive, and never lets its late will mark the new agent offline", async () => {
-    const old = site.startAgent("xa-b", KEEPALIVE_S);
+    const old = site.startAgent("xa-b", { keepaliveS: KEEPALIVE_S });
     await waitFor("xa-b online", () => online("xa-b"));
     const oldBoot = view("xa-b").availability.boot!;
     old.signal("SIGSTOP"); // the connection stays open and silent: only the broker's keep-alive can end it
-    const fresh = site.startAgent("xa-b", KEEPALIVE_S);
+    const fresh = site.startAgent("xa-b", { keepaliveS: KEEPALIVE_S });
     await waitFor("the new xa-b online", () => online("xa-b", oldBoot + 1));
     // The old connection's will comes once the broker's keep-alive check ends it (Aedes: 1.5 × keep-alive; Mosquitto
     // checks more coarsely): watch the new agent's availability until the will has come and a second beyond.
@@ -98,8 +98,8 @@ describe.each<BrokerKind>(["embedded", "mosquitto"])("agent ⇄ controller throu
   });
 
   it("has every agent and the controller back and the registry complete within 10 s of a broker restart", async () => {
-    site.startAgent("xa-a", KEEPALIVE_S);
-    site.startAgent("xa-b", KEEPALIVE_S);
+    site.startAgent("xa-a", { keepaliveS: KEEPALIVE_S });
+    site.startAgent("xa-b", { keepaliveS: KEEPALIVE_S });
     await waitFor("both online", () => online("xa-a") && online("xa-b"));
     const boots = { a: view("xa-a").availability.boot, b: view("xa-b").availability.boot };
     await site.restartBroker();
@@ -127,7 +127,7 @@ describe.each<BrokerKind>(["embedded", "mosquitto"])("agent ⇄ controller throu
     const offline = await site.post("xa-a", { action: "state.resync" });
     expect(offline.status).toBe(503);
     expect(Date.now() - startedAt).toBeLessThan(500);
-    site.startAgent("xa-a", KEEPALIVE_S);
+    site.startAgent("xa-a", { keepaliveS: KEEPALIVE_S });
     await waitFor("xa-a ok", () => online("xa-a") && view("xa-a").health.thu?.status === "ok");
     expect(await site.post("xa-a", "{not json")).toMatchObject({
       status: 400,
@@ -168,12 +168,12 @@ describe.each<BrokerKind>(["embedded", "mosquitto"])("agent ⇄ controller throu
       view("xa-a").state?.desiredRev === 3 &&
       view("xa-a").state?.recording === true &&
       view("xa-a").state?.session?.id === "phien-2026-11-28";
-    const agent = site.startAgent("xa-a", KEEPALIVE_S);
+    const agent = site.startAgent("xa-a", { keepaliveS: KEEPALIVE_S });
     await waitFor("xa-a converged", () => online("xa-a") && converged());
     expect(JSON.stringify(view("xa-a").state)).not.toContain(desired.session.passphrase); // never reported back
     const boot = view("xa-a").availability.boot!;
     await agent.stop();
-    site.startAgent("xa-a", KEEPALIVE_S);
+    site.startAgent("xa-a", { keepaliveS: KEEPALIVE_S });
     await waitFor(
       "the restarted xa-a converged again",
       () => online("xa-a", boot + 1) && view("xa-a").state?.boot === boot + 1 && converged(),

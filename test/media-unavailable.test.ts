@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RoomView } from "@rc/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ManagedProcess, startTs, stopAll, waitFor } from "./support/processes.ts";
+import { stopAll, waitFor } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
 
 const NO_PLUGINS = "xa-khong-plugin";
@@ -12,26 +12,6 @@ const NO_WORKER = "xa-khong-worker";
 
 describe("an agent whose media cannot run", () => {
   let site: TestSite;
-
-  /** The site's agent, started as TestSite.startAgent does, with a different environment. */
-  function startAgent(id: string, env: Record<string, string>): ManagedProcess {
-    const room = site.room(id);
-    return startTs(
-      `agent ${id}`,
-      "room-agent/src/cli.ts",
-      [
-        "--room",
-        room.profile,
-        "--broker",
-        site.brokerUrl,
-        "--credentials",
-        room.credentialsFile,
-        "--data",
-        room.dataDir,
-      ],
-      env,
-    );
-  }
 
   beforeAll(async () => {
     site = await TestSite.create("embedded", [NO_PLUGINS, NO_WORKER]);
@@ -43,12 +23,14 @@ describe("an agent whose media cannot run", () => {
     // GStreamer's library is there, but it finds no plugin: a machine where the plugin packages are missing.
     const empty = join(site.dir, "no-plugins");
     mkdirSync(empty);
-    startAgent(NO_PLUGINS, {
-      GST_PLUGIN_SYSTEM_PATH_1_0: empty,
-      GST_PLUGIN_PATH_1_0: "",
-      GST_REGISTRY_1_0: join(empty, "registry.bin"),
+    site.startAgent(NO_PLUGINS, {
+      env: {
+        GST_PLUGIN_SYSTEM_PATH_1_0: empty,
+        GST_PLUGIN_PATH_1_0: "",
+        GST_REGISTRY_1_0: join(empty, "registry.bin"),
+      },
     });
-    startAgent(NO_WORKER, { RC_MEDIA_WORKER: join(site.dir, "no-such-worker.mjs") });
+    site.startAgent(NO_WORKER, { env: { RC_MEDIA_WORKER: join(site.dir, "no-such-worker.mjs") } });
   });
   afterAll(async () => {
     await stopAll();

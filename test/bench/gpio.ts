@@ -135,14 +135,7 @@ async function runBenchmark(): Promise<void> {
     const agent = start(`agent ${ROOM}`, process.execPath, [
       ...AGENT_NODE_FLAGS,
       join(REPO, "dist/room-agent.mjs"),
-      "--room",
-      room.profile,
-      "--broker",
-      site.brokerUrl,
-      "--credentials",
-      room.credentialsFile,
-      "--data",
-      room.dataDir,
+      ...site.agentArgs(ROOM),
     ]);
     cleanups.push(() => stopAll());
     await until("the board ok", () => health.status === "ok");

@@ -173,25 +173,27 @@ export class TestSite {
     await this.launchMosquitto(join(this.dir, "mosquitto.conf"));
   }
 
-  startAgent(id: string, keepaliveS = 2): ManagedProcess {
+  /** The agent's arguments for one of the site's rooms: its profile, the broker, its credentials and data folder. */
+  agentArgs(id: string): string[] {
     const room = this.room(id);
-    return startTs(
-      `agent ${id}`,
-      "room-agent/src/cli.ts",
-      [
-        "--room",
-        room.profile,
-        "--broker",
-        this.brokerUrl,
-        "--credentials",
-        room.credentialsFile,
-        "--data",
-        room.dataDir,
-        "--keepalive",
-        String(keepaliveS),
-      ],
-      { RC_CAMERA_PASSWORD: SITE_CAMERA_PASSWORD },
-    );
+    return [
+      "--room",
+      room.profile,
+      "--broker",
+      this.brokerUrl,
+      "--credentials",
+      room.credentialsFile,
+      "--data",
+      room.dataDir,
+    ];
+  }
+
+  /** The room's agent from source, with a short keep-alive and extra environment (e.g. a media worker to try). */
+  startAgent(id: string, { keepaliveS = 2, env = {} }: { keepaliveS?: number; env?: Record<string, string> } = {}) {
+    return startTs(`agent ${id}`, "room-agent/src/cli.ts", [...this.agentArgs(id), "--keepalive", String(keepaliveS)], {
+      RC_CAMERA_PASSWORD: SITE_CAMERA_PASSWORD,
+      ...env,
+    });
   }
 
   async post(room: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
