@@ -128,9 +128,14 @@ export class DeviceSupervisor extends EventEmitter<SupervisorEvents> {
     this.start();
   }
 
+  /** Connected and answering, perhaps with a complaint (ok or degraded): it can take commands. */
+  get answering(): boolean {
+    return this.status === "ok" || this.status === "degraded";
+  }
+
   /** Runs a command on the device: refused at once when the device cannot take it, errors counted. */
   async command<T>(what: string, run: () => Promise<T>): Promise<T> {
-    if (this.status !== "ok" && this.status !== "degraded") {
+    if (!this.answering) {
       throw new AgentError("device_unavailable", `${this.id} is ${this.status}: ${this.detail}`);
     }
     try {
@@ -222,7 +227,7 @@ export class DeviceSupervisor extends EventEmitter<SupervisorEvents> {
       this.scheduleProbe(this.generation, Math.max(100, this.options.probeIntervalMs / 4));
       return;
     }
-    if (this.status === "ok" || this.status === "degraded") this.counters.disconnects++;
+    if (this.answering) this.counters.disconnects++;
     const generation = ++this.generation;
     clearTimeout(this.timer);
     void this.driver.disconnect().catch(() => {});

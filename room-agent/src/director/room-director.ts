@@ -8,18 +8,12 @@ import type { Logger } from "pino";
 import { AgentError } from "../agent-error.ts";
 import { CameraDriver } from "../devices/camera/camera-driver.ts";
 import type { DeviceSupervisor } from "../devices/device-supervisor.ts";
+import { MediaDriver } from "../devices/media/media-driver.ts";
 import { MixerDriver } from "../devices/mixer/mixer-driver.ts";
 import type { RoomFacts } from "../room-facts.ts";
 import { directorConfigFromRoom } from "./director-config.ts";
-import type { DirectorMode } from "./director-engine.ts";
+import type { DirectorConfig, DirectorMode } from "./director-engine.ts";
 import { type DirectorEvent, DirectorRunner, type MeterSource } from "./director-runner.ts";
-
-/** A driver that can switch the program picture (the media worker's switcher). */
-interface Switcher {
-  cut(camera: string): Promise<unknown>;
-}
-const isSwitcher = (driver: unknown): driver is Switcher =>
-  typeof (driver as Partial<Switcher> | null)?.cut === "function";
 
 export interface RoomDirectorLinks {
   devices: Map<string, DeviceSupervisor>;
@@ -37,13 +31,11 @@ export class RoomDirector {
   private readonly cameraWatches: (() => void)[] = [];
 
   private constructor(
-    room: RoomProfile,
+    config: DirectorConfig,
+    meterDriver: MixerDriver,
     private readonly mixer: string,
     private readonly links: RoomDirectorLinks,
   ) {
-    const config = directorConfigFromRoom(room, mixer);
-    if (!config) throw new Error("no director configuration");
-    const meterDriver = links.devices.get(mixer)?.driver as MixerDriver;
     // Only the channels the seat map knows go to the engine (a DSP has more inputs than the room has seats).
     const meters = new EventEmitter<{ meters: [number, number[]] }>();
     meterDriver.on("meters", (atMs, levels) => meters.emit("meters", atMs, levels.slice(0, config.channels.length)));
@@ -63,19 +55,17 @@ export class RoomDirector {
   /** The room's director, or undefined when the profile has none (no director section, no mic-and-camera seats). */
   static forRoom(room: RoomProfile, links: RoomDirectorLinks): RoomDirector | undefined {
     const mixer = room.seats.find((seat) => seat.mic && seat.camera)?.mic?.device;
-    if (!mixer || !(links.devices.get(mixer)?.driver instanceof MixerDriver)) return undefined;
-    if (!directorConfigFromRoom(room, mixer)) return undefined;
-    return new RoomDirector(room, mixer, links);
+    const driver = mixer === undefined ? undefined : links.devices.get(mixer)?.driver;
+    if (!mixer || !(driver instanceof MixerDriver)) return undefined;
+    const config = directorConfigFromRoom(room, mixer);
+    return config ? new RoomDirector(config, driver, mixer, links) : undefined;
   }
 
   start(): void {
     this.links.facts.on("change", this.onFacts);
     for (const supervisor of this.links.devices.values()) {
       if (!(supervisor.driver instanceof CameraDriver)) continue;
-      const follow = () => {
-        const { status } = supervisor.health();
-        this.runner.cameraAvailable(supervisor.id, status === "ok" || status === "degraded");
-      };
+      const follow = () => this.runner.cameraAvailable(supervisor.id, supervisor.answering);
       follow();
       supervisor.on("health", follow);
       this.cameraWatches.push(() => supervisor.off("health", follow));
@@ -117,9 +107,10 @@ export class RoomDirector {
   }
 
   private async cut(camera: string): Promise<void> {
-    const media = [...this.links.devices.values()].find((s) => s.driver.kind === "media" && isSwitcher(s.driver));
-    if (media && media.health().status === "ok") {
-      await media.command("media.cut", () => (media.driver as unknown as Switcher).cut(camera));
+    const media = [...this.links.devices.values()].find((s) => s.driver instanceof MediaDriver);
+    const switcher = media?.driver;
+    if (media?.health().status === "ok" && switcher instanceof MediaDriver) {
+      await media.command("media.cut", () => switcher.cut(camera));
       return;
     }
     // No picture to switch (media off or absent): the program camera is still what tally lamps and panels show.
@@ -131,10 +122,13 @@ export class RoomDirector {
     if (decision.kind === "warning") {
       // About a camera that failed a preset or a cut, or about the mixer's meters.
       const device = decision.camera ?? this.mixer;
-      const status = this.links.devices.get(device)?.health().status;
-      if (status !== "ok" && status !== "degraded") {
-        // A camera that is connecting or offline already says so on its health topic: no second alarm.
-        this.links.log.info({ reason: decision.reason, status }, "director: camera not available");
+      const supervisor = this.links.devices.get(device);
+      if (!supervisor?.answering) {
+        // A device that is connecting or offline already says so on its health topic: no second alarm.
+        this.links.log.info(
+          { reason: decision.reason, status: supervisor?.health().status },
+          "director: not answering",
+        );
         return;
       }
       this.links.log.warn({ reason: decision.reason }, "director warning");
