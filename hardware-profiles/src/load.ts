@@ -12,7 +12,8 @@ export class ProfileError extends Error {
   }
 }
 
-function pathOf(path: PropertyKey[]): string {
+/** A path into a profile as its errors name it: `devices[1].buttons[0].seat`. */
+export function pathOf(path: PropertyKey[]): string {
   if (path.length === 0) return "(root)";
   return path
     .map((key, index) => (typeof key === "number" ? `[${key}]` : `${index ? "." : ""}${String(key)}`))

@@ -1,5 +1,5 @@
 import { loadModelProfile, type ModelKind, modelSchemas } from "./device-models.ts";
-import { loadProfile, ProfileError } from "./load.ts";
+import { loadProfile, ProfileError, pathOf } from "./load.ts";
 import { type MixerDeviceEntry, type MixerModelProfile, mixerEntryProblems } from "./mixer-device.ts";
 import { type RoomProfile, roomProfile } from "./room-profile.ts";
 
@@ -30,10 +30,7 @@ export function loadRoom(file: string, modelsDir?: string): LoadedRoom {
       if (problems.length > 0) {
         throw new ProfileError(
           file,
-          problems.map((p) => ({
-            path: `devices[${index}]${p.path.map((key) => (typeof key === "number" ? `[${key}]` : `.${key}`)).join("")}`,
-            expected: p.expected,
-          })),
+          problems.map((p) => ({ path: pathOf(["devices", index, ...p.path]), expected: p.expected })),
         );
       }
     }

@@ -2,7 +2,7 @@
 // firmata-io over a serialport 13 port. Health from the firmware's version (asked as the keep-alive); the firmware,
 // its protocol and the pin map checked against the board at connect; a board that restarts on its own is set up
 // again in place; after every (re)connect each lamp, tally and relay is driven to what the room wants.
-import { type GpioDeviceEntry, gpioReferenceIssues, type RoomProfile } from "@rc/hardware-profiles";
+import { type GpioDeviceEntry, gpioReferenceIssues, pathOf, type RoomProfile } from "@rc/hardware-profiles";
 import type { CapabilityDescriptor, EventPayload } from "@rc/protocol";
 import type { Firmata } from "firmata-io";
 import type five from "johnny-five";
@@ -63,12 +63,7 @@ export class GpioDriver implements DeviceDriver {
     const index = context.room.devices.findIndex((device) => device.id === entry.id);
     this.configProblems = gpioReferenceIssues(context.room)
       .filter((issue) => issue.path[1] === index)
-      .map((issue) => {
-        const path = issue.path
-          .slice(2)
-          .map((key, i) => (typeof key === "number" ? `[${key}]` : `${i ? "." : ""}${key}`));
-        return `${path.join("")}: ${issue.message}`;
-      });
+      .map((issue) => `${pathOf(issue.path.slice(2))}: ${issue.message}`);
     this.pins = new GpioPins(entry, {
       button: (data) => {
         context.log.info(data, "button");
