@@ -1,4 +1,5 @@
 export * from "./actions/index.ts";
+export * from "./client-ids.ts";
 export * from "./codec.ts";
 export * from "./messages.ts";
 export * from "./realtime.ts";
