@@ -1,7 +1,7 @@
 // The controller's composition root: store → (embedded broker) → MQTT client → registry → HTTP + socket.io.
+import { randomBytes } from "node:crypto";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { hostname } from "node:os";
 import {
   type AvailabilityPayload,
   CONTROLLER_USERNAME,
@@ -19,6 +19,7 @@ import { connectMqtt } from "@rc/protocol/mqtt";
 import type { MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { controllerCredentials } from "./controller-credentials.ts";
+import { DesiredStates } from "./desired-states.ts";
 import { EmbeddedBroker } from "./embedded-broker.ts";
 import { createHttpApi } from "./http-api.ts";
 import { Metrics } from "./metrics.ts";
@@ -56,6 +57,7 @@ export const DEFAULT_CONTROLLER_OPTIONS = {
 export class Controller {
   readonly store: Store;
   readonly registry: RoomRegistry;
+  readonly desired: DesiredStates;
   readonly broker: EmbeddedBroker | undefined;
   private client: MqttClient | undefined;
   private http: HttpServer | undefined;
@@ -72,6 +74,12 @@ export class Controller {
     this.store = new Store(options.dataDir);
     this.registry = new RoomRegistry(options.log.child({ part: "registry" }));
     this.metrics = new Metrics(this.registry);
+    this.desired = new DesiredStates(
+      this.store,
+      this.registry,
+      () => this.client,
+      options.log.child({ part: "desired" }),
+    );
     this.requests = new RoomRequests(
       () => this.client,
       options.requestTimeoutMs,
@@ -100,6 +108,7 @@ export class Controller {
     await this.store.open();
     const password = this.options.brokerPassword ?? (await controllerCredentials(this.store));
     this.registry.setRegistrations(Object.values(this.store.data.rooms));
+    this.desired.show();
     this.stopWatching = this.store.watch(() => void this.reloadStore());
     await this.broker?.start();
     this.connect(password);
@@ -127,6 +136,8 @@ export class Controller {
     try {
       await this.store.reload();
       this.registry.setRegistrations(Object.values(this.store.data.rooms));
+      this.desired.show();
+      this.desired.publishAll();
       this.log.info({ rooms: Object.keys(this.store.data.rooms).length }, "store reloaded");
     } catch (error) {
       this.log.error({ err: (error as Error).message }, "store changed but is invalid; keeping the previous content");
@@ -139,7 +150,8 @@ export class Controller {
 
   private connect(password: string): void {
     const client = connectMqtt(this.brokerUrl, {
-      clientId: `controller-${hostname()}-${process.pid}`,
+      // Unguessable, so no other login can take the controller's session over (the broker also binds ids to logins).
+      clientId: `${CONTROLLER_USERNAME}:${randomBytes(12).toString("hex")}`,
       username: CONTROLLER_USERNAME,
       password,
       keepaliveS: 10,
@@ -167,6 +179,8 @@ export class Controller {
             return;
           }
           client.publish(topics.controllerStatus, this.status("online"), { qos: 1, retain: true });
+          // The store owns what every room should be doing; a restarted broker or controller says it again.
+          this.desired.publishAll();
           // A broker restarted without persistence lost every retained topic: ask the agents to say them again.
           client.publish(
             topics.controllerResync,
@@ -199,9 +213,13 @@ export class Controller {
       return;
     }
     switch (message.topic.kind) {
-      case "availability":
-        this.registry.availability(message.topic.room, message.value as AvailabilityPayload);
+      case "availability": {
+        const availability = message.value as AvailabilityPayload;
+        this.registry.availability(message.topic.room, availability);
+        // An agent (re)connected, perhaps a new PC or one whose retained desired was lost: say what it should do.
+        if (availability.state === "online") this.desired.publish(message.topic.room);
         break;
+      }
       case "info":
         this.registry.info(message.topic.room, message.value as InfoPayload);
         break;

@@ -33,6 +33,7 @@ export async function removeRoom(store: Store, id: string): Promise<boolean> {
   await store.update((data) => {
     delete data.rooms[id];
     delete data.credentials[id];
+    delete data.desired[id];
   });
   return true;
 }

@@ -1,15 +1,15 @@
-// The controller's lowdb store: room registrations and broker credentials. Written atomically (lowdb writes a
+// The controller's lowdb store: room registrations, broker credentials and each room's desired state. Written atomically (lowdb writes a
 // temporary file and renames it), versioned, checked on every read.
 import { unwatchFile, watchFile } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { id, validateProfile } from "@rc/hardware-profiles";
-import { ROOM_LEVELS } from "@rc/protocol";
+import { desiredPayload, ROOM_LEVELS } from "@rc/protocol";
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
 import { z } from "zod";
 
-export const STORE_VERSION = 1;
+export const STORE_VERSION = 2;
 
 const roomRecord = z.strictObject({
   id,
@@ -28,24 +28,39 @@ const credentialRecord = z.strictObject({
 });
 export type CredentialRecord = z.infer<typeof credentialRecord>;
 
+/** A room's desired state: the one owner of every wanted fact (DESIGN §3.1), with who changed it last and when. */
+const desiredRecord = z.strictObject({
+  desired: desiredPayload,
+  changedAt: z.iso.datetime({ offset: true }),
+  changedBy: z.string().min(1),
+});
+export type DesiredRecord = z.infer<typeof desiredRecord>;
+
 export const storeData = z.strictObject({
   version: z.literal(STORE_VERSION),
   rooms: z.record(z.string(), roomRecord),
   /** By broker username: the controller's own and one per room (username = room id). */
   credentials: z.record(z.string(), credentialRecord),
+  /** By room id. */
+  desired: z.record(z.string(), desiredRecord),
 });
 export type StoreData = z.infer<typeof storeData>;
 
-/** Forward-only migrations, by the version they upgrade from. None yet: version 1 is the first. */
-const migrations: Record<number, (data: Record<string, unknown>) => Record<string, unknown>> = {};
+/** Forward-only migrations, by the version they upgrade from. */
+const migrations: Record<number, (data: Record<string, unknown>) => Record<string, unknown>> = {
+  // 1 → 2: desired states moved from the broker's memory into the store; nothing was wanted yet.
+  1: (data) => ({ ...data, version: 2, desired: {} }),
+};
 
 function emptyStore(): StoreData {
-  return { version: STORE_VERSION, rooms: {}, credentials: {} };
+  return { version: STORE_VERSION, rooms: {}, credentials: {}, desired: {} };
 }
 
 export class Store {
   readonly file: string;
   private readonly db: Low<StoreData>;
+  /** Updates one after another: each reads, changes and writes the file whole. */
+  private updates: Promise<void> = Promise.resolve();
 
   constructor(readonly dataDir: string) {
     this.file = join(dataDir, "controller.json");
@@ -79,10 +94,14 @@ export class Store {
     return () => unwatchFile(this.file, listener);
   }
 
-  async update(change: (data: StoreData) => void): Promise<void> {
-    await this.reload();
-    change(this.db.data);
-    this.db.data = validateProfile(storeData, this.db.data, this.file);
-    await this.db.write();
+  update(change: (data: StoreData) => void): Promise<void> {
+    const update = this.updates.then(async () => {
+      await this.reload();
+      change(this.db.data);
+      this.db.data = validateProfile(storeData, this.db.data, this.file);
+      await this.db.write();
+    });
+    this.updates = update.catch(() => {});
+    return update;
   }
 }

@@ -17,10 +17,17 @@ export const DEVICE_KINDS = ["camera", "mixer", "gpio", "media", "test"] as cons
 export const deviceKind = z.enum(DEVICE_KINDS);
 export type DeviceKind = z.infer<typeof deviceKind>;
 
+/**
+ * A random id drawn at every agent start. The boot counter orders one PC's starts, but it goes back when a room PC
+ * is replaced or its data folder is lost: the boot id is what tells this start from any other.
+ */
+export const bootId = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "expected a boot id: 8–64 letters, digits, '-' or '_'");
+
 export const availabilityPayload = z.strictObject({
   state: z.enum(["online", "offline"]),
-  /** How many times this agent has started (kept on disk): a will from an older boot is stale. */
+  /** How many times this agent has started (kept on disk), for people reading it; ordering uses `bootId`. */
   boot: z.int().nonnegative(),
+  bootId,
 });
 export type AvailabilityPayload = z.infer<typeof availabilityPayload>;
 
@@ -68,6 +75,7 @@ export const statePayload = z.strictObject({
   /** Increases with every publication of one boot, so a reader can tell an old state from a new one. */
   seq: z.int().nonnegative(),
   boot: z.int().nonnegative(),
+  bootId,
   desiredRev: z.int().nonnegative().nullable(),
   session: z.strictObject({ id: z.string(), role: z.enum(["central", "component"]) }).nullable(),
   recording: z.boolean(),
@@ -133,7 +141,11 @@ export const peer = z.strictObject({
 });
 export type Peer = z.infer<typeof peer>;
 export const desiredPayload = z.strictObject({
-  /** Increases with every change the controller makes; the agent reports the revision it converged to. */
+  /**
+   * Only grows: the controller's store owns it (at least the previous + 1, and never below the time of the change in
+   * milliseconds, so it keeps growing even if a store is rebuilt). The agent applies only a newer one, and reports the
+   * revision it converged to.
+   */
   rev: z.int().nonnegative(),
   session: z
     .strictObject({

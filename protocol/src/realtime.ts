@@ -1,5 +1,5 @@
 // What the controller pushes to browsers over socket.io, and what browsers may ask.
-import type { HealthPayload, InfoPayload, RoomLevel, StatePayload } from "./messages.ts";
+import type { DesiredPayload, HealthPayload, InfoPayload, RoomLevel, StatePayload } from "./messages.ts";
 
 export type Availability = "online" | "offline" | "unknown";
 
@@ -9,14 +9,37 @@ export interface RoomView {
   name: string;
   level: RoomLevel;
   parent: string | null;
-  availability: { state: Availability; boot: number | null; since: string };
+  availability: { state: Availability; boot: number | null; bootId: string | null; since: string };
+  /** What the controller wants of the room (its store owns it), without secrets; null before anything was wanted. */
+  desired: DesiredView | null;
+  /** True while the room's agent is not online: info and state are the last it said, its devices show offline. */
+  stale: boolean;
   info: InfoPayload | null;
   state: StatePayload | null;
   health: Record<string, HealthPayload>;
   lastSeen: string | null;
 }
 
-export type RoomChange = "availability" | "info" | "state" | "health";
+/** A room's desired state as people may see it: the SRT passphrase and the peers' addresses stay in the store. */
+export interface DesiredView {
+  rev: number;
+  recording: boolean;
+  session: { id: string; role: "central" | "component"; peers: string[] } | null;
+  /** When and by whom it last changed. */
+  changedAt: string;
+  changedBy: string;
+}
+
+export function desiredView(desired: DesiredPayload, changedAt: string, changedBy: string): DesiredView {
+  const session = desired.session && {
+    id: desired.session.id,
+    role: desired.session.role,
+    peers: desired.session.peers.map((peer) => peer.room),
+  };
+  return { rev: desired.rev, recording: desired.recording, session, changedAt, changedBy };
+}
+
+export type RoomChange = "availability" | "desired" | "info" | "state" | "health";
 
 export interface ServerToClientEvents {
   room: (update: { change: RoomChange; room: RoomView }) => void;

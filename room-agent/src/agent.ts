@@ -1,4 +1,5 @@
 // The room agent's composition root: builds the parts, starts them in order, and links them to the broker.
+import { randomBytes } from "node:crypto";
 import type { LoadedRoom } from "@rc/hardware-profiles";
 import {
   type AvailabilityPayload,
@@ -22,6 +23,7 @@ import { connectMqtt } from "@rc/protocol/mqtt";
 import type { MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { AgentError } from "./agent-error.ts";
+import { AppliedDesired } from "./applied-desired.ts";
 import { nextBoot } from "./boot-counter.ts";
 import { DeviceSupervisor } from "./devices/device-supervisor.ts";
 import { type DriverContext, deviceKinds } from "./devices/driver-registry.ts";
@@ -66,8 +68,11 @@ export class RoomAgent {
   private telemetryTimer: NodeJS.Timeout | undefined;
   private stateTimer: NodeJS.Timeout | undefined;
   private boot = 0;
+  /** Drawn at every start: tells this start from any other, also when a replaced PC's counter starts again at 1. */
+  private bootId = "";
   private seq = 0;
   private desiredRev: number | null = null;
+  private appliedDesired: AppliedDesired | undefined;
   private startedAt = "";
   private readonly room;
   private readonly log: Logger;
@@ -79,7 +84,9 @@ export class RoomAgent {
 
   async start(): Promise<void> {
     this.boot = await nextBoot(this.options.dataDir);
+    this.bootId = randomBytes(9).toString("base64url");
     this.startedAt = new Date().toISOString();
+    await this.resumeDesired();
     this.buildDevices();
     this.director = RoomDirector.forRoom(this.room, {
       devices: this.devices,
@@ -137,7 +144,7 @@ export class RoomAgent {
       await client
         .publishAsync(
           topics.room(this.room.id, "availability"),
-          encodePayload(availabilityPayload, { state: "offline", boot: this.boot }),
+          encodePayload(availabilityPayload, this.availability("offline")),
           { qos: 1, retain: true },
         )
         .catch(() => {});
@@ -217,15 +224,16 @@ export class RoomAgent {
   private connect(): void {
     const room = this.room.id;
     const client = connectMqtt(this.options.brokerUrl, {
-      // One client id per boot: a reconnect of this process takes its own session over, while a half-open
-      // connection of an older boot lingers until the broker's keep-alive ends it — and its will is then stale.
-      clientId: `agent-${room}-b${this.boot}`,
+      // One client id per boot, belonging to this login and unguessable: a reconnect of this process takes its own
+      // session over, while a half-open connection of an older boot lingers until the broker's keep-alive ends it —
+      // and its will is then stale. No other room can guess it to kick this one off.
+      clientId: `${this.options.username}:${this.bootId}`,
       username: this.options.username,
       password: this.options.password,
       keepaliveS: this.options.keepaliveS,
       will: {
         topic: topics.room(room, "availability"),
-        payload: encodePayload(availabilityPayload, { state: "offline", boot: this.boot }),
+        payload: encodePayload(availabilityPayload, this.availability("offline")),
       },
     });
     this.client = client;
@@ -259,11 +267,9 @@ export class RoomAgent {
       return;
     }
     if (payload.length === 0 && parseTopic(topic)?.kind === "desired") {
-      // An empty retained message is MQTT's way of deleting it: the controller wants nothing of this room.
-      this.log.info("desired state cleared");
-      this.desiredRev = null;
-      this.facts.set({ session: null, recording: false, desired: null });
-      this.scheduleState();
+      // MQTT's way of deleting a retained message. The controller's store owns the desired state and never deletes
+      // it (it publishes "no session" instead): a deletion must not drop the room out of a hearing.
+      this.log.warn("deleted desired state ignored: the room keeps the last one it applied");
       return;
     }
     const message = decodeMessage(topic, payload);
@@ -289,18 +295,43 @@ export class RoomAgent {
 
   /** A will of an older connection overwrote our retained availability: say again that we are online. */
   private correctAvailability(seen: AvailabilityPayload): void {
-    if (!this.client?.connected) return;
-    if (seen.state === "online" && seen.boot === this.boot) return;
-    if (seen.boot > this.boot) {
-      this.log.error({ seen, boot: this.boot }, "another agent with a newer boot publishes for this room");
+    if (!this.client?.connected || seen.bootId === this.bootId) return;
+    if (seen.state === "online") {
+      this.log.error({ seen, boot: this.boot }, "another agent says it is online for this room");
       return;
     }
     this.log.info({ seen, boot: this.boot }, "stale availability on the broker corrected");
     this.publishAvailability();
   }
 
+  private availability(state: AvailabilityPayload["state"]): AvailabilityPayload {
+    return { state, boot: this.boot, bootId: this.bootId };
+  }
+
+  /** The desired state applied before this start, so the room resumes its session without waiting for the controller. */
+  private async resumeDesired(): Promise<void> {
+    this.appliedDesired = new AppliedDesired(this.options.dataDir);
+    const { desired, error } = await this.appliedDesired.load();
+    if (error) this.log.error({ err: error }, "last applied desired state unreadable: waiting for the controller's");
+    if (!desired) return;
+    this.log.info({ rev: desired.rev, session: desired.session?.id ?? null }, "resuming the last desired state");
+    this.setDesiredFacts(desired);
+  }
+
+  /** Applies a desired state only if it is newer than the one applied: an old one never undoes a newer change. */
   private applyDesired(desired: DesiredPayload): void {
+    if (this.desiredRev !== null && desired.rev <= this.desiredRev) {
+      this.log.debug({ rev: desired.rev, applied: this.desiredRev }, "desired state not newer than the applied one");
+      return;
+    }
     this.log.info({ rev: desired.rev, session: desired.session?.id ?? null }, "desired state received");
+    this.setDesiredFacts(desired);
+    this.appliedDesired!.save(desired).catch((error: Error) => {
+      this.log.error({ err: error.message }, "applied desired state not saved: a restart would resume an older one");
+    });
+  }
+
+  private setDesiredFacts(desired: DesiredPayload): void {
     this.desiredRev = desired.rev;
     this.facts.set({
       session: desired.session ? { id: desired.session.id, role: desired.session.role } : null,
@@ -311,12 +342,7 @@ export class RoomAgent {
   }
 
   private publishAvailability(): void {
-    this.publish(
-      topics.room(this.room.id, "availability"),
-      availabilityPayload,
-      { state: "online", boot: this.boot },
-      true,
-    );
+    this.publish(topics.room(this.room.id, "availability"), availabilityPayload, this.availability("online"), true);
   }
 
   /** Everything retained, in the order a fresh reader wants it: alive, what I am, what I do, how my devices are. */
@@ -368,6 +394,7 @@ export class RoomAgent {
       at: new Date().toISOString(),
       seq: this.seq++,
       boot: this.boot,
+      bootId: this.bootId,
       desiredRev: this.desiredRev,
       session: facts.session,
       recording: facts.recording,

@@ -1,0 +1,79 @@
+// Each room's desired state. The controller's store owns it (DESIGN §3.1, one owner for every wanted fact): it is
+// published retained on the controller's every (re)connect, which also covers a broker restarted without its
+// retained messages, and again whenever an agent says it is online; a request that changes a wanted fact changes it
+// here. So neither a restarted controller, broker nor agent can lose a session or a recording that was asked for.
+import { type DesiredPayload, desiredPayload, desiredView, encodePayload, topics } from "@rc/protocol";
+import type { MqttClient } from "mqtt";
+import type { Logger } from "pino";
+import type { RoomRegistry } from "./registry.ts";
+import type { Store } from "./store.ts";
+
+/** What a room wants when nothing was ever asked of it. */
+const NOTHING_WANTED: DesiredPayload = { rev: 0, session: null, recording: false };
+
+export type WantedChange = (current: DesiredPayload) => Omit<DesiredPayload, "rev">;
+
+/**
+ * Changes a room's desired state in the store (also before the controller runs, e.g. the demo's session). The
+ * revision is at least the previous one + 1 and at least the time in milliseconds, so it keeps growing even from a
+ * rebuilt store.
+ */
+export async function changeDesired(store: Store, room: string, wanted: WantedChange, by: string) {
+  let desired = NOTHING_WANTED;
+  const changedAt = new Date().toISOString();
+  await store.update((data) => {
+    const current = Object.hasOwn(data.desired, room) ? data.desired[room]!.desired : NOTHING_WANTED;
+    desired = { ...wanted(current), rev: Math.max(current.rev + 1, Date.now()) };
+    data.desired[room] = { desired, changedAt, changedBy: by };
+  });
+  return { desired, changedAt };
+}
+
+export class DesiredStates {
+  constructor(
+    private readonly store: Store,
+    private readonly registry: RoomRegistry,
+    private readonly client: () => MqttClient | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  /** The stored desired state of a room, or what a room wants when nothing was asked. */
+  get(room: string): DesiredPayload {
+    const desired = this.store.data.desired;
+    return Object.hasOwn(desired, room) ? desired[room]!.desired : NOTHING_WANTED;
+  }
+
+  /** Shows every room's stored desired state in the registry: at start and whenever the store changed. */
+  show(): void {
+    for (const [room, record] of Object.entries(this.store.data.desired)) {
+      this.registry.desired(room, desiredView(record.desired, record.changedAt, record.changedBy));
+    }
+  }
+
+  /** Publishes every room's desired state (retained): on each (re)connect of the controller. */
+  publishAll(): void {
+    for (const room of Object.keys(this.store.data.desired)) this.publish(room);
+  }
+
+  /** Publishes one room's desired state, if anything was ever wanted of it; while disconnected, the next connect will. */
+  publish(room: string): void {
+    const client = this.client();
+    if (!client?.connected || !Object.hasOwn(this.store.data.desired, room)) return;
+    const topic = topics.room(room, "desired");
+    client.publish(topic, encodePayload(desiredPayload, this.get(room)), { qos: 1, retain: true }, (error) => {
+      if (error) this.log.warn({ room, err: error.message }, "desired state not published");
+    });
+  }
+
+  /** Changes a room's wanted facts: stored first (a new revision), then shown and published. */
+  async change(room: string, wanted: WantedChange, by: string): Promise<DesiredPayload> {
+    const { desired, changedAt } = await changeDesired(this.store, room, wanted, by);
+    this.log.info(
+      { room, rev: desired.rev, recording: desired.recording, session: desired.session?.id ?? null, by },
+      "desired",
+    );
+    this.registry.desired(room, desiredView(desired, changedAt, by));
+    this.publish(room);
+    return desired;
+  }
+}
