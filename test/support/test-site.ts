@@ -6,7 +6,14 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { Controller, controllerCredentials, DEFAULT_CONTROLLER_OPTIONS, registerRoom, Store } from "@rc/controller";
+import {
+  Controller,
+  type ControllerOptions,
+  controllerCredentials,
+  DEFAULT_CONTROLLER_OPTIONS,
+  registerRoom,
+  Store,
+} from "@rc/controller";
 import { type EventPayload, topics } from "@rc/protocol";
 import { LineDevice } from "@rc/simulators";
 import mqtt, { type MqttClient } from "mqtt";
@@ -44,6 +51,7 @@ export class TestSite {
   /** Every log line of the in-process controller, as JSON text. */
   readonly controllerLog: string[] = [];
   controller!: Controller;
+  private controllerOptions!: ControllerOptions;
   mqttPort = 0;
   private mosquitto: ManagedProcess | undefined;
   private readonly watchers: MqttClient[] = [];
@@ -112,7 +120,7 @@ export class TestSite {
         },
       }),
     );
-    this.controller = new Controller({
+    this.controllerOptions = {
       ...DEFAULT_CONTROLLER_OPTIONS,
       dataDir,
       ...(this.broker === "mosquitto" ? { brokerUrl: this.brokerUrl } : {}),
@@ -121,7 +129,20 @@ export class TestSite {
       requestTimeoutMs: options.requestTimeoutMs ?? 3000,
       resyncGraceMs: 5000,
       log,
-    });
+    };
+    this.controller = new Controller(this.controllerOptions);
+    await this.controller.start();
+  }
+
+  /**
+   * Stops the controller (with the embedded broker, the broker too: every retained message is lost) and starts a new
+   * one on the same store, broker port and HTTP port, as a restarted controller process would. `downMs` later.
+   */
+  async restartController(downMs = 200): Promise<void> {
+    const httpPort = Number(new URL(this.controller.httpUrl).port);
+    await this.controller.stop();
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    this.controller = new Controller({ ...this.controllerOptions, httpPort });
     await this.controller.start();
   }
 
