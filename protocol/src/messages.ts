@@ -161,12 +161,39 @@ export type DesiredPayload = z.infer<typeof desiredPayload>;
 
 export const requestId = z.string().min(1).max(128);
 export const requestPayload = z.strictObject({
+  /** Unique per room and request: the controller matches answers by (room, id); a copy is answered, not re-applied. */
   id: requestId,
   action: z.string().min(1),
   params: z.record(z.string(), z.unknown()).default({}),
   from: z.string().min(1),
+  /**
+   * Absolute time (epoch milliseconds) after which the controller has given up (answered 504): the agent does not
+   * start a request past it. Set by the controller as now + its request time-out.
+   */
+  deadline: z.int().nonnegative(),
 });
 export type RequestPayload = z.infer<typeof requestPayload>;
+
+/**
+ * What a request asks for, as one string: its action and its params with every object's keys sorted, so that copies
+ * of one request compare equal whatever their key order. A request id that comes again with another fingerprint is a
+ * different request reusing the id, not a copy. Throws on params nested too deep to walk (a hostile payload).
+ */
+export function requestFingerprint(action: string, params: Record<string, unknown>): string {
+  return JSON.stringify([action, withSortedKeys(params)]);
+}
+
+function withSortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withSortedKeys);
+  if (value === null || typeof value !== "object") return value;
+  const record = value as Record<string, unknown>;
+  // fromEntries defines own properties: a "__proto__" key stays data, it cannot change the prototype.
+  return Object.fromEntries(
+    Object.keys(record)
+      .sort()
+      .map((key) => [key, withSortedKeys(record[key])]),
+  );
+}
 
 export const ERROR_CODES = [
   "invalid_params",

@@ -5,12 +5,15 @@ import { RequestDispatcher, type RequestHandler } from "./request-dispatcher.ts"
 
 const quiet = pino({ level: "silent" });
 
-function dispatcherWith(handlers: Record<string, RequestHandler>, memoryMaxEntries = 100) {
-  return new RequestDispatcher(new Map(Object.entries(handlers)), quiet, { memoryMs: 60_000, memoryMaxEntries });
+/** The dispatcher's clock: requests below are due at NOW + 5 s unless they say otherwise. */
+const NOW = 1_800_000_000_000;
+
+function dispatcherWith(handlers: Record<string, RequestHandler>, memoryMaxEntries = 100, now = () => NOW) {
+  return new RequestDispatcher(new Map(Object.entries(handlers)), quiet, { memoryMs: 60_000, memoryMaxEntries, now });
 }
 
-const request = (id: string, action: string, params: Record<string, unknown>) =>
-  JSON.stringify({ id, action, params, from: "test" });
+const request = (id: string, action: string, params: Record<string, unknown>, deadline = NOW + 5000) =>
+  JSON.stringify({ id, action, params, from: "test", deadline });
 
 describe("request dispatcher", () => {
   it("applies a request once, even when the same id comes again (also while the first is still running)", async () => {
@@ -31,11 +34,94 @@ describe("request dispatcher", () => {
     expect(third).toEqual(first);
   });
 
+  it("fault 6: refuses an id reused for another action or other params (conflict), applying nothing", async () => {
+    const applied: unknown[] = [];
+    const dispatcher = dispatcherWith({
+      "test.set": async (params) => {
+        applied.push(params.value);
+        return { value: params.value };
+      },
+      "state.resync": async () => {
+        applied.push("resync");
+        return { republished: true };
+      },
+    });
+    expect(await dispatcher.dispatch(request("r1", "test.set", { device: "thu", value: 3 }))).toMatchObject({
+      ok: true,
+    });
+    const conflict = {
+      id: "r1",
+      ok: false,
+      error: { code: "conflict", message: "request id reused for another action" },
+    };
+    expect(await dispatcher.dispatch(request("r1", "test.set", { device: "thu", value: 4 }))).toEqual(conflict);
+    expect(await dispatcher.dispatch(request("r1", "state.resync", {}))).toEqual(conflict);
+    // A copy is a copy whatever its key order and deadline: answered from memory.
+    expect(await dispatcher.dispatch(request("r1", "test.set", { value: 3, device: "thu" }, NOW + 1))).toEqual({
+      id: "r1",
+      ok: true,
+      result: { value: 3 },
+    });
+    expect(applied).toEqual([3]);
+  });
+
+  it("fault 6: refuses an id reused with other params while the first is still running", async () => {
+    let finish: () => void = () => {};
+    const dispatcher = dispatcherWith({
+      "test.delay": () => new Promise((resolve) => (finish = () => resolve({ waitedMs: 1 }))),
+    });
+    const first = dispatcher.dispatch(request("r1", "test.delay", { device: "thu", ms: 1 }));
+    const copy = dispatcher.dispatch(request("r1", "test.delay", { device: "thu", ms: 1 }));
+    const reused = dispatcher.dispatch(request("r1", "test.delay", { device: "thu", ms: 2 }));
+    finish();
+    expect(await reused).toMatchObject({ error: { code: "conflict" } });
+    expect(await first).toEqual({ id: "r1", ok: true, result: { waitedMs: 1 } });
+    expect(await copy).toEqual(await first);
+  });
+
+  it("fault 6: does not start a request past its deadline, and applies a retry with a fresh deadline once", async () => {
+    let now = NOW;
+    let applied = 0;
+    const dispatcher = dispatcherWith({ "state.resync": async () => applied++ }, 100, () => now);
+    const late = await dispatcher.dispatch(request("r1", "state.resync", {}, NOW - 10));
+    expect(late).toEqual({
+      id: "r1",
+      ok: false,
+      error: { code: "timeout", message: "request arrived 10 ms after its deadline: not applied" },
+    });
+    expect(await dispatcher.dispatch(request("r2", "state.resync", {}, NOW))).toMatchObject({
+      error: { code: "timeout" },
+    });
+    expect(applied).toBe(0);
+    now += 1000;
+    expect(await dispatcher.dispatch(request("r1", "state.resync", {}, now + 5000))).toMatchObject({ ok: true });
+    // Once applied, a late copy is answered from memory, not refused and not applied again.
+    expect(await dispatcher.dispatch(request("r1", "state.resync", {}, now - 1))).toMatchObject({ ok: true });
+    expect(applied).toBe(1);
+  });
+
+  it("answers a request without a deadline as invalid, and params too deep to read without throwing", async () => {
+    let applied = 0;
+    const dispatcher = dispatcherWith({ "state.resync": async () => applied++ });
+    const withoutDeadline = JSON.stringify({ id: "r1", action: "state.resync", params: {}, from: "test" });
+    expect(await dispatcher.dispatch(withoutDeadline)).toMatchObject({
+      id: "r1",
+      error: { code: "invalid_params", message: expect.stringMatching(/deadline/) },
+    });
+    const deep = `{"id":"r2","action":"state.resync","from":"t","deadline":${NOW + 5000},"params":{"a":${"[".repeat(200_000)}${"]".repeat(200_000)}}}`;
+    expect(await dispatcher.dispatch(deep)).toMatchObject({ id: "r2", ok: false, error: { code: "invalid_params" } });
+    expect(applied).toBe(0);
+  });
+
   it("checks params against the action's schema before applying", async () => {
     let applied = 0;
     const dispatcher = dispatcherWith({ "test.set": async () => applied++ });
     const response = await dispatcher.dispatch(request("r2", "test.set", { device: "thu", value: "loud" }));
-    expect(response).toMatchObject({ id: "r2", ok: false, error: { code: "invalid_params", message: /value/ } });
+    expect(response).toMatchObject({
+      id: "r2",
+      ok: false,
+      error: { code: "invalid_params", message: expect.stringMatching(/value/) },
+    });
     expect(applied).toBe(0);
   });
 

@@ -1,10 +1,14 @@
-// Requests (`…/request`) through one table: params checked by the action's schema, each request id applied once.
+// Requests (`…/request`) through one table: params checked by the action's schema, each request id applied once,
+// never started past its deadline, and an id reused for another action or other params refused.
+import { createHash } from "node:crypto";
 import {
   type ActionName,
   actionParams,
   decodePayload,
   describeZodError,
+  type RequestPayload,
   type ResponsePayload,
+  requestFingerprint,
   requestPayload,
 } from "@rc/protocol";
 import type { Logger } from "pino";
@@ -16,10 +20,21 @@ export interface DispatcherOptions {
   /** How long an answered request id is remembered: a repeat within this time gets the same answer, unapplied. */
   memoryMs: number;
   memoryMaxEntries: number;
+  /** The clock that deadlines are compared with (epoch milliseconds). */
+  now?: () => number;
+}
+
+interface Remembered {
+  at: number;
+  /** A hash of the request's action and params: a copy has the same, an id reused for something else has not. */
+  fingerprint: string;
+  /** One promise per request: copies that come while it still runs wait for the same answer. */
+  response: Promise<ResponsePayload>;
 }
 
 export class RequestDispatcher {
-  private readonly answers = new Map<string, { at: number; response: Promise<ResponsePayload> }>();
+  /** Keyed by request id alone: one dispatcher serves one room, and the controller matches answers by (room, id). */
+  private readonly answers = new Map<string, Remembered>();
 
   constructor(
     private readonly handlers: ReadonlyMap<string, RequestHandler>,
@@ -41,15 +56,52 @@ export class RequestDispatcher {
       return { id, ok: false, error: { code: "invalid_params", message: `invalid request: ${decoded.reason}` } };
     }
     const request = decoded.value;
+    const { id, action } = request;
+    let fingerprint: string;
+    try {
+      fingerprint = createHash("sha256").update(requestFingerprint(action, request.params)).digest("base64url");
+    } catch (error) {
+      this.log.warn({ id, action, err: String(error) }, "invalid request dropped");
+      return { id, ok: false, error: { code: "invalid_params", message: "invalid request: params cannot be read" } };
+    }
     this.forgetOld();
-    const remembered = this.answers.get(request.id);
+    const remembered = this.answers.get(id);
     if (remembered) {
-      this.log.info({ id: request.id, action: request.action }, "repeated request answered from memory");
+      if (remembered.fingerprint !== fingerprint) {
+        this.log.warn({ id, action }, "request id reused for another action refused");
+        return { id, ok: false, error: { code: "conflict", message: "request id reused for another action" } };
+      }
+      this.log.info({ id, action }, "repeated request answered from memory");
       return remembered.response;
     }
-    const response = this.apply(request.id, request.action, request.params, request.from);
-    this.answers.set(request.id, { at: Date.now(), response });
+    const expired = this.expired(request);
+    if (expired) return expired;
+    const response = this.apply(id, action, request.params, request.from);
+    this.answers.set(id, { at: this.now(), fingerprint, response });
     return response;
+  }
+
+  /**
+   * A request that arrives past its deadline (the agent was frozen, or its queue to the broker was long) was already
+   * answered 504 by the controller: it is not started. Requests start the moment they arrive, so checking at arrival
+   * is checking at start. Not remembered: a retry with the same id and a fresh deadline may still be applied, once.
+   * No grace for clock skew: controller and agent are NTP-synced on a site (milliseconds against a time-out of
+   * seconds) and share one clock in tests; an agent clock far ahead would refuse everything, and the message says by
+   * how much, which points at the clock.
+   */
+  private expired(request: RequestPayload): ResponsePayload | null {
+    const lateMs = this.now() - request.deadline;
+    if (lateMs < 0) return null;
+    this.log.warn({ id: request.id, action: request.action, lateMs }, "request past its deadline not started");
+    return {
+      id: request.id,
+      ok: false,
+      error: { code: "timeout", message: `request arrived ${lateMs} ms after its deadline: not applied` },
+    };
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
   }
 
   private async apply(
@@ -84,7 +136,7 @@ export class RequestDispatcher {
   }
 
   private forgetOld(): void {
-    const oldest = Date.now() - this.options.memoryMs;
+    const oldest = this.now() - this.options.memoryMs;
     for (const [id, entry] of this.answers) {
       if (entry.at >= oldest && this.answers.size < this.options.memoryMaxEntries) break;
       this.answers.delete(id);
