@@ -2,6 +2,7 @@
 import { actionParams, describeZodError, isActionName, requestId } from "@rc/protocol";
 import express, { type ErrorRequestHandler, type Express } from "express";
 import { z } from "zod";
+import type { DesiredStates } from "./desired-states.ts";
 import type { Metrics } from "./metrics.ts";
 import type { RoomRegistry } from "./registry.ts";
 import type { RoomRequests } from "./room-requests.ts";
@@ -18,13 +19,41 @@ export interface HttpApiParts {
   requests: RoomRequests;
   metrics: Metrics;
   brokerConnected: () => boolean;
+  desired: DesiredStates;
 }
 
 function error(code: string, message: string) {
   return { ok: false, error: { code, message } };
 }
 
-export function createHttpApi({ registry, requests, metrics, brokerConnected }: HttpApiParts): Express {
+/** What went wrong before a route could answer, in words that name the real fault (the URL, the body, its size…). */
+export function describeHttpFailure(failure: unknown): { status: number; message: string } {
+  const fields = (typeof failure === "object" && failure !== null ? failure : {}) as {
+    status?: unknown;
+    type?: unknown;
+    message?: unknown;
+  };
+  const detail = typeof fields.message === "string" ? fields.message : String(failure);
+  // The router decodes path parameters with decodeURIComponent and passes its URIError on with status 400.
+  if (failure instanceof URIError) return { status: 400, message: `malformed URL: ${detail}` };
+  switch (fields.type) {
+    case "entity.parse.failed":
+      return { status: 400, message: `body is not valid JSON: ${detail}` };
+    case "entity.too.large":
+      return { status: 413, message: `body is too large: ${detail}` };
+    case "entity.verify.failed":
+    case "request.size.invalid":
+    case "request.aborted":
+      return { status: 400, message: `body could not be read: ${detail}` };
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return { status: 415, message: `body encoding not supported: ${detail}` };
+  }
+  const status = typeof fields.status === "number" && fields.status >= 400 && fields.status < 500 ? fields.status : 500;
+  return { status, message: detail };
+}
+
+export function createHttpApi({ registry, requests, metrics, brokerConnected, desired }: HttpApiParts): Express {
   const app = express();
   app.disable("x-powered-by");
   app.use(express.json({ limit: "64kb" }));
@@ -60,12 +89,32 @@ export function createHttpApi({ registry, requests, metrics, brokerConnected }: 
     if (!checked.success) {
       return void response.status(400).json(error("invalid_params", describeZodError(checked.error)));
     }
+    // Say whose link is down: a controller that lost the broker (or stalled and was dropped by it) shows every room
+    // `unknown`, and blaming the rooms' agents would send people to the wrong end.
+    if (!brokerConnected()) {
+      return void response
+        .status(503)
+        .json(error("device_unavailable", "the controller is not connected to the broker: it cannot reach any room"));
+    }
+    if (room.availability.state === "unknown") {
+      return void response
+        .status(503)
+        .json(
+          error(
+            "device_unavailable",
+            `room ${room.id} is unknown: the controller has not heard from it since connecting to the broker`,
+          ),
+        );
+    }
     if (room.availability.state !== "online") {
       return void response
         .status(503)
         .json(error("device_unavailable", `room ${room.id} is ${room.availability.state}: its agent is not connected`));
     }
-    const outcome = await requests.send(room.id, action, checked.data, `rest:${request.ip ?? "?"}`, id);
+    const from = `rest:${request.ip ?? "?"}`;
+    // A wanted fact (recording) changes in the store first; the agent's answer then says whether it took effect.
+    await desired.wish(room, action, checked.data, from);
+    const outcome = await requests.send(room.id, action, checked.data, from, id);
     metrics.countRequest(outcome.status);
     response.status(outcome.status).json(outcome.body);
   });
@@ -75,9 +124,8 @@ export function createHttpApi({ registry, requests, metrics, brokerConnected }: 
   });
 
   const handleError: ErrorRequestHandler = (failure, _request, response, _next) => {
-    const status = typeof failure?.status === "number" && failure.status < 500 ? failure.status : 500;
-    const message = status === 400 ? `body is not valid JSON: ${failure.message}` : String(failure?.message ?? failure);
-    response.status(status).json(error(status === 500 ? "internal" : "invalid_params", message));
+    const { status, message } = describeHttpFailure(failure);
+    response.status(status).json(error(status >= 500 ? "internal" : "invalid_params", message));
   };
   app.use(handleError);
   return app;
