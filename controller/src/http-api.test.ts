@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DesiredStates } from "./desired-states.ts";
 import { createHttpApi } from "./http-api.ts";
 import { Metrics } from "./metrics.ts";
 import { RoomRegistry } from "./registry.ts";
@@ -23,6 +24,8 @@ describe("REST API errors", () => {
       requests: new RoomRequests(() => undefined, 1000, log),
       metrics: new Metrics(registry),
       brokerConnected: () => false,
+      // Never reached: every request here fails before it could change a wanted fact.
+      desired: { wish: async () => {} } as unknown as DesiredStates,
     });
     server = createServer(app);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
