@@ -2,26 +2,20 @@
 // simulated devices, on this machine only: cameras with live pictures, DSPs playing a hearing, GPIO boards running
 // the real firmware, and each room's media worker — in a session, the central point and the two component points
 // sending each other their programs over SRT on loopback. Prints the URLs and the credentials it created; Ctrl-C
-// stops everything.
+// stops everything. Like a site's supervisor (systemd), it restarts the controller, a room agent or the boards when
+// they die, and plugs a DSP's serial link in again when its socat dies.
 //   DEMO_HTTP_PORT (8080), DEMO_MQTT_PORT (1883), DEMO_DISCOVERY_PORT (3702), DEMO_BOARDS_PORT (8091),
 //   DEMO_DIR (.demo) may be set.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createSocket } from "node:dgram";
 import { once } from "node:events";
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { controllerSecretFile, registerRoom, Store } from "@rc/controller";
+import { changeDesired, registerRoom, Store } from "@rc/controller";
 import { type DeviceEntry, loadProfile, loadRoom, type RoomProfile } from "@rc/hardware-profiles";
-import {
-  type DesiredPayload,
-  type DeviceKind,
-  desiredPayload,
-  encodePayload,
-  type RoomView,
-  topics,
-} from "@rc/protocol";
+import type { DeviceKind, RoomView } from "@rc/protocol";
 import {
   type AudioScene,
   audioScene,
@@ -35,7 +29,6 @@ import {
   SymetrixSimulator,
   TesiraSimulator,
 } from "@rc/simulators";
-import mqtt from "mqtt";
 import { AGENT_NODE_FLAGS } from "../room-agent/src/node-flags.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
@@ -45,6 +38,8 @@ const MQTT_PORT = process.env.DEMO_MQTT_PORT ?? "1883";
 const ONLINE_WITHIN_MS = 30_000;
 
 const children: ChildProcess[] = [];
+/** Set once the demo stops: nothing is restarted from then on. */
+let stopping = false;
 /** The DSP models the demo can simulate, each playing the same hearing into its meters. */
 const DSP_SIMULATORS: Record<string, (path: string) => DspSimulator> = {
   "biamp-tesira": (path) => new TesiraSimulator(path, 8, DEMO_SCENE),
@@ -66,7 +61,7 @@ const CAMERA_QUIRKS: Record<string, Partial<OnvifCameraOptions>> = {
 /** The simulated cameras' login, given to the agents as RC_CAMERA_PASSWORD. */
 const CAMERA_PASSWORD = "demo-camera";
 process.env.RC_CAMERA_PASSWORD = CAMERA_PASSWORD;
-const cameras: { camera: OnvifCamera; room: RoomProfile; name: string }[] = [];
+const cameras: { camera: OnvifCamera; room: RoomProfile; name: string; username: string }[] = [];
 const DISCOVERY_PORT = Number(process.env.DEMO_DISCOVERY_PORT ?? 3702);
 const BOARDS_PORT = process.env.DEMO_BOARDS_PORT ?? "8091";
 /** The simulated chips' clock as a share of 16 MHz: Firmata keeps up at a quarter, at a quarter of the CPU. */
@@ -76,9 +71,59 @@ const boards: { name: string; path: string }[] = [];
 /** Where each room's media listens for its peers (SRT over UDP on loopback). */
 const srtPorts: Record<string, number> = {};
 
-/** Starts node with these arguments and its output in DIR/logs/NAME.log. */
+/** A restart waits this long after a steady run, as systemd's RestartSec=1 would… */
+const RESTART_AFTER_MS = 1000;
+/** …and doubles, up to this, while the thing keeps dying within STEADY_AFTER_MS of its start. */
+const RESTART_MAX_MS = 16_000;
+const STEADY_AFTER_MS = 10_000;
+const restartTimers = new Set<NodeJS.Timeout>();
+
+/** When to start again something that died: after a second, or longer while it keeps dying at once. */
+class RestartBackoff {
+  private delayMs = RESTART_AFTER_MS / 2;
+  private startedAt = Date.now();
+
+  started(): void {
+    this.startedAt = Date.now();
+  }
+
+  nextDelayMs(): number {
+    const steady = Date.now() - this.startedAt >= STEADY_AFTER_MS;
+    this.delayMs = steady ? RESTART_AFTER_MS : Math.min(this.delayMs * 2, RESTART_MAX_MS);
+    return this.delayMs;
+  }
+}
+
+/** Runs `start` again after the backoff's delay, and again later if it fails; never while the demo is stopping. */
+function restartLater(what: string, backoff: RestartBackoff, start: () => unknown): void {
+  if (stopping) return;
+  const delayMs = backoff.nextDelayMs();
+  process.stderr.write(`demo: restarting ${what} in ${delayMs / 1000} s\n`);
+  const timer = setTimeout(async () => {
+    restartTimers.delete(timer);
+    if (stopping) return;
+    backoff.started();
+    try {
+      await start();
+    } catch (error) {
+      process.stderr.write(`demo: ${what} did not restart: ${(error as Error).message}\n`);
+      restartLater(what, backoff, start);
+    }
+  }, delayMs);
+  restartTimers.add(timer);
+}
+
+/** Keeps a process started by run() running: whenever it exits, it is started again with the same arguments. */
+function superviseProcess(name: string, args: string[], first: ChildProcess): void {
+  const backoff = new RestartBackoff();
+  const watch = (child: ChildProcess) =>
+    child.once("exit", () => restartLater(name, backoff, () => watch(run(name, args))));
+  watch(first);
+}
+
+/** Starts node with these arguments and its output in DIR/logs/NAME.log (appended to: a restart keeps the past). */
 function run(name: string, args: string[]): ChildProcess {
-  const log = createWriteStream(join(DIR, "logs", `${name}.log`));
+  const log = createWriteStream(join(DIR, "logs", `${name}.log`), { flags: "a" });
   const child = spawn(process.execPath, args, {
     cwd: REPO,
     stdio: ["ignore", "pipe", "pipe"],
@@ -108,9 +153,10 @@ const simulate: Partial<Record<DeviceKind, (entry: DeviceEntry, room: RoomProfil
       pan: room.seats.length === 1 ? 0 : -0.6 + (1.2 * i) / (room.seats.length - 1),
       tilt: -0.1,
     }));
+    const username = entry.connection.username ?? "admin";
     const camera = new OnvifCamera({
       name,
-      username: entry.connection.username ?? "admin",
+      username,
       password: CAMERA_PASSWORD,
       seats: seats.map(({ label, pan, tilt }) => ({ label, pan, tilt })),
       ...CAMERA_QUIRKS[entry.model],
@@ -119,7 +165,7 @@ const simulate: Partial<Record<DeviceKind, (entry: DeviceEntry, room: RoomProfil
     for (const seat of seats) camera.storePreset(seat.preset, { x: seat.pan, y: seat.tilt, zoom: 0.6 });
     camera.storePreset(room.director?.wideShot.preset ?? "toan-canh", { x: 0, y: 0, zoom: 0 });
     simulators.push(camera);
-    cameras.push({ camera, room, name });
+    cameras.push({ camera, room, name, username });
     return { ...entry, connection: { ...entry.connection, host: "127.0.0.1", port: camera.port } };
   },
   mixer: async (entry, room) => {
@@ -134,6 +180,18 @@ const simulate: Partial<Record<DeviceKind, (entry: DeviceEntry, room: RoomProfil
     const dsp = simulator(pty.devicePath);
     await dsp.start();
     simulators.push(dsp, pty);
+    // socat gone is a cable pulled: plug it in again; the DSP keeps its settings, the agent's driver reconnects.
+    const link = `the serial link to ${room.id}/${entry.id}`;
+    const backoff = new RestartBackoff();
+    pty.on("exit", (code, signal) => {
+      process.stderr.write(`demo: ${link} went away (socat ${signal ?? code})\n`);
+      restartLater(link, backoff, async () => {
+        await dsp.stop();
+        await pty.stop(); // a socat left from a failed attempt
+        await pty.start();
+        await dsp.start();
+      });
+    });
     return { ...entry, connection: { ...entry.connection, path: pty.hostPath } };
   },
   gpio: async (entry, room) => {
@@ -190,9 +248,9 @@ async function rooms(): Promise<RoomView[]> {
   }
 }
 
-let stopping = false;
 async function stopEverything(code: number): Promise<never> {
   stopping = true;
+  for (const timer of restartTimers) clearTimeout(timer);
   const exits = children
     .filter((child) => child.exitCode === null && child.signalCode === null)
     .map((child) => {
@@ -253,7 +311,31 @@ for (const room of profiles) {
   writeFileSync(join(DIR, "rooms", `${room.id}.json`), JSON.stringify(room, null, 2));
 }
 
-/** Starts a process with run() and waits for the line that says it is ready; the demo stops if it exits first. */
+// A hearing in session: the province's point is central, every other point a component; each calls its peers' SRT
+// listeners with one passphrase. The controller has no session API yet: the demo writes into the controller's store
+// what a session would, and the controller publishes it to the rooms (and again after any restart).
+const central = profiles.find((room) => room.parent === null) ?? profiles[0]!;
+const passphrase = randomBytes(18).toString("base64url");
+const sessionId = `demo-${new Date().toISOString().slice(0, 10)}`;
+const peerOf = (room: RoomProfile) =>
+  srtPorts[room.id] === undefined
+    ? { room: room.id }
+    : { room: room.id, srt: { host: "127.0.0.1", port: srtPorts[room.id]! } };
+for (const room of profiles) {
+  const isCentral = room.id === central.id;
+  const session = {
+    id: sessionId,
+    role: isCentral ? ("central" as const) : ("component" as const),
+    peers: isCentral ? profiles.filter((other) => other !== room).map(peerOf) : [peerOf(central)],
+    passphrase,
+  };
+  await changeDesired(store, room.id, (current) => ({ ...current, session }), "demo");
+}
+
+/**
+ * Starts a process with run() and waits for the line that says it is ready; the demo stops if it exits first.
+ * From then on it is kept running.
+ */
 async function runUntilReady(name: string, args: string[], isReady: (line: string) => boolean): Promise<void> {
   const child = run(name, args);
   const ready = await new Promise<boolean>((resolve) => {
@@ -264,6 +346,7 @@ async function runUntilReady(name: string, args: string[], isReady: (line: strin
     process.stderr.write(`demo: ${name} did not start; see ${join(DIR, "logs", `${name}.log`)}\n`);
     await stopEverything(1);
   }
+  superviseProcess(name, args, child);
 }
 
 await runUntilReady(
@@ -297,7 +380,8 @@ if (boards.length > 0) {
   );
 }
 for (const room of profiles) {
-  run(`agent-${room.id}`, [
+  const name = `agent-${room.id}`;
+  const args = [
     ...AGENT_NODE_FLAGS,
     join(REPO, "dist/room-agent.mjs"),
     "--room",
@@ -308,7 +392,8 @@ for (const room of profiles) {
     join(DIR, "credentials", `${room.id}.json`),
     "--data",
     join(DIR, "agents", room.id),
-  ]);
+  ];
+  superviseProcess(name, args, run(name, args));
 }
 
 const deadline = Date.now() + ONLINE_WITHIN_MS;
@@ -326,36 +411,6 @@ if (online !== profiles.length) {
   await stopEverything(1);
 }
 
-// A hearing in session: the province's point is central, every other point a component; each calls its peers' SRT
-// listeners with one passphrase. The controller has no session API yet, so the demo publishes what it would.
-const central = profiles.find((room) => room.parent === null) ?? profiles[0]!;
-const passphrase = randomBytes(18).toString("base64url");
-const sessionId = `demo-${new Date().toISOString().slice(0, 10)}`;
-const peerOf = (room: RoomProfile) =>
-  srtPorts[room.id] === undefined
-    ? { room: room.id }
-    : { room: room.id, srt: { host: "127.0.0.1", port: srtPorts[room.id]! } };
-const controllerLogin = JSON.parse(readFileSync(controllerSecretFile(join(DIR, "controller")), "utf8"));
-const mqttLink = await mqtt.connectAsync(`mqtt://127.0.0.1:${MQTT_PORT}`, { ...controllerLogin, reconnectPeriod: 0 });
-for (const room of profiles) {
-  const isCentral = room.id === central.id;
-  const desired: DesiredPayload = {
-    rev: 1,
-    session: {
-      id: sessionId,
-      role: isCentral ? "central" : "component",
-      peers: isCentral ? profiles.filter((other) => other !== room).map(peerOf) : [peerOf(central)],
-      passphrase,
-    },
-    recording: false,
-  };
-  await mqttLink.publishAsync(topics.room(room.id, "desired"), encodePayload(desiredPayload, desired), {
-    qos: 1,
-    retain: true,
-  });
-}
-await mqttLink.endAsync();
-
 const http = `http://127.0.0.1:${HTTP_PORT}`;
 process.stdout.write(
   [
@@ -368,8 +423,8 @@ process.stdout.write(
     `  MQTT broker       mqtt://127.0.0.1:${MQTT_PORT}  (controller login in ${join(DIR, "controller", "controller-credentials.json")})`,
     "  Agent logins (username = room id):",
     ...profiles.map((room) => `    ${room.id.padEnd(24)} ${credentials[room.id]}   ${room.name}`),
-    `  Cameras (ONVIF, login admin / ${CAMERA_PASSWORD})${discoverable ? `, discoverable by a WS-Discovery probe to 127.0.0.1:${DISCOVERY_PORT}` : ""}:`,
-    ...cameras.map(({ camera, name }) => `    ${camera.deviceServiceUrl}   ${name}`),
+    `  Cameras (ONVIF, password ${CAMERA_PASSWORD})${discoverable ? `, discoverable by a WS-Discovery probe to 127.0.0.1:${DISCOVERY_PORT}` : ""}:`,
+    ...cameras.map(({ camera, name, username }) => `    ${camera.deviceServiceUrl}   login ${username}   ${name}`),
     ...(boards.length > 0
       ? [
           `  GPIO boards       http://127.0.0.1:${BOARDS_PORT}/boards  (StandardFirmata on a simulated Uno per room)`,

@@ -1,16 +1,19 @@
 // A pair of connected serial ports without hardware: socat with two ptys and stable link names, so a test can
-// "unplug" (kill socat) and "replug" (start it again with the same names).
+// "unplug" (kill socat) and "replug" (start it again with the same names). When socat dies on its own (killed from
+// outside), the pair says so with an `exit` event, so a supervisor can plug it in again.
 import { type ChildProcess, spawn } from "node:child_process";
-import { once } from "node:events";
+import { EventEmitter, once } from "node:events";
 
-export class PtyPair {
+export class PtyPair extends EventEmitter<{ exit: [code: number | null, signal: NodeJS.Signals | null] }> {
   private socat: ChildProcess | undefined;
 
   /** `devicePath` is the DSP's end, `hostPath` the one the driver opens (as /dev/ttyUSB0 in a room). */
   constructor(
     readonly devicePath: string,
     readonly hostPath: string,
-  ) {}
+  ) {
+    super();
+  }
 
   async start(): Promise<void> {
     const socat = spawn(
@@ -33,6 +36,12 @@ export class PtyPair {
         clearTimeout(timer);
         reject(new Error(`socat exited (${code}): ${seen}`));
       });
+    });
+    // stop() forgets its socat before killing it: an exit of the socat still held is one nobody asked for.
+    socat.once("exit", (code, signal) => {
+      if (this.socat !== socat) return;
+      this.socat = undefined;
+      this.emit("exit", code, signal);
     });
   }
 
