@@ -2,7 +2,7 @@
 // controller [serve] | rooms add|list|remove | mosquitto-acl — see USAGE.
 import { parseArgs } from "node:util";
 import { ROOM_LEVELS, type RoomLevel } from "@rc/protocol";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { Writer } from "steno";
 import { renderMosquittoAcl } from "./acl.ts";
 import { Controller, DEFAULT_CONTROLLER_OPTIONS } from "./controller.ts";
@@ -68,10 +68,26 @@ async function openStore(dir: string): Promise<Store> {
   return store;
 }
 
+/**
+ * The last line of defence: an error nobody caught is logged and the controller keeps serving. One process holds the
+ * broker, REST and socket.io for every room, and nothing restarts it on a small site, so it never exits by accident
+ * (issue 11: one CONNECT used to end it). It exits only on a signal or a failed start. Known failures are caught
+ * where they happen; this is for the ones we did not know of, and each is logged as an error to be fixed.
+ */
+function keepServing(log: Logger): void {
+  const report = (kind: string) => (error: unknown) => {
+    const err = error instanceof Error ? { message: error.message, stack: error.stack } : { message: String(error) };
+    log.error({ err, kind }, "uncaught error; the controller keeps serving");
+  };
+  process.on("uncaughtException", report("uncaughtException"));
+  process.on("unhandledRejection", report("unhandledRejection"));
+}
+
 async function serve(values: ReturnType<typeof parse>["values"]): Promise<void> {
   const timeout = Number(values["request-timeout"]);
   if (!Number.isInteger(timeout) || timeout < 1) fail("--request-timeout: expected milliseconds");
   const log = pino({ name: "controller", level: process.env.LOG_LEVEL ?? "info" });
+  keepServing(log);
   const controller = new Controller({
     ...DEFAULT_CONTROLLER_OPTIONS,
     dataDir: values.data,
