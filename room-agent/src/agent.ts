@@ -27,8 +27,8 @@ import { AppliedDesired } from "./applied-desired.ts";
 import { nextBoot } from "./boot-counter.ts";
 import { DeviceSupervisor } from "./devices/device-supervisor.ts";
 import { type DriverContext, deviceKinds } from "./devices/driver-registry.ts";
-import { MixerDriver } from "./devices/mixer/mixer-driver.ts";
 import { RoomDirector } from "./director/room-director.ts";
+import { RoomPrivacy } from "./privacy.ts";
 import { RequestDispatcher, type RequestHandler } from "./request-dispatcher.ts";
 import { RoomFacts } from "./room-facts.ts";
 import { TelemetrySampler } from "./telemetry.ts";
@@ -76,10 +76,18 @@ export class RoomAgent {
   private startedAt = "";
   private readonly room;
   private readonly log: Logger;
+  /** The only writer of `facts.privacy`: the switch, requests and the DSPs tell it what they want or hold. */
+  private readonly privacy: RoomPrivacy;
 
   constructor(private readonly options: AgentOptions) {
     this.room = options.loaded.room;
     this.log = options.log;
+    this.privacy = new RoomPrivacy({
+      facts: this.facts,
+      devices: this.devices,
+      log: options.log.child({ part: "privacy" }),
+      emitEvent: (event) => this.emitEvent(event),
+    });
   }
 
   async start(): Promise<void> {
@@ -96,10 +104,8 @@ export class RoomAgent {
       changed: () => this.scheduleState(),
     });
     this.dispatcher = new RequestDispatcher(this.buildHandlers(), this.log.child({ part: "requests" }));
-    this.facts.on("change", (values, changed) => {
-      if ("privacy" in changed) this.applyPrivacy(values.privacy);
-      this.scheduleState();
-    });
+    this.facts.on("change", () => this.scheduleState());
+    this.privacy.start();
     this.connect();
     for (const device of this.devices.values()) device.start();
     this.director?.start();
@@ -112,30 +118,11 @@ export class RoomAgent {
     this.log.info({ room: this.room.id, boot: this.boot, devices: this.devices.size }, "agent started");
   }
 
-  /**
-   * Privacy turned on or off anywhere (the wall switch, the panel, a DSP's own button) mutes or opens the room's
-   * microphones at every mixer that has them; a mixer that cannot take it now is a device error the room hears of.
-   */
-  private applyPrivacy(on: boolean): void {
-    for (const supervisor of this.devices.values()) {
-      const driver = supervisor.driver;
-      if (!(driver instanceof MixerDriver)) continue;
-      const held = driver.privacyHeld();
-      if (held === undefined || held === on) continue;
-      supervisor
-        .command("mixer.privacy", () => driver.privacy(on))
-        .catch((error: Error) => {
-          const reason = `privacy ${on ? "on" : "off"} not applied: ${error.message}`;
-          this.log.warn({ device: supervisor.id, err: error.message }, "privacy not applied");
-          this.emitEvent({ type: "device_error", device: supervisor.id, reason, data: {} });
-        });
-    }
-  }
-
   async stop(): Promise<void> {
     clearInterval(this.telemetryTimer);
     clearTimeout(this.stateTimer);
     this.director?.stop();
+    this.privacy.stop();
     await Promise.all([...this.devices.values()].map((device) => device.stop()));
     const client = this.client;
     this.client = undefined;
@@ -165,6 +152,7 @@ export class RoomAgent {
         model: this.options.loaded.models[entry.id],
         log: this.log.child({ device: entry.id }),
         facts: this.facts,
+        privacy: this.privacy,
         emitEvent: (event) => this.emitEvent({ ...event, device: entry.id }),
       };
       // biome-ignore lint/suspicious/noExplicitAny: the module was picked by the entry's own kind.

@@ -1,6 +1,7 @@
 // The few room-wide facts that several parts set or follow: which camera is on air, the session, recording,
-// privacy. One owner of each fact sets it (desired state, media switcher, director, privacy switch); drivers such
-// as the tally lamps follow it. The reported state is built from these plus each device's readings.
+// privacy. One owner of each fact sets it (desired state, media switcher, director, the privacy feature in
+// privacy.ts); drivers such as the tally lamps follow it. The reported state is built from these plus each
+// device's readings.
 import { EventEmitter } from "node:events";
 import type { DesiredPayload } from "@rc/protocol";
 

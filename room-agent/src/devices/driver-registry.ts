@@ -3,6 +3,7 @@
 import type { DeviceEntry, RoomProfile } from "@rc/hardware-profiles";
 import type { ActionName, ActionParams, DeviceKind, EventPayload } from "@rc/protocol";
 import type { Logger } from "pino";
+import type { PrivacyReports } from "../privacy.ts";
 import type { RoomFacts } from "../room-facts.ts";
 import { cameraKind } from "./camera/camera-driver.ts";
 import type { DeviceDriver } from "./device-supervisor.ts";
@@ -18,6 +19,8 @@ export interface DriverContext {
   log: Logger;
   /** Room-wide facts (program camera, session, recording, privacy) a driver may follow or, if it owns one, set. */
   facts: RoomFacts;
+  /** Privacy's owner, to which a switch, a request or a DSP's own button reports (it writes `facts.privacy`). */
+  privacy: PrivacyReports;
   /** Publishes a room event (button pressed, meters…); `at` and `device` are filled in. */
   emitEvent(event: Pick<EventPayload, "type" | "reason" | "data">): void;
 }

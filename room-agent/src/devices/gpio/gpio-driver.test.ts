@@ -10,6 +10,7 @@ import { FirmataBoard, PtyPair } from "@rc/simulators";
 import { pino } from "pino";
 import { SerialPort } from "serialport";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { RoomPrivacy } from "../../privacy.ts";
 import { RoomFacts } from "../../room-facts.ts";
 import { DeviceSupervisor, type SupervisorOptions } from "../device-supervisor.ts";
 import { GpioDriver, gpioKind } from "./gpio-driver.ts";
@@ -65,9 +66,14 @@ function line(path: string, more: Record<string, unknown> = {}): GpioDeviceEntry
 function rig(entry: GpioDeviceEntry, options: Partial<SupervisorOptions> = {}) {
   const facts = new RoomFacts();
   const events: { type: string; reason?: string; data?: Record<string, unknown> }[] = [];
+  // Privacy's real owner, with no mixer to mute: the switch's wish becomes the room's fact through it.
+  const privacy = new RoomPrivacy({ facts, devices: new Map(), log: pino({ level: "silent" }), emitEvent: () => {} });
+  privacy.start();
+  cleanups.push(() => privacy.stop());
   const driver = new GpioDriver(entry, {
     room: { devices: [...CAMERAS, entry] as never, seats: SEATS as never },
     facts,
+    privacy,
     log: pino({ level: "silent" }),
     emitEvent: (event) => events.push(event),
   });

@@ -9,6 +9,7 @@ import type five from "johnny-five";
 import type { Logger } from "pino";
 import { SerialPort } from "serialport";
 import { AgentError, BadConfigError } from "../../agent-error.ts";
+import type { PrivacyReports } from "../../privacy.ts";
 import type { RoomFacts, RoomFactValues } from "../../room-facts.ts";
 import type { DeviceDriver, DriverLink } from "../device-supervisor.ts";
 import type { DeviceKindModule } from "../driver-registry.ts";
@@ -36,6 +37,8 @@ function loadLibraries() {
 export interface GpioRoomContext {
   room: Pick<RoomProfile, "devices" | "seats">;
   facts: RoomFacts;
+  /** The switch tells privacy's owner what it wants; the owner mutes the DSPs and sets the fact. */
+  privacy: Pick<PrivacyReports, "wish">;
   log: Logger;
   emitEvent(event: Pick<EventPayload, "type" | "reason" | "data">): void;
 }
@@ -71,7 +74,7 @@ export class GpioDriver implements DeviceDriver {
       },
       privacy: (on, pin) => {
         context.log.info({ on, pin }, "privacy switch");
-        context.facts.set({ privacy: on });
+        context.privacy.wish(on, `privacy switch (pin ${pin})`);
         context.emitEvent({
           type: "button",
           reason: `privacy switch turned ${on ? "on" : "off"}`,
@@ -262,7 +265,13 @@ export class GpioDriver implements DeviceDriver {
 export const gpioKind: DeviceKindModule<GpioDeviceEntry, GpioDriver> = {
   kind: "gpio",
   create: (entry, context) =>
-    new GpioDriver(entry, { room: context.room, facts: context.facts, log: context.log, emitEvent: context.emitEvent }),
+    new GpioDriver(entry, {
+      room: context.room,
+      facts: context.facts,
+      privacy: context.privacy,
+      log: context.log,
+      emitEvent: context.emitEvent,
+    }),
   actions: {
     "gpio.relay": (driver, params) => driver.relay(params.relay, params.on),
   },

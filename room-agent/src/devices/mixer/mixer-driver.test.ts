@@ -26,6 +26,8 @@ import {
 import { pino } from "pino";
 import { SerialPort } from "serialport";
 import { afterEach, describe, expect, it } from "vitest";
+import { RoomPrivacy } from "../../privacy.ts";
+import { RoomFacts } from "../../room-facts.ts";
 import { DeviceSupervisor } from "../device-supervisor.ts";
 import { MixerDriver, type MixerRoomLinks } from "./mixer-driver.ts";
 
@@ -198,8 +200,15 @@ async function setUpRig(rig: Rig, cleanups: (() => Promise<void>)[], options: Se
     muteGroups: { mics: rig.mics },
     ...options.line,
   });
+  // Privacy's real owner over this one DSP; `privacy` lists every change of the room's fact.
+  const facts = new RoomFacts();
   const privacy: boolean[] = [];
-  const room: MixerRoomLinks = { emitMeters: () => {}, micChannels: [1, 2], setPrivacy: (on) => privacy.push(on) };
+  facts.on("change", (_values, changed) => {
+    if (changed.privacy !== undefined) privacy.push(changed.privacy);
+  });
+  const devices = new Map<string, DeviceSupervisor>();
+  const owner = new RoomPrivacy({ facts, devices, log: pino({ level: "silent" }), emitEvent: () => {} });
+  const room: MixerRoomLinks = { emitMeters: () => {}, micChannels: [1, 2], privacy: owner };
   const driver = new MixerDriver(entry, profileOf(rig.model, options.profile), pino({ level: "silent" }), room);
   const supervisor = new DeviceSupervisor(driver, {
     probeIntervalMs: 300,
@@ -207,10 +216,15 @@ async function setUpRig(rig: Rig, cleanups: (() => Promise<void>)[], options: Se
     backoffMinMs: 200,
     backoffMaxMs: 800,
   });
-  cleanups.push(() => supervisor.stop());
+  devices.set(driver.id, supervisor);
+  cleanups.push(async () => {
+    owner.stop();
+    await supervisor.stop();
+  });
+  owner.start();
   supervisor.start();
   await until("ok", () => supervisor.health().status === "ok");
-  return { pty, dsp, driver, supervisor, privacy };
+  return { pty, dsp, driver, supervisor, privacy, facts };
 }
 
 /** "Send this line, the DSP answers this": a bare line client on the host end, for lines no driver call makes. */
@@ -279,10 +293,10 @@ describe.each(RIGS)("mixer driver against a simulated $model", (rig) => {
     expect(dsp.groupMuted(rig.mics)).toBe(true);
     await expect(driver.groupMute("loa", true)).rejects.toThrow('dsp has no mute group "loa" (it has: mics)');
     // Privacy is the mics group here: one command, the channel mutes untouched.
-    expect(await driver.privacy(false)).toEqual({ group: "mics" });
+    expect(await driver.requestPrivacy(false)).toEqual({ group: "mics" });
     expect(dsp.groupMuted(rig.mics)).toBe(false);
     expect(dsp.mutes).toEqual([false, false]);
-    expect(privacy).toEqual([false, true, false]); // read at connect, then as set
+    expect(privacy).toEqual([true, false]); // the mics group by name is privacy, then privacy asked off
 
     await driver.preset(rig.preset);
     expect(dsp.presetsRecalled).toEqual([rig.preset]);
@@ -314,7 +328,7 @@ describe.each(RIGS)("mixer driver against a simulated $model", (rig) => {
     await until("the program volume reported", () => driver.readings()["program.levelDb"] === -30, 2000);
     dsp.changeLocally({ group: rig.mics, muted: true });
     await until("the mute group reported", () => driver.readings()["group.mics.muted"] === true, 2000);
-    expect(privacy).toEqual([false, true]); // the mics group pressed at the DSP is privacy
+    expect(privacy).toEqual([true]); // the mics group pressed at the DSP is privacy
   });
 
   it.runIf(rig.meters !== "none")("delivers meters that follow the scene, at the configured rate", async () => {
@@ -357,6 +371,39 @@ describe.each(RIGS)("mixer driver against a simulated $model", (rig) => {
     expect(dsp.levels[0]).toBeCloseTo(-12, 1);
     expect(dsp.volumeDb(rig.programVolume)).toBeCloseTo(-10, 1);
     expect(dsp.groupMuted(rig.mics)).toBe(true);
+  });
+
+  it("fault 7: after a DSP is re-plugged, the state reports the levels and mutes it re-applied, and privacy stays on while a seat mic is muted", async () => {
+    const { pty, dsp, driver, supervisor, privacy, facts } = await setUpRig(rig, cleanups);
+    await driver.level(1, -12);
+    await driver.mute(2, true);
+    await driver.volume({ levelDb: -10 });
+    await driver.requestPrivacy(true);
+    expect(privacy).toEqual([true]);
+    await dsp.stop();
+    await pty.stop();
+    await until("not ok", () => supervisor.health().status !== "ok", 3000);
+    // Power cut while unplugged: the DSP comes back with its own defaults, mics open.
+    dsp.mutes.fill(false);
+    dsp.levels.fill(0);
+    dsp.changeLocally({ volume: rig.programVolume, levelDb: 0 });
+    dsp.changeLocally({ group: rig.mics, muted: false });
+    await pty.start();
+    await dsp.start();
+    await until("ok again", () => supervisor.health().status === "ok", 3000);
+    // What the DSP holds now, and what the driver says it holds: the same.
+    expect(dsp.levels[0]).toBeCloseTo(-12, 1);
+    expect(dsp.mutes[1]).toBe(true);
+    expect(dsp.volumeDb(rig.programVolume)).toBeCloseTo(-10, 1);
+    expect(dsp.groupMuted(rig.mics)).toBe(true);
+    expect(driver.readings()).toMatchObject({
+      "ch1.levelDb": -12,
+      "ch2.muted": true,
+      "program.levelDb": -10,
+      "group.mics.muted": true,
+    });
+    expect(privacy, "privacy never off on the way").toEqual([true]);
+    expect(facts.get().privacy).toBe(true);
   });
 
   it("survives 100,000 random bytes and still answers", async () => {

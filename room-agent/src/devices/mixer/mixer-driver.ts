@@ -1,13 +1,14 @@
 // A DSP on a serial port, driven entirely by its model profile (DESIGN §3.3): init, keep-alive, commands one at a
 // time with a time-out, replies matched by pattern, unsolicited changes and meters (subscribed, pushed or polled),
-// re-init after a reboot, and the room's mutes, levels, program volume and mute groups put back after every
-// reconnect.
+// re-init after a reboot, and the room's mutes, levels, program volume, mute groups and privacy put back after every
+// reconnect — and then reported as put back, not as read before.
 import { EventEmitter } from "node:events";
 import { type MixerDeviceEntry, type MixerModelProfile, mixerEntryProblems } from "@rc/hardware-profiles";
 import type { CapabilityDescriptor } from "@rc/protocol";
 import type { Logger } from "pino";
 import { SerialPort } from "serialport";
 import { AgentError, BadConfigError } from "../../agent-error.ts";
+import { NO_PRIVACY, type PrivacyReports, type PrivacyTarget } from "../../privacy.ts";
 import type { DeviceDriver, DriverLink } from "../device-supervisor.ts";
 import type { DeviceKindModule } from "../driver-registry.ts";
 import {
@@ -30,7 +31,8 @@ export interface MixerRoomLinks {
   emitMeters: (levelsDb: number[]) => void;
   /** The DSP inputs that are the room's microphones (privacy mutes them all when there is no "mics" mute group). */
   micChannels: number[];
-  setPrivacy: (on: boolean) => void;
+  /** Privacy's owner: the "mics" group changed at the DSP itself is a wish; what this DSP holds is news for it. */
+  privacy: PrivacyReports;
 }
 
 /** Meters go to the controller (for the panel) at most this often; the director reads every frame locally. */
@@ -38,7 +40,7 @@ const PANEL_METER_INTERVAL_MS = 250;
 /** The mute group that privacy mutes, when the room profile names one. */
 const MICS_GROUP = "mics";
 
-export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> implements DeviceDriver {
+export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> implements DeviceDriver, PrivacyTarget {
   readonly kind = "mixer";
   private readonly codec: MixerCodec;
   private port: SerialPort | undefined;
@@ -61,13 +63,17 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
   private lastPanelMeters = 0;
   private meterPoll: NodeJS.Timeout | undefined;
   private polling = false;
+  /** While the DSP is read at (re)connect, its notices tell what it holds, not what someone pressed. */
+  private initialising = false;
+  /** Mute group changes we have sent or queued: the DSP's notice of one (before its reply) is our own echo. */
+  private readonly settingGroups: { name: string; muted: boolean }[] = [];
   counters = { unknownLines: 0, deviceErrors: 0, timeouts: 0, meterPollFailures: 0 };
 
   constructor(
     private readonly entry: MixerDeviceEntry,
     private readonly profile: MixerModelProfile,
     private readonly log: Logger,
-    private readonly room: MixerRoomLinks = { emitMeters: () => {}, micChannels: [], setPrivacy: () => {} },
+    private readonly room: MixerRoomLinks = { emitMeters: () => {}, micChannels: [], privacy: NO_PRIVACY },
   ) {
     super();
     this.codec = new MixerCodec(profile, entry);
@@ -170,15 +176,40 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
   }
 
+  /**
+   * What the room wants, put back and then reported as the DSP's values (it took them), so the state never shows
+   * what the DSP held before. Privacy is what its owner wants now, not what this DSP was last told: a DSP that was
+   * away when privacy changed catches up here.
+   */
   async reapply(): Promise<void> {
-    for (const [channel, muted] of this.wanted.mutes) await this.run("setMute", { channel, muted });
-    for (const [channel, levelDb] of this.wanted.levels) await this.run("setLevel", { channel, levelDb });
+    for (const [channel, muted] of this.wanted.mutes) {
+      await this.run("setMute", { channel, muted });
+      this.reported.mutes.set(channel, muted);
+    }
+    for (const [channel, levelDb] of this.wanted.levels) {
+      await this.run("setLevel", { channel, levelDb });
+      this.reported.levels.set(channel, levelDb);
+    }
     if (this.wanted.volume !== undefined) {
       await this.run("setVolume", { control: this.entry.programVolume!, levelDb: this.wanted.volume });
+      this.reported.volume = this.wanted.volume;
     }
+    const privacy = this.room.privacy.wanted();
+    const privacyByGroup = privacy !== undefined && this.entry.muteGroups[MICS_GROUP] !== undefined;
     for (const [name, muted] of this.wanted.groups) {
-      await this.run("setGroupMute", { group: this.entry.muteGroups[name]!, muted });
+      if (privacyByGroup && name === MICS_GROUP) continue;
+      await this.setGroup(name, muted);
     }
+    if (privacyByGroup) {
+      await this.setGroup(MICS_GROUP, privacy);
+      this.wanted.groups.set(MICS_GROUP, privacy);
+    } else if (privacy === true) {
+      for (const channel of this.room.micChannels) {
+        await this.run("setMute", { channel, muted: true });
+        this.reported.mutes.set(channel, true);
+      }
+    }
+    this.room.privacy.observed();
   }
 
   readings(): Record<string, number | boolean | null> {
@@ -251,16 +282,35 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
       const known = Object.keys(this.entry.muteGroups).join(", ") || "none";
       throw new AgentError("not_found", `${this.id} has no mute group "${name}" (it has: ${known})`);
     }
-    await this.run("setGroupMute", { group, muted });
+    await this.setGroup(name, muted);
     this.wanted.groups.set(name, muted);
-    this.reportGroup(name, muted);
+    // The "mics" group asked for by name is privacy asked for: the whole room follows.
+    if (name === MICS_GROUP) this.room.privacy.wish(muted, `request to ${this.id}: the mics mute group`);
   }
 
-  /** The "mics" group is the room's privacy whoever set it (we, a wall button, another controller). */
-  private reportGroup(name: string, muted: boolean): void {
+  private async setGroup(name: string, muted: boolean): Promise<void> {
+    const setting = { name, muted };
+    this.settingGroups.push(setting);
+    try {
+      await this.run("setGroupMute", { group: this.entry.muteGroups[name]!, muted });
+    } finally {
+      this.settingGroups.splice(this.settingGroups.indexOf(setting), 1);
+    }
+    this.reportGroup(name, muted, "ours");
+  }
+
+  /**
+   * The "mics" group is the room's privacy: changed at the DSP itself (its own button, another controller) it is a
+   * wish for the whole room; read at connect, or the echo of our own command, it is only news of what is held here.
+   */
+  private reportGroup(name: string, muted: boolean, how: "read" | "ours" | "notice"): void {
     const before = this.reported.groups.get(name);
     this.reported.groups.set(name, muted);
-    if (name === MICS_GROUP && muted !== before) this.room.setPrivacy(muted);
+    if (name !== MICS_GROUP || muted === before) return;
+    const ours = this.settingGroups.some((setting) => setting.name === name && setting.muted === muted);
+    const pressed = how === "notice" && !this.initialising && !ours;
+    if (pressed) this.room.privacy.wish(muted, `${this.id}: the mics mute group changed at the DSP`);
+    else this.room.privacy.observed();
   }
 
   /**
@@ -270,12 +320,20 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
    */
   async privacy(on: boolean): Promise<{ group: string } | { channels: number[] }> {
     if (this.entry.muteGroups[MICS_GROUP] !== undefined) {
-      await this.groupMute(MICS_GROUP, on);
+      await this.setGroup(MICS_GROUP, on);
+      this.wanted.groups.set(MICS_GROUP, on);
       return { group: MICS_GROUP };
     }
     for (const channel of this.room.micChannels) await this.mute(channel, on);
-    this.room.setPrivacy(on);
+    this.room.privacy.observed();
     return { channels: this.room.micChannels };
+  }
+
+  /** The `mixer.privacy` request: done here first (its answer says what was done here), then the room's wish. */
+  async requestPrivacy(on: boolean): Promise<{ group: string } | { channels: number[] }> {
+    const done = await this.privacy(on);
+    this.room.privacy.wish(on, `request to ${this.id}`);
+    return done;
   }
 
   /** Whether the room's microphones are muted here as privacy asks; undefined when this DSP has none of them. */
@@ -290,11 +348,23 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
   }
 
   private async initialise(link: DriverLink): Promise<void> {
+    this.initialising = true;
+    try {
+      await this.readAndSubscribe();
+    } finally {
+      this.initialising = false;
+    }
+    if (this.profile.meterMode === "poll") this.startPolling(channelNumbers(this.profile.channels));
+    this.room.privacy.observed();
+    link.changed();
+  }
+
+  private async readAndSubscribe(): Promise<void> {
     for (const step of this.profile.init) await this.send(this.codec.raw(step.send, step.expect));
     // Read what the DSP holds now, so the panel shows the truth before anyone touches anything. A read or a
     // subscription the DSP refuses (a block name wrong in the profile) is logged, not fatal: the rest still works.
     const tolerate = (what: object) => (error: Error) => this.log.warn({ ...what, err: error.message }, "DSP refused");
-    const channels = Array.from({ length: this.profile.channels }, (_, index) => index + 1);
+    const channels = channelNumbers(this.profile.channels);
     for (const channel of channels) await this.readChannel(channel).catch(tolerate({ channel }));
     const control = this.entry.programVolume;
     if (control !== undefined && this.codec.supports("getVolume")) {
@@ -308,7 +378,7 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
       if (!this.codec.supports("getGroupMute")) break;
       await this.run("getGroupMute", { group })
         .then(({ muted }) => {
-          if (muted !== undefined) this.reportGroup(name, muted);
+          if (muted !== undefined) this.reportGroup(name, muted, "read");
         })
         .catch(tolerate({ group }));
     }
@@ -330,8 +400,6 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
     for (const { command, values } of feedback) {
       if (this.codec.supports(command)) await this.run(command, values).catch(tolerate({ command, ...values }));
     }
-    if (this.profile.meterMode === "poll") this.startPolling(channels);
-    link.changed();
   }
 
   /** Poll mode: every channel's meter read in turn each period; a period still running when the next is due is
@@ -449,6 +517,7 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
       this.failAll(new Error("the DSP restarted"));
       void this.initialise(link)
         .then(() => this.reapply())
+        .then(() => link.changed())
         .catch((error: Error) => link.lost(`re-init after the DSP restarted failed: ${error.message}`));
       return;
     }
@@ -462,7 +531,7 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
         sameAddress(this.entry.muteGroups[n]!, values.group!),
       );
       if (name === undefined) return;
-      this.reportGroup(name, values.muted);
+      this.reportGroup(name, values.muted, "notice");
       link.changed();
       return;
     }
@@ -471,7 +540,10 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
       this.meter(channel, values.levelDb);
       return;
     }
-    if (event === "mute" && values.muted !== undefined) this.reported.mutes.set(channel, values.muted);
+    if (event === "mute" && values.muted !== undefined) {
+      this.reported.mutes.set(channel, values.muted);
+      if (this.room.micChannels.includes(channel)) this.room.privacy.observed();
+    }
     if (event === "level" && values.levelDb !== undefined) this.reported.levels.set(channel, values.levelDb);
     link.changed();
   }
@@ -487,13 +559,17 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
   }
 }
 
+function channelNumbers(count: number): number[] {
+  return Array.from({ length: count }, (_, index) => index + 1);
+}
+
 export const mixerKind: DeviceKindModule<MixerDeviceEntry, MixerDriver> = {
   kind: "mixer",
   create: (entry, context) =>
     new MixerDriver(entry, context.model as MixerModelProfile, context.log, {
       emitMeters: (levelsDb) => context.emitEvent({ type: "meters", data: { levelsDb } }),
       micChannels: context.room.seats.flatMap((seat) => (seat.mic?.device === entry.id ? [seat.mic.channel] : [])),
-      setPrivacy: (on) => context.facts.set({ privacy: on }),
+      privacy: context.privacy,
     }),
   actions: {
     "mixer.mute": (driver, params) => driver.mute(params.channel, params.muted),
@@ -502,6 +578,6 @@ export const mixerKind: DeviceKindModule<MixerDeviceEntry, MixerDriver> = {
     "mixer.preset": (driver, params) => driver.preset(params.preset),
     "mixer.volume": async (driver, params) => ({ levelDb: await driver.volume(params) }),
     "mixer.group": (driver, params) => driver.groupMute(params.group, params.muted),
-    "mixer.privacy": (driver, params) => driver.privacy(params.on),
+    "mixer.privacy": (driver, params) => driver.requestPrivacy(params.on),
   },
 };
