@@ -2,7 +2,6 @@
 // with the agents as real processes: death, late wills, broker restarts, idempotent requests, REST errors.
 import type { RoomView } from "@rc/protocol";
 import { topics } from "@rc/protocol";
-import mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { stopAll, waitFor } from "./support/processes.ts";
 import { type BrokerKind, TestSite } from "./support/test-site.ts";
@@ -79,8 +78,7 @@ describe.each<BrokerKind>(["embedded", "mosquitto"])("agent ⇄ controller throu
     // The old connection's will comes once the broker's keep-alive check ends it (Aedes: 1.5 × keep-alive; Mosquitto
     // checks more coarsely): watch the new agent's availability until the will has come and a second beyond.
     const seen = new Set<string>();
-    const staleWillSeen = () =>
-      site.controllerLog.some((line) => /stale availability from an older boot ignored/.test(line));
+    const staleWillSeen = () => site.controllerLog.some((line) => /will of another boot ignored/.test(line));
     const deadline = Date.now() + 10_000;
     let until = deadline;
     while (Date.now() < until) {
@@ -92,7 +90,7 @@ describe.each<BrokerKind>(["embedded", "mosquitto"])("agent ⇄ controller throu
     expect([...seen]).toEqual(["online"]);
     // A reader arriving now (a restarted controller) must also find the new agent online on the broker.
     const retained = await readRetained(site, topics.room("xa-b", "availability"));
-    expect(retained).toEqual({ state: "online", boot: oldBoot + 1 });
+    expect(retained).toEqual({ state: "online", boot: oldBoot + 1, bootId: view("xa-b").availability.bootId });
     old.signal("SIGKILL");
     await fresh.stop();
   });
@@ -151,49 +149,50 @@ describe.each<BrokerKind>(["embedded", "mosquitto"])("agent ⇄ controller throu
     });
   });
 
-  it("converges to the retained desired state, also after the agent restarts", async () => {
-    const controller = await connect(site, "controller", site.controllerPassword);
-    const desired = {
-      rev: 3,
-      session: {
-        id: "phien-2026-11-28",
-        role: "component",
-        peers: [{ room: "xa-b" }],
-        passphrase: "mat-khau-phien-rat-dai",
-      },
-      recording: true,
+  it("converges to the desired state the controller's store owns, also after the agent restarts", async () => {
+    const session = {
+      id: "phien-2026-11-28",
+      role: "component" as const,
+      peers: [{ room: "xa-b" }],
+      passphrase: "mat-khau-phien-rat-dai",
     };
-    await controller.publishAsync(topics.room("xa-a", "desired"), JSON.stringify(desired), { qos: 1, retain: true });
-    const converged = () =>
-      view("xa-a").state?.desiredRev === 3 &&
+    const { rev } = await site.controller.desired.change("xa-a", () => ({ session, recording: true }), "test");
+    const converged = (wanted: number) =>
+      view("xa-a").state?.desiredRev === wanted &&
       view("xa-a").state?.recording === true &&
       view("xa-a").state?.session?.id === "phien-2026-11-28";
     const agent = site.startAgent("xa-a", { keepaliveS: KEEPALIVE_S });
-    await waitFor("xa-a converged", () => online("xa-a") && converged());
-    expect(JSON.stringify(view("xa-a").state)).not.toContain(desired.session.passphrase); // never reported back
+    await waitFor("xa-a converged", () => online("xa-a") && converged(rev));
+    expect(JSON.stringify(view("xa-a").state)).not.toContain(session.passphrase); // never reported back
     const boot = view("xa-a").availability.boot!;
     await agent.stop();
-    site.startAgent("xa-a", { keepaliveS: KEEPALIVE_S });
+    const restarted = site.startAgent("xa-a", { keepaliveS: KEEPALIVE_S });
     await waitFor(
       "the restarted xa-a converged again",
-      () => online("xa-a", boot + 1) && view("xa-a").state?.boot === boot + 1 && converged(),
+      () => online("xa-a", boot + 1) && view("xa-a").state?.boot === boot + 1 && converged(rev),
     );
+    // A deleted retained desired (MQTT's empty message) is no wish: the room stays in its hearing.
+    const controller = await site.connectClient();
     await controller.publishAsync(topics.room("xa-a", "desired"), "", { qos: 1, retain: true });
+    await controller.endAsync();
+    await restarted.waitForLine(/deleted desired state ignored/);
+    expect(converged(rev)).toBe(true);
+    const ended = await site.controller.desired.change("xa-a", () => ({ session: null, recording: false }), "test");
     await waitFor(
       "the session gone from the state",
-      () => view("xa-a").state?.session === null && view("xa-a").state?.desiredRev === null,
+      () => view("xa-a").state?.session === null && view("xa-a").state?.desiredRev === ended.rev,
     );
-    await controller.endAsync();
+    expect(site.controller.registry.get("xa-a")!.desired).toMatchObject({ rev: ended.rev, session: null });
   });
 
   it("keeps each room to its own topics: room A cannot publish into room B nor read room B's desired", async () => {
     const desiredOfB = topics.room("xa-b", "desired");
-    const controller = await connect(site, "controller", site.controllerPassword);
+    const controller = await site.connectClient();
     await controller.publishAsync(desiredOfB, JSON.stringify({ rev: 1, session: null, recording: false }), {
       qos: 1,
       retain: true,
     });
-    const intruder = await connect(site, "xa-a", site.room("xa-a").password);
+    const intruder = await site.connectClient("xa-a", site.room("xa-a").password);
     const received: string[] = [];
     intruder.on("message", (topic) => received.push(topic));
     const subscribed = await intruder.subscribeAsync([desiredOfB, "rc/v1/rooms/+/desired", "rc/v1/#"], { qos: 1 }).then(
@@ -202,7 +201,7 @@ describe.each<BrokerKind>(["embedded", "mosquitto"])("agent ⇄ controller throu
     );
     // Aedes refuses the subscriptions (SUBACK 128); Mosquitto grants them but delivers nothing the ACL forbids.
     expect(subscribed).toBe(broker === "embedded" ? "Subscribe error: Unspecified error" : "granted");
-    const watcher = await connect(site, "controller", site.controllerPassword);
+    const watcher = await site.connectClient();
     const seenByController: string[] = [];
     watcher.on("message", (topic, payload) => seenByController.push(`${topic} ${payload}`));
     await watcher.subscribeAsync("rc/v1/rooms/xa-b/#", { qos: 1 });
@@ -222,18 +221,8 @@ async function settled(promise: Promise<unknown>): Promise<void> {
   await Promise.race([promise.catch(() => {}), new Promise((resolve) => setTimeout(resolve, 1000))]);
 }
 
-async function connect(site: TestSite, username: string, password: string) {
-  return mqtt.connectAsync(site.brokerUrl, {
-    protocolVersion: 4,
-    username,
-    password,
-    reconnectPeriod: 0,
-    clientId: `test-${username}-${Math.random().toString(16).slice(2)}`,
-  });
-}
-
 async function readRetained(site: TestSite, topic: string): Promise<unknown> {
-  const client = await connect(site, "controller", site.controllerPassword);
+  const client = await site.connectClient();
   const payload = await new Promise<Buffer>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no retained message on ${topic}`)), 3000);
     client.on("message", (_topic, message) => {

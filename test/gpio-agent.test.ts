@@ -4,9 +4,9 @@
 // the privacy switch on the wall mutes the room's microphones at the DSP (a simulated Tesira on its own pty).
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { desiredPayload, type EventPayload, encodePayload, type RoomView, topics } from "@rc/protocol";
+import { type EventPayload, type RoomView, topics } from "@rc/protocol";
 import { FirmataBoard, PtyPair, TESIRA_DESIGN, TesiraSimulator } from "@rc/simulators";
-import mqtt, { type MqttClient } from "mqtt";
+import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopAll, waitFor } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
@@ -62,11 +62,7 @@ describe("GPIO board in a room, through the agent and the broker", () => {
       },
     ];
     writeFileSync(site.room(ROOM).profile, JSON.stringify(profile));
-    controller = await mqtt.connectAsync(site.brokerUrl, {
-      username: "controller",
-      password: site.controllerPassword,
-      reconnectPeriod: 0,
-    });
+    controller = await site.connectClient();
     controller.on("message", (_topic, payload) => events.push(JSON.parse(payload.toString())));
     await controller.subscribeAsync(topics.room(ROOM, "events"), { qos: 1 });
   });
@@ -107,15 +103,8 @@ describe("GPIO board in a room, through the agent and the broker", () => {
     });
     expect(refused).toMatchObject({ status: 404, body: { ok: false, error: { code: "not_found" } } });
 
-    await controller.publishAsync(
-      topics.room(ROOM, "desired"),
-      encodePayload(desiredPayload, {
-        rev: 1,
-        session: { id: "phien-1", role: "component", peers: [], passphrase: "mot-hai-ba-bon-nam" },
-        recording: false,
-      }),
-      { qos: 1, retain: true },
-    );
+    const session = { id: "phien-1", role: "component" as const, peers: [], passphrase: "mot-hai-ba-bon-nam" };
+    await site.controller.desired.change(ROOM, (current) => ({ ...current, session }), "test");
     await waitFor("ON AIR lit", () => board.isHigh(11), 5000);
     await waitFor("the state shows the board", () => view().state?.devices["bang-nut"]?.onAir === true);
     expect(view().state?.devices["bang-nut"]).toMatchObject({

@@ -2,7 +2,6 @@
 // the room keeps working.
 import { randomBytes } from "node:crypto";
 import { decodeMessage, topics } from "@rc/protocol";
-import mqtt from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ManagedProcess, stopAll, waitFor } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
@@ -71,12 +70,7 @@ describe("malformed payloads", () => {
       topics.health(ROOM, "thu"),
     ];
     const agentTopics = [topics.room(ROOM, "desired"), topics.room(ROOM, "request"), topics.controllerResync];
-    const publisher = await mqtt.connectAsync(site.brokerUrl, {
-      protocolVersion: 4,
-      username: "controller",
-      password: site.controllerPassword,
-      clientId: "test-garbage",
-    });
+    const publisher = await site.connectClient();
     for (const topic of [...controllerTopics, ...agentTopics]) {
       await Promise.all(garbageFor(topic).map((payload) => publisher.publishAsync(topic, payload, { qos: 1 })));
     }

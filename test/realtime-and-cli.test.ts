@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClientToServerEvents, RoomView, ServerToClientEvents } from "@rc/protocol";
 import { decodeMessage, topics } from "@rc/protocol";
-import mqtt from "mqtt";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTs, stopAll, waitFor } from "./support/processes.ts";
@@ -48,11 +47,7 @@ describe("realtime", () => {
 
   it("sends valid telemetry at the room's interval", async () => {
     site.startAgent("xa-b");
-    const client = await mqtt.connectAsync(site.brokerUrl, {
-      username: "controller",
-      password: site.controllerPassword,
-      protocolVersion: 4,
-    });
+    const client = await site.connectClient();
     const seen: unknown[] = [];
     client.on("message", (topic, payload) => {
       const message = decodeMessage(topic, payload);

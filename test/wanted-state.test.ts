@@ -5,7 +5,6 @@
 import { rmSync } from "node:fs";
 import type { DesiredPayload, RoomView } from "@rc/protocol";
 import { topics } from "@rc/protocol";
-import mqtt from "mqtt";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { stopAll, waitFor } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
@@ -71,11 +70,7 @@ describe("wanted state owned by the controller", () => {
     const { rev } = await site.controller.desired.change(ROOM, () => ({ session: SESSION, recording: true }), "test");
     await waitFor("recording wanted and applied", () => inSession(rev) && view().state?.recording === true);
     // What a controller that stalled before the change would still say, sent as the controller (retained).
-    const stale = await mqtt.connectAsync(site.brokerUrl, {
-      username: "controller",
-      password: site.controllerPassword,
-      reconnectPeriod: 0,
-    });
+    const stale = await site.connectClient();
     await stale.publishAsync(
       topics.room(ROOM, "desired"),
       JSON.stringify({ rev: rev - 1, session: SESSION, recording: false }),

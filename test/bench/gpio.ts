@@ -13,7 +13,6 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type EventPayload, type HealthPayload, topics } from "@rc/protocol";
 import { FirmataBoard } from "@rc/simulators";
-import mqtt from "mqtt";
 import { AGENT_NODE_FLAGS } from "../../room-agent/src/node-flags.ts";
 import { REPO, start, stopAll } from "../support/processes.ts";
 import { TestSite } from "../support/test-site.ts";
@@ -110,11 +109,7 @@ async function runBenchmark(): Promise<void> {
     profile.seats = [{ id: "chu-tri", label: "Chủ trì", role: "chair" }];
     writeFileSync(room.profile, JSON.stringify(profile));
 
-    const subscriber = await mqtt.connectAsync(site.brokerUrl, {
-      username: "controller",
-      password: site.controllerPassword,
-      reconnectPeriod: 0,
-    });
+    const subscriber = await site.connectClient();
     cleanups.push(() => subscriber.endAsync());
     const arrivals: { ns: bigint; event: EventPayload }[] = [];
     let health: { ns: bigint; status: string } = { ns: 0n, status: "unknown" };

@@ -2,6 +2,7 @@
 // a real Mosquitto 2 process with the repository's ACL file), registered rooms, each with a line device and an
 // agent process started on demand.
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,7 +15,7 @@ import {
   registerRoom,
   Store,
 } from "@rc/controller";
-import { type EventPayload, topics } from "@rc/protocol";
+import { CONTROLLER_USERNAME, clientIdOf, type EventPayload, topics } from "@rc/protocol";
 import { LineDevice } from "@rc/simulators";
 import mqtt, { type MqttClient } from "mqtt";
 import { pino } from "pino";
@@ -226,16 +227,29 @@ export class TestSite {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
+  /**
+   * An MQTT client of the site's broker, logged in as `username` (the controller by default, or a room), with a
+   * client id of that login as the broker demands; ended with the site.
+   */
+  async connectClient(
+    username = CONTROLLER_USERNAME,
+    password = username === CONTROLLER_USERNAME ? this.controllerPassword : this.room(username).password,
+  ): Promise<MqttClient> {
+    const client = await mqtt.connectAsync(this.brokerUrl, {
+      protocolVersion: 4,
+      username,
+      password,
+      reconnectPeriod: 0,
+      clientId: clientIdOf(username, `test-${randomBytes(6).toString("hex")}`),
+    });
+    this.watchers.push(client);
+    return client;
+  }
+
   /** A room's events as they arrive, collected by a client logged in as the controller (ended with the site). */
   async watchEvents(room: string): Promise<EventPayload[]> {
     const events: EventPayload[] = [];
-    const watcher = await mqtt.connectAsync(this.brokerUrl, {
-      username: "controller",
-      password: this.controllerPassword,
-      protocolVersion: 4,
-      reconnectPeriod: 0,
-    });
-    this.watchers.push(watcher);
+    const watcher = await this.connectClient();
     watcher.on("message", (_topic, payload) => events.push(JSON.parse(payload.toString()) as EventPayload));
     await watcher.subscribeAsync(topics.room(room, "events"), { qos: 1 });
     return events;
