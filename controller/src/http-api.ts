@@ -111,6 +111,12 @@ export function createHttpApi({ registry, requests, metrics, brokerConnected, de
         .status(503)
         .json(error("device_unavailable", `room ${room.id} is ${room.availability.state}: its agent is not connected`));
     }
+    // A reused id is refused before anything acts on it, a wanted fact changed in the store included.
+    const refused = id === undefined ? null : requests.refusal(room.id, id, action, checked.data);
+    if (refused) {
+      metrics.countRequest(refused.status);
+      return void response.status(refused.status).json(refused.body);
+    }
     const from = `rest:${request.ip ?? "?"}`;
     // A wanted fact (recording) changes in the store first; the agent's answer then says whether it took effect.
     await desired.wish(room, action, checked.data, from);

@@ -27,21 +27,45 @@ interface Pending {
   answer: (response: ResponsePayload) => void;
 }
 
+export interface SentMemory {
+  /** How long a sent request's fingerprint is kept, to refuse its id reused for something else (as the agent does). */
+  ms: number;
+  maxEntries: number;
+}
+
 export class RoomRequests {
   /** Per room, per request id: two rooms may be sent the same id at once, each answer goes to its own request. */
   private readonly pending = new Map<string, Map<string, Pending>>();
+  /** Fingerprints of requests sent lately, by "room\nid" (a room id has no line break), oldest first. */
+  private readonly sent = new Map<string, { at: number; fingerprint: string }>();
 
   constructor(
     private readonly client: () => MqttClient | undefined,
     private readonly timeoutMs: number,
     private readonly log: Logger,
+    private readonly memory: SentMemory = { ms: 10 * 60_000, maxEntries: 10_000 },
   ) {}
+
+  /**
+   * The refusal of a request whose id this room was sent lately for another action or other params (409), or null.
+   * Asked before anything acts on a request (a wanted fact changed in the store), and again by `send`.
+   */
+  refusal(room: string, id: string, action: string, params: Record<string, unknown>): RequestOutcome | null {
+    return this.refusalOf(room, id, action, requestFingerprint(action, params));
+  }
+
+  private refusalOf(room: string, id: string, action: string, fingerprint: string): RequestOutcome | null {
+    const known = this.pending.get(room)?.get(id)?.fingerprint ?? this.sentFingerprint(room, id);
+    if (known === undefined || known === fingerprint) return null;
+    this.log.warn({ room, id, action }, "request id reused for another action refused");
+    return failure(id, "conflict", "request id reused for another action", 409);
+  }
 
   /**
    * Sends a request and waits for its answer until its deadline (now + the time-out), which the agent respects: a
    * request not started by then is never applied. Copies of the same (room, id, action, params) sent while one is
    * waiting share its outcome; the agent answers a later copy from its memory, applied once. The same id with
-   * another action or params is refused (409), here while the first waits and by the agent afterwards.
+   * another action or params is refused (409): here while the controller remembers the first, and by the agent.
    */
   send(
     room: string,
@@ -51,12 +75,10 @@ export class RoomRequests {
     id: string = randomUUID(),
   ): Promise<RequestOutcome> {
     const fingerprint = requestFingerprint(action, params);
+    const refused = this.refusalOf(room, id, action, fingerprint);
+    if (refused) return Promise.resolve(refused);
     const waiting = this.pending.get(room)?.get(id);
-    if (waiting) {
-      if (waiting.fingerprint === fingerprint) return waiting.outcome;
-      this.log.warn({ room, id, action }, "request id reused for another action refused");
-      return Promise.resolve(failure(id, "conflict", "request id reused for another action", 409));
-    }
+    if (waiting) return waiting.outcome;
     const client = this.client();
     if (!client?.connected) {
       return Promise.resolve(failure(id, "device_unavailable", "the controller is not connected to the broker", 503));
@@ -90,6 +112,7 @@ export class RoomRequests {
     const ofRoom = this.pending.get(room) ?? new Map<string, Pending>();
     this.pending.set(room, ofRoom);
     ofRoom.set(id, { fingerprint, outcome, answer });
+    this.remember(room, id, fingerprint);
     client.publish(topics.room(room, "request"), encodePayload(requestPayload, request), { qos: 1 });
     return outcome;
   }
@@ -102,6 +125,26 @@ export class RoomRequests {
       return;
     }
     pending.answer(response);
+  }
+
+  private sentFingerprint(room: string, id: string): string | undefined {
+    this.forgetOldSent();
+    return this.sent.get(`${room}\n${id}`)?.fingerprint;
+  }
+
+  private remember(room: string, id: string, fingerprint: string): void {
+    const key = `${room}\n${id}`;
+    this.sent.delete(key); // re-inserted last: the map stays oldest first
+    this.sent.set(key, { at: Date.now(), fingerprint });
+    this.forgetOldSent();
+  }
+
+  private forgetOldSent(): void {
+    const oldest = Date.now() - this.memory.ms;
+    for (const [key, entry] of this.sent) {
+      if (entry.at >= oldest && this.sent.size <= this.memory.maxEntries) break;
+      this.sent.delete(key);
+    }
   }
 
   private forget(room: string, id: string): void {
