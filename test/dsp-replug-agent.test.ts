@@ -2,11 +2,11 @@
 // simulated Extron DMP 128 Plus each on its own pty. Privacy is turned on; then the Extron is unplugged, loses its
 // settings (a power cut) and is plugged back in. The agent must put its levels, mutes and privacy back, report what
 // it put back, and never open the other DSP's microphones on the way.
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type RoomView, type StatePayload, topics } from "@rc/protocol";
 import { EXTRON_DESIGN, ExtronSimulator, PtyPair, TESIRA_DESIGN, TesiraSimulator } from "@rc/simulators";
-import mqtt, { type MqttClient } from "mqtt";
+import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopAll, waitFor } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
@@ -55,11 +55,7 @@ describe("a room with two DSPs, one of them re-plugged", () => {
       { id: "cong-dan", label: "Công dân", role: "citizen", mic: { device: "dsp-b", channel: 1 } },
     ];
     writeFileSync(site.room(ROOM).profile, JSON.stringify(profile));
-    controller = await mqtt.connectAsync(site.brokerUrl, {
-      username: "controller",
-      password: site.controllerPassword,
-      reconnectPeriod: 0,
-    });
+    controller = await site.connectClient();
     controller.on("message", (_topic, payload) => {
       if (payload.length > 0) states.push(JSON.parse(payload.toString()) as StatePayload);
     });
@@ -138,5 +134,16 @@ describe("a room with two DSPs, one of them re-plugged", () => {
       "privacy never reported off",
     ).not.toContain(false);
     expect(last.privacy).toBe(true);
+  });
+
+  it("fault 9: the agent's data folder and every file in it are its own user's only", () => {
+    const dataDir = site.room(ROOM).dataDir;
+    const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
+    const files = readdirSync(dataDir);
+    expect(files).toContain("boot.json");
+    expect(modeOf(dataDir)).toBe("700");
+    expect(Object.fromEntries(files.map((file) => [file, modeOf(join(dataDir, file))]))).toEqual(
+      Object.fromEntries(files.map((file) => [file, "600"])),
+    );
   });
 });

@@ -7,6 +7,10 @@ import { pino } from "pino";
 import { RoomAgent } from "./agent.ts";
 import { readCredentials } from "./credentials-file.ts";
 
+// Everything the agent writes (boot counter, applied desired state, recordings) is for its own user only;
+// the media worker it starts inherits this too.
+process.umask(0o077);
+
 const USAGE = `usage: room-agent --room PROFILE.json --broker URL [--credentials FILE] [--data DIR] [--keepalive SECONDS]
   credentials: a JSON file {"username","password"}, or RC_AGENT_USERNAME / RC_AGENT_PASSWORD in the environment`;
 

@@ -1,10 +1,11 @@
 // The media device for real: each room a MediaDriver under the supervisor with its own worker process running
 // GStreamer, on loopback, with test pictures of distinct colours. Recording, a camera that does not answer, a peer
 // that is down and comes back, a full disk, a hung worker.
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { freeUdpPort } from "./free-udp-port.ts";
+import { resumeFreeMb } from "./media-driver.ts";
 import { type RigRoom, startRigRoom, startSession, waitUntil } from "./media-rig.ts";
 import { inspectRecording } from "./recording-inspector.ts";
 import type { SegmentSidecar } from "./recording-segments.ts";
@@ -116,6 +117,26 @@ describe("media driver with its GStreamer worker", () => {
     expect(picture.jpegBase64.length).toBeGreaterThan(100);
   });
 
+  it("fault 9: a new recording segment, its sidecar and their folders are owner-only", async () => {
+    const a = await room({ id: "a", inputs: { "cam-red": "testsrc:red" } });
+    startSession([a]);
+    await a.driver.record(true);
+    await waitUntil("a segment opened", () => a.driver.readings()["recording.segment"]);
+    await sleep(1500);
+    await a.driver.record(false);
+    const [segment] = segments(a);
+    const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
+    // This test process keeps the usual umask (022): the worker and the writers must not depend on it.
+    expect(process.umask().toString(8)).not.toBe("77");
+    expect({
+      segment: modeOf(segment!),
+      sidecar: modeOf(segment!.replace(/\.mkv$/, ".json")),
+      room: modeOf(dirname(segment!)),
+      session: modeOf(dirname(dirname(segment!))),
+      recordings: modeOf(dirname(dirname(dirname(segment!)))),
+    }).toEqual({ segment: "600", sidecar: "600", room: "700", session: "700", recordings: "700" });
+  });
+
   it("stops recording with an alarm rather than fill the disk", async () => {
     // More free space wanted than any test machine has: the watch must refuse at once.
     const a = await room({
@@ -138,5 +159,32 @@ describe("media driver with its GStreamer worker", () => {
     await waitUntil("a new worker", () => a.driver.workerPid && a.driver.workerPid !== hung, 10_000);
     await waitUntil("media ok again", () => a.supervisor.health().status === "ok", 10_000);
     expect(() => process.kill(hung, 0)).toThrow(); // the frozen one is gone
+  });
+});
+
+describe("the disk guard's resume threshold", () => {
+  it("fault 9: resumes on a small disk, which minimum + 256 MB never reaches", () => {
+    // A 1 GB disk with an 800 MB minimum: 5 % of the disk to spare (the old rule wanted 1056 MB free of 1024).
+    expect(resumeFreeMb(800, 1024)).toBe(851);
+    // A 4 GB card with a 3.9 GB minimum: half of what is left above the minimum, still under the card's size.
+    expect(resumeFreeMb(3900, 4096)).toBe(3998);
+    for (const [minimum, disk] of [
+      [100, 128],
+      [800, 1024],
+      [3900, 4096],
+      [15_000, 16_384],
+    ] as const) {
+      expect(resumeFreeMb(minimum, disk), `${minimum} MB of ${disk}`).toBeLessThan(disk);
+      expect(resumeFreeMb(minimum, disk)).toBeGreaterThan(minimum);
+    }
+  });
+
+  it("keeps at most 256 MB to spare on a big disk, and some room to spare always", () => {
+    expect(resumeFreeMb(2048, 1_000_000)).toBe(2048 + 256);
+    expect(resumeFreeMb(10_000, 2_000_000)).toBe(10_256);
+    expect(resumeFreeMb(1, 10)).toBe(2);
+    expect(resumeFreeMb(500, 1024)).toBe(551);
+    // The disk's size unknown: 5 % of the minimum.
+    expect(resumeFreeMb(1000, null)).toBe(1050);
   });
 });

@@ -24,6 +24,22 @@ type Reading = number | string | boolean | null;
 const START_TIMEOUT_MS = 8000;
 /** Free space is looked at this often while recording. */
 const DISK_EVERY_MS = 5000;
+/** Recordings and their folders: the hearing's sound and pictures are for the agent's user only. */
+const OWNER_ONLY_FOLDER = 0o700;
+/** A recording stopped for a full disk resumes with at most this much to spare above the minimum. */
+const RESUME_MARGIN_MAX_MB = 256;
+
+/**
+ * The free space (MB) at which a recording stopped for a full disk resumes: some room to spare above the minimum, so
+ * that it does not flap around it, but no more than 5 % of the disk (of the minimum while the disk's size is
+ * unknown) nor half of what the minimum leaves of it, so that a small disk can get there.
+ */
+export function resumeFreeMb(minimumMb: number, diskMb: number | null): number {
+  let margin = Math.min(RESUME_MARGIN_MAX_MB, 0.05 * (diskMb ?? minimumMb));
+  if (diskMb !== null) margin = Math.min(margin, (diskMb - minimumMb) / 2);
+  return minimumMb + Math.max(1, Math.floor(margin));
+}
+
 /** Numbers alone (bitrates, round trips, bytes) change the reported state at most this often. */
 const NUMBERS_EVERY_MS = 10_000;
 /** A program that keeps failing this long makes the probe fail: the supervisor then starts a new worker. */
@@ -280,7 +296,7 @@ export class MediaDriver implements DeviceDriver {
     const config = this.config();
     if (config.recording) {
       try {
-        mkdirSync(config.recording.folder, { recursive: true });
+        mkdirSync(config.recording.folder, { recursive: true, mode: OWNER_ONLY_FOLDER });
       } catch (error) {
         this.diskBlocked = `cannot make the recordings folder: ${(error as Error).message}`;
         config.recording = null;
@@ -359,19 +375,20 @@ export class MediaDriver implements DeviceDriver {
     this.segmentBytes = current ? fileSize(current) : null;
     if (!this.facts.get().recording && !this.diskBlocked) return;
     let freeMb: number;
+    let diskMb: number;
     try {
       const folder = this.recordingsFolder();
-      mkdirSync(folder, { recursive: true });
+      mkdirSync(folder, { recursive: true, mode: OWNER_ONLY_FOLDER });
       const stats = await statfs(folder);
       freeMb = Math.floor((stats.bavail * stats.bsize) / 1024 / 1024);
+      diskMb = Math.floor((stats.blocks * stats.bsize) / 1024 / 1024);
     } catch (error) {
       this.log.warn({ err: (error as Error).message }, "free space of the recordings folder unknown");
       return;
     }
     this.freeMb = freeMb;
     const minimum = this.entry.recordings.minFreeMb;
-    // Resume only with some room to spare, so recording does not flap around the threshold.
-    const resume = minimum + Math.max(256, minimum / 10);
+    const resume = resumeFreeMb(minimum, diskMb);
     if (!this.diskBlocked && freeMb < minimum) {
       this.diskBlocked = `recording stopped: ${freeMb} MB free on the recordings disk, under the ${minimum} MB minimum`;
       this.log.error({ freeMb, minimum }, "recording stopped: disk almost full");

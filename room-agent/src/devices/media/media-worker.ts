@@ -126,6 +126,8 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  // splitmuxsink creates the segments with the process's umask: owner-only, whatever the agent's was.
+  process.umask(0o077);
   let engine: MediaEngine | undefined;
   const fifo = openGstreamerLog((line) => {
     const message = parseElementMessage(line);

@@ -1,7 +1,7 @@
 // The JSON sidecar beside each recording segment (DESIGN §3.4): session, room, start, end, the camera at the start
 // and every cut with its time. Written by the agent, which outlives the worker: a segment the worker could not close
 // (it crashed) is still closed here, marked interrupted. Each write replaces the file whole (write, then rename).
-import { renameSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 
 export interface SegmentSidecar {
   version: 1;
@@ -29,7 +29,9 @@ export function folderName(text: string): string {
 
 function write(path: string, sidecar: SegmentSidecar): void {
   const temporary = `${path}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(sidecar, null, 2)}\n`);
+  // Owner-only like the segment it describes; a temporary file left by a crash is replaced, not reused with its mode.
+  rmSync(temporary, { force: true });
+  writeFileSync(temporary, `${JSON.stringify(sidecar, null, 2)}\n`, { mode: 0o600 });
   renameSync(temporary, path);
 }
 
