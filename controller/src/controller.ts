@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import {
   type AvailabilityPayload,
   CONTROLLER_USERNAME,
+  clientIdOf,
   controllerResyncPayload,
   controllerStatusPayload,
   decodeMessage,
@@ -151,7 +152,7 @@ export class Controller {
   private connect(password: string): void {
     const client = connectMqtt(this.brokerUrl, {
       // Unguessable, so no other login can take the controller's session over (the broker also binds ids to logins).
-      clientId: `${CONTROLLER_USERNAME}:${randomBytes(12).toString("hex")}`,
+      clientId: clientIdOf(CONTROLLER_USERNAME, randomBytes(12).toString("hex")),
       username: CONTROLLER_USERNAME,
       password,
       keepaliveS: 10,
@@ -248,6 +249,7 @@ export class Controller {
       requests: this.requests,
       metrics: this.metrics,
       brokerConnected: () => this.client?.connected ?? false,
+      desired: this.desired,
     });
     const http = createServer(app);
     this.realtime = new Realtime(this.registry, this.log.child({ part: "realtime" }));

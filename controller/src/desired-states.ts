@@ -2,7 +2,7 @@
 // published retained on the controller's every (re)connect, which also covers a broker restarted without its
 // retained messages, and again whenever an agent says it is online; a request that changes a wanted fact changes it
 // here. So neither a restarted controller, broker nor agent can lose a session or a recording that was asked for.
-import { type DesiredPayload, desiredPayload, desiredView, encodePayload, topics } from "@rc/protocol";
+import { type DesiredPayload, desiredPayload, desiredView, encodePayload, type RoomView, topics } from "@rc/protocol";
 import type { MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import type { RoomRegistry } from "./registry.ts";
@@ -63,6 +63,19 @@ export class DesiredStates {
     client.publish(topic, encodePayload(desiredPayload, this.get(room)), { qos: 1, retain: true }, (error) => {
       if (error) this.log.warn({ room, err: error.message }, "desired state not published");
     });
+  }
+
+  /**
+   * A request that asks for a wanted fact (recording on/off) changes the room's desired state before it goes to the
+   * agent, so no reconnect or restart can undo it; other requests change nothing here.
+   */
+  async wish(room: RoomView, action: string, params: Record<string, unknown>, from: string): Promise<void> {
+    if (action !== "media.record") return;
+    const device = room.info?.devices.find((entry) => entry.id === params.device);
+    if (room.info && device?.kind !== "media") return; // the agent answers that there is no such media device
+    const on = params.on === true;
+    if (this.get(room.id).recording === on) return;
+    await this.change(room.id, (current) => ({ ...current, recording: on }), from);
   }
 
   /** Changes a room's wanted facts: stored first (a new revision), then shown and published. */
