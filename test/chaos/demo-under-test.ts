@@ -1,0 +1,207 @@
+// The demo the chaos suite perturbs: started as a child on free loopback ports in a temporary folder, its processes
+// found by their command lines in /proc, its REST API read with a time limit (a stalled controller must not stall
+// the suite), and stopped with everything it started — also the processes a restart left behind.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { RoomView } from "@rc/protocol";
+import { freePort, type ManagedProcess, startTs } from "../support/processes.ts";
+
+export interface RunningProcess {
+  pid: number;
+  ppid: number;
+  args: string[];
+}
+
+/** Every process of this machine we may look at: pid, parent and command line. */
+export function processTable(): RunningProcess[] {
+  const table: RunningProcess[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").filter(Boolean);
+      const ppid = Number(readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
+      if (args.length > 0) table.push({ pid: Number(entry), ppid, args });
+    } catch {} // gone meanwhile
+  }
+  return table;
+}
+
+export function isRunning(pid: number): boolean {
+  try {
+    // A zombie still answers kill(0): look at its state too.
+    return !readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.startsWith("Z");
+  } catch {
+    return false;
+  }
+}
+
+export function rssMb(pid: number): number | null {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, "utf8")
+      .split("\n")
+      .find((l) => l.startsWith("VmRSS:"));
+    return line ? Number(line.split(/\s+/)[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface RoomProfileSummary {
+  id: string;
+  parent: string | null;
+  /** The enabled DSP's device id, if the room has one the demo simulates. */
+  mixer: string | null;
+  media: string | null;
+  test: string | null;
+}
+
+export class DemoUnderTest {
+  readonly dir = mkdtempSync(join(tmpdir(), "rc-chaos-"));
+  http = "";
+  mqttPort = 0;
+  rooms: RoomProfileSummary[] = [];
+  private demo: ManagedProcess | undefined;
+  /** Every process seen under the demo, so that none is left behind when it stops. */
+  private readonly seen = new Map<number, string>();
+
+  get central(): RoomProfileSummary {
+    return this.rooms.find((room) => room.parent === null) ?? this.rooms[0]!;
+  }
+
+  get demoPid(): number | undefined {
+    return this.demo?.child.pid;
+  }
+
+  /** The demo's last lines (its own stderr says what it restarted). */
+  get lines(): string[] {
+    return this.demo?.lines ?? [];
+  }
+
+  async start(): Promise<void> {
+    const httpPort = await freePort();
+    this.mqttPort = await freePort();
+    this.demo = startTs("demo", "scripts/demo.ts", [], {
+      DEMO_DIR: this.dir,
+      DEMO_HTTP_PORT: String(httpPort),
+      DEMO_MQTT_PORT: String(this.mqttPort),
+      DEMO_DISCOVERY_PORT: String(await freePort()),
+      DEMO_BOARDS_PORT: String(await freePort()),
+    });
+    const ready = JSON.parse(await this.demo.waitForLine(/"ready":true/, 90_000)) as { http: string; rooms: string[] };
+    this.http = ready.http;
+    this.rooms = ready.rooms.map((id) => this.roomProfile(id));
+  }
+
+  /** What the suite needs of a room, from the profile the demo wrote for its agent. */
+  private roomProfile(id: string): RoomProfileSummary {
+    const profile = JSON.parse(readFileSync(join(this.dir, "rooms", `${id}.json`), "utf8")) as {
+      parent: string | null;
+      devices: { id: string; kind: string; enabled?: boolean }[];
+    };
+    const device = (kind: string) =>
+      profile.devices.find((entry) => entry.kind === kind && entry.enabled !== false)?.id ?? null;
+    return { id, parent: profile.parent, mixer: device("mixer"), media: device("media"), test: device("test") };
+  }
+
+  /** The demo's processes now: remembered, so that stop() can make sure they are all gone. */
+  private tree(): RunningProcess[] {
+    const table = processTable();
+    const root = this.demoPid;
+    const inside = new Set<number>(root === undefined ? [] : [root]);
+    // Parents come before children often but not always: repeat until nothing is added.
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const entry of table)
+        if (!inside.has(entry.pid) && inside.has(entry.ppid)) {
+          inside.add(entry.pid);
+          grew = true;
+        }
+    }
+    const tree = table.filter((entry) => inside.has(entry.pid));
+    for (const entry of tree) this.seen.set(entry.pid, entry.args.join(" "));
+    return tree;
+  }
+
+  controllerPid(): number | undefined {
+    return this.tree().find((p) => p.args.some((arg) => arg.endsWith("dist/controller.mjs")))?.pid;
+  }
+
+  agentPid(room: string): number | undefined {
+    const profile = join(this.dir, "rooms", `${room}.json`);
+    return this.tree().find(
+      (p) => p.args.some((arg) => arg.endsWith("dist/room-agent.mjs")) && p.args.includes(profile),
+    )?.pid;
+  }
+
+  /** The agent's GStreamer worker: its child running media-worker (worker-process.ts starts it so). */
+  mediaWorkerPid(room: string): number | undefined {
+    const agent = this.agentPid(room);
+    if (agent === undefined) return undefined;
+    return this.tree().find((p) => p.ppid === agent && p.args.some((arg) => /media-worker\.(mjs|ts)$/.test(arg)))?.pid;
+  }
+
+  /** The socat that joins the room's DSP simulator to the path the agent's mixer driver opens. */
+  dspSocatPid(room: string): number | undefined {
+    const mixer = this.rooms.find((r) => r.id === room)?.mixer;
+    if (!mixer) return undefined;
+    const link = `link=${join(this.dir, "serial", `${room}-${mixer}`)}`;
+    return this.tree().find((p) => p.args[0]?.endsWith("socat") && p.args.some((arg) => arg.includes(link)))?.pid;
+  }
+
+  async roomViews(): Promise<RoomView[]> {
+    return (await getJson(`${this.http}/api/rooms`)) as RoomView[];
+  }
+
+  /** How many lines of DIR/logs/NAME.log carry this message (pino's `msg`). */
+  logLines(name: string, message: string): number {
+    try {
+      return (
+        readFileSync(join(this.dir, "logs", `${name}.log`), "utf8").split(`"msg":${JSON.stringify(message)}`).length - 1
+      );
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Stops the demo (it stops what it started), then kills by pid anything of its tree that outlived it. */
+  async stop(): Promise<string[]> {
+    const left: string[] = [];
+    if (this.demo) {
+      this.tree();
+      await this.demo.stop("SIGTERM", 30_000);
+      for (const [pid, command] of this.seen) {
+        if (!isRunning(pid)) continue;
+        const now = processTable().find((p) => p.pid === pid);
+        if (now?.args.join(" ") !== command) continue; // the pid was reused by something else
+        left.push(`${pid} ${command.slice(0, 120)}`);
+        process.kill(pid, "SIGKILL");
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+    return left;
+  }
+}
+
+/** A GET with a time limit: a stalled controller must answer "no answer", not hang the suite. */
+export async function getJson(url: string, timeoutMs = 2000): Promise<unknown> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
+  return response.json();
+}
+
+/** A request to a room's agent through the controller's REST API. */
+export async function postRequest(
+  http: string,
+  room: string,
+  body: { action: string; params: Record<string, unknown>; id?: string },
+  timeoutMs: number,
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${http}/api/rooms/${room}/requests`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  return { status: response.status, body: await response.json().catch(() => null) };
+}

@@ -1,0 +1,91 @@
+// The hearing's record after the run: every segment of the central room plays (ffprobe finds a duration), and the
+// segments follow each other with no gap over 3 s (one's end, from its sidecar or else its start + duration, to the
+// next one's start).
+import { execFile } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const MAX_GAP_S = 3;
+
+interface Segment {
+  file: string;
+  start: number | null;
+  end: number | null;
+  closed: string | null;
+  durationS: number | null;
+}
+
+async function durationOf(file: string): Promise<{ durationS: number | null; problem: string | null }> {
+  try {
+    const { stdout } = await promisify(execFile)(
+      "ffprobe",
+      ["-v", "error", "-show_entries", "format=duration", "-of", "default=noprint_wrappers=1:nokey=1", file],
+      { timeout: 30_000 },
+    );
+    const durationS = Number.parseFloat(stdout.trim());
+    return Number.isFinite(durationS) ? { durationS, problem: null } : { durationS: null, problem: "no duration" };
+  } catch (error) {
+    const failure = error as { code?: number | string; stderr?: string; message: string };
+    return {
+      durationS: null,
+      problem: `ffprobe failed (${failure.code}): ${(failure.stderr || failure.message).trim().slice(0, 200)}`,
+    };
+  }
+}
+
+export async function checkRecordings(
+  recordings: string,
+  room: string,
+): Promise<{ violations: string[]; summary: string }> {
+  if (!existsSync(recordings)) return { violations: [`no recordings folder ${recordings}`], summary: "no recordings" };
+  const segments: Segment[] = [];
+  const violations: string[] = [];
+  for (const session of readdirSync(recordings)) {
+    const folder = join(recordings, session, room);
+    if (!existsSync(folder)) continue;
+    for (const name of readdirSync(folder).filter((file) => file.endsWith(".mkv"))) {
+      const file = join(folder, name);
+      const sidecarFile = file.replace(/\.mkv$/, ".json");
+      let sidecar: { start?: string; end?: string | null; closed?: string | null } = {};
+      try {
+        sidecar = JSON.parse(readFileSync(sidecarFile, "utf8"));
+      } catch (error) {
+        violations.push(`${session}/${name}: no readable sidecar (${(error as Error).message.slice(0, 100)})`);
+      }
+      const { durationS, problem } = await durationOf(file);
+      if (problem) violations.push(`${session}/${name} does not play: ${problem}`);
+      const start = sidecar.start ? Date.parse(sidecar.start) : null;
+      const end = sidecar.end
+        ? Date.parse(sidecar.end)
+        : start !== null && durationS !== null
+          ? start + durationS * 1000
+          : null;
+      segments.push({ file: `${session}/${name}`, start, end, closed: sidecar.closed ?? null, durationS });
+    }
+  }
+  if (segments.length === 0)
+    return { violations: [...violations, `no segment of ${room} was recorded`], summary: "0 segments" };
+  segments.sort((a, b) => (a.start ?? 0) - (b.start ?? 0));
+  let largestGapS = 0;
+  for (let i = 1; i < segments.length; i++) {
+    const previous = segments[i - 1]!;
+    const next = segments[i]!;
+    if (previous.end === null || next.start === null) {
+      violations.push(`gap between ${previous.file} and ${next.file} unknown (a start or end is missing)`);
+      continue;
+    }
+    const gapS = (next.start - previous.end) / 1000;
+    largestGapS = Math.max(largestGapS, gapS);
+    if (gapS > MAX_GAP_S)
+      violations.push(
+        `${gapS.toFixed(1)} s unrecorded between ${previous.file} (${previous.closed ?? "not closed"}) and ${next.file}`,
+      );
+  }
+  const interrupted = segments.filter((segment) => segment.closed === "interrupted").length;
+  const totalS = segments.reduce((sum, segment) => sum + (segment.durationS ?? 0), 0);
+  return {
+    violations,
+    summary: `${segments.length} segments of ${room} (${interrupted} interrupted), ${Math.round(totalS)} s in all, largest gap ${largestGapS.toFixed(1)} s`,
+  };
+}
