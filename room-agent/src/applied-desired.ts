@@ -4,15 +4,15 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type DesiredPayload, decodePayload, desiredPayload } from "@rc/protocol";
-import { Writer } from "steno";
+import { writeOwnerOnlyFile } from "./owner-only-file.ts";
 
 export class AppliedDesired {
   private readonly file: string;
-  private readonly writer: Writer;
+  /** Saves one after another, so an older desired state can never be renamed over a newer one. */
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(dataDir: string) {
     this.file = join(dataDir, "desired.json");
-    this.writer = new Writer(this.file);
   }
 
   /** The stored desired state; null when there is none, or it cannot be read (said in the error, never thrown). */
@@ -28,8 +28,10 @@ export class AppliedDesired {
     return decoded.ok ? { desired: decoded.value } : { desired: null, error: `${this.file}: ${decoded.reason}` };
   }
 
-  /** Writes it whole (steno writes a temporary file and renames it: never half a file), readable by the agent only. */
+  /** Writes it whole (never half a file), readable by the agent's user only. */
   save(desired: DesiredPayload): Promise<void> {
-    return this.writer.write(`${JSON.stringify(desired)}\n`);
+    const save = this.saving.then(() => writeOwnerOnlyFile(this.file, `${JSON.stringify(desired)}\n`));
+    this.saving = save.catch(() => {});
+    return save;
   }
 }

@@ -1,7 +1,8 @@
 // The agent's start counter, kept on disk: it goes into every availability message so the controller can tell
 // a late will of an older connection from the news that the current one died (DESIGN §3.1).
-import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { writeOwnerOnlyFile } from "./owner-only-file.ts";
 
 /** Reads the last boot number under `dataDir`, adds one, stores it and returns it. */
 export async function nextBoot(dataDir: string): Promise<number> {
@@ -19,10 +20,6 @@ export async function nextBoot(dataDir: string): Promise<number> {
   // The agent's folder and files are for its own user only (an older version left them readable by all).
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await chmod(dataDir, 0o700);
-  // A temporary file renamed over the counter: a crash never leaves half a counter. Made fresh, so its mode holds.
-  const temporary = join(dataDir, ".boot.json.tmp");
-  await rm(temporary, { force: true });
-  await writeFile(temporary, `${JSON.stringify({ boot })}\n`, { mode: 0o600 });
-  await rename(temporary, file);
+  await writeOwnerOnlyFile(file, `${JSON.stringify({ boot })}\n`);
   return boot;
 }
