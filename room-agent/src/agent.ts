@@ -4,6 +4,7 @@ import type { LoadedRoom } from "@rc/hardware-profiles";
 import {
   type AvailabilityPayload,
   availabilityPayload,
+  clientIdOf,
   type DesiredPayload,
   decodeMessage,
   type EventPayload,
@@ -215,7 +216,7 @@ export class RoomAgent {
       // One client id per boot, belonging to this login and unguessable: a reconnect of this process takes its own
       // session over, while a half-open connection of an older boot lingers until the broker's keep-alive ends it —
       // and its will is then stale. No other room can guess it to kick this one off.
-      clientId: `${this.options.username}:${this.bootId}`,
+      clientId: clientIdOf(this.options.username, this.bootId),
       username: this.options.username,
       password: this.options.password,
       keepaliveS: this.options.keepaliveS,
