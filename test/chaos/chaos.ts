@@ -53,6 +53,8 @@ class ControllerWatch {
   }
 }
 
+/** Set on Ctrl-C: no new round starts, and no report is made of a run cut short. */
+let interrupted = false;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Polls the invariants (and the round's own sign of recovery) until they hold or the time is up. */
@@ -117,8 +119,9 @@ async function main(demo: DemoUnderTest): Promise<number> {
   if (baseline.recoveryMs === null)
     runViolations.push(`before any harm, the invariants did not hold within 60 s: ${baseline.lastFailures.join("; ")}`);
 
-  for (let round = 1; round <= ROUNDS; round++) {
+  for (let round = 1; round <= ROUNDS && !interrupted; round++) {
     for (const [index, kind] of kinds.entries()) {
+      if (interrupted) break;
       const perturbation = PERTURBATIONS[kind];
       const victim = demo.rooms[(round - 1 + index) % demo.rooms.length]!;
       const startedAt = Date.now();
@@ -163,6 +166,7 @@ async function main(demo: DemoUnderTest): Promise<number> {
 
   await ledger.stop();
   watch.stop();
+  if (interrupted) return 130;
   // The controller may exit only in the rounds that kill it, once each.
   for (const exit of watch.exits) {
     const span = roundSpans.find((s) => s.from <= exit.at && exit.at <= s.to);
@@ -229,6 +233,7 @@ function stopDemo(): Promise<void> {
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.on(signal, () => {
     process.stderr.write(`chaos: ${signal}, stopping the demo\n`);
+    interrupted = true;
     void stopDemo().then(() => process.exit(130));
   });
 

@@ -62,6 +62,7 @@ export class DemoUnderTest {
   mqttPort = 0;
   rooms: RoomProfileSummary[] = [];
   private demo: ManagedProcess | undefined;
+  private stopped = false;
   /** Every process seen under the demo, so that none is left behind when it stops. */
   private readonly seen = new Map<number, string>();
 
@@ -81,12 +82,15 @@ export class DemoUnderTest {
   async start(): Promise<void> {
     const httpPort = await freePort();
     this.mqttPort = await freePort();
+    const discoveryPort = await freePort();
+    const boardsPort = await freePort();
+    if (this.stopped) throw new Error("stopped before the demo started");
     this.demo = startTs("demo", "scripts/demo.ts", [], {
       DEMO_DIR: this.dir,
       DEMO_HTTP_PORT: String(httpPort),
       DEMO_MQTT_PORT: String(this.mqttPort),
-      DEMO_DISCOVERY_PORT: String(await freePort()),
-      DEMO_BOARDS_PORT: String(await freePort()),
+      DEMO_DISCOVERY_PORT: String(discoveryPort),
+      DEMO_BOARDS_PORT: String(boardsPort),
     });
     const ready = JSON.parse(await this.demo.waitForLine(/"ready":true/, 90_000)) as { http: string; rooms: string[] };
     this.http = ready.http;
@@ -166,6 +170,7 @@ export class DemoUnderTest {
 
   /** Stops the demo (it stops what it started), then kills by pid anything of its tree that outlived it. */
   async stop(): Promise<string[]> {
+    this.stopped = true;
     const left: string[] = [];
     if (this.demo) {
       this.tree();
