@@ -14,23 +14,28 @@ describe("fault 8: the proven-password cache survives a restart", () => {
     scrypts += 1;
     return verifyPassword(password, stored);
   };
+  const running: VerifiedPasswords[] = [];
   const restart = async () => {
     const passwords = new VerifiedPasswords({ dir, verifier: countingVerifier });
     await passwords.start();
+    running.push(passwords);
     return passwords;
   };
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "rc-proofs-"));
     scrypts = 0;
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    for (const passwords of running.splice(0)) await passwords.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it("lets 200 reconnects after a restart in without a single scrypt", async () => {
     const stored = await hashPassword("room-secret");
     const before = await restart();
     expect(await before.verify("xa-a", "room-secret", stored)).toBe(true);
     expect(scrypts).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the proof is written in the background
+    await before.stop(); // the proof is written in the background
 
     const after = await restart();
     scrypts = 0;
@@ -66,7 +71,7 @@ describe("fault 8: the proven-password cache survives a restart", () => {
     const stored = await hashPassword("room-secret");
     const passwords = await restart();
     await passwords.verify("xa-a", "room-secret", stored);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await passwords.stop();
     const proofs = readFileSync(join(dir, "broker-proofs.json"), "utf8");
     expect(Object.keys(JSON.parse(proofs).proofs)).toEqual(["xa-a"]);
     for (const secret of [

@@ -57,6 +57,7 @@ export class VerifiedPasswords {
   private proofs = new Map<string, string>();
   private readonly pending = new Map<string, Promise<boolean>>();
   private writer: Writer | undefined;
+  private saving: Promise<void> = Promise.resolve();
   private readonly verifier: PasswordVerifier;
 
   constructor(private readonly options: VerifiedPasswordsOptions = {}) {
@@ -76,13 +77,19 @@ export class VerifiedPasswords {
       this.key = randomBytes(32);
       this.proofs = new Map(); // proofs under a lost key can never match again
       await writePrivate(new Writer(join(dir, KEY_FILE)), join(dir, KEY_FILE), `${this.key.toString("base64")}\n`);
-      await this.save();
+      this.save();
+      await this.saving;
     }
+  }
+
+  /** Waits for the proofs being written. */
+  async stop(): Promise<void> {
+    await this.saving;
   }
 
   async verify(username: string, password: string, stored: PasswordHash | undefined): Promise<boolean> {
     if (!isPasswordHash(stored)) {
-      if (this.proofs.delete(username)) void this.save(); // the login is gone: so is its proof
+      if (this.proofs.delete(username)) this.save(); // the login is gone: so is its proof
       return false;
     }
     const proof = this.proofOf(username, password, stored);
@@ -93,7 +100,7 @@ export class VerifiedPasswords {
     const check = this.verifier(password, stored).then((ok) => {
       if (ok) {
         this.proofs.set(username, proof);
-        void this.save();
+        this.save();
       }
       return ok;
     });
@@ -112,16 +119,16 @@ export class VerifiedPasswords {
       .digest("base64");
   }
 
-  private async save(): Promise<void> {
+  /** Writes the proofs in the background (steno keeps only the latest of writes that queue up). */
+  private save(): void {
     const dir = this.options.dir;
-    if (!dir || !this.writer) return;
-    const file = join(dir, PROOFS_FILE);
+    const writer = this.writer;
+    if (!dir || !writer) return;
     const content = { version: PROOFS_VERSION, proofs: Object.fromEntries(this.proofs) };
-    try {
-      await writePrivate(this.writer, file, `${JSON.stringify(content)}\n`);
-    } catch (error) {
-      this.options.onSaveError?.(error as Error);
-    }
+    const write = writePrivate(writer, join(dir, PROOFS_FILE), `${JSON.stringify(content)}\n`).catch((error) =>
+      this.options.onSaveError?.(error as Error),
+    );
+    this.saving = Promise.all([this.saving, write]).then(() => {});
   }
 }
 

@@ -143,6 +143,7 @@ export class EmbeddedBroker {
     if (server) {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+    await this.passwords.stop();
   }
 
   private accept(aedes: Aedes, socket: Socket): void {
