@@ -11,6 +11,8 @@ fi
 
 debian_packages=(
   mosquitto socat
+  # Headers for the Mosquitto plugin that binds client ids to logins (controller/mosquitto/client-id-plugin.c).
+  mosquitto-dev libmosquitto-dev
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly
   gstreamer1.0-libav gstreamer1.0-rtsp libgstrtspserver-1.0-dev
@@ -39,6 +41,15 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# Mosquitto's client-id plugin, for the tests that run Mosquitto (a real site builds it the same way): rebuilt only
+# when its source changed.
+plugin_source="controller/mosquitto/client-id-plugin.c"
+plugin="node_modules/.cache/mosquitto/client-id-plugin.so"
+if [ ! -f "$plugin" ] || [ "$plugin_source" -nt "$plugin" ]; then
+  mkdir -p "$(dirname "$plugin")"
+  cc -shared -fPIC -O2 -Wall -Wextra -Werror -o "$plugin" "$plugin_source"
 fi
 
 # The simulated GPIO boards' firmware (StandardFirmata for an Uno) from the npm registry, checked by sha256; a no-op

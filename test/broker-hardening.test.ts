@@ -146,6 +146,42 @@ describe("embedded broker hardening", () => {
   });
 });
 
+// Mosquitto 2, as a real site runs it: the repository's plugin (controller/mosquitto/client-id-plugin.c) applies the
+// same rule before the password is checked, and Mosquitto takes a session over only after a successful login.
+describe("Mosquitto with the client-id plugin", () => {
+  let site: TestSite;
+  beforeAll(async () => {
+    site = await TestSite.create("mosquitto", ROOMS);
+  });
+  afterAll(async () => {
+    await site?.stop();
+  });
+
+  const login = (username: string, password: string, clientId: string) =>
+    mqtt.connectAsync(site.brokerUrl, { protocolVersion: 4, username, password, clientId, reconnectPeriod: 0 });
+  const refused = (attempt: Promise<MqttClient>) =>
+    attempt.then(
+      (client) => client.endAsync(true).then(() => "accepted"),
+      (error: { code?: number }) => error.code,
+    );
+
+  it("fault 5: a room cannot take over another room's or the controller's client id; the victims stay connected", async () => {
+    const victim = await login("hb-b", site.room("hb-b").password, clientIdOf("hb-b", "victim"));
+    let victimClosed = false;
+    victim.on("close", () => (victimClosed = true));
+    const password = site.room("hb-a").password;
+    expect(await refused(login("hb-a", password, clientIdOf("hb-b", "victim")))).toBe(5); // not authorised
+    expect(await refused(login("hb-a", password, "hb-b"))).toBe(5);
+    expect(await refused(login("hb-a", password, clientIdOf("controller", "anything")))).toBe(5);
+    expect(await refused(login("hb-a", "wrong-password", clientIdOf("hb-a", "x")))).toBe(5); // passwords still count
+    expect(await refused(login("hb-a", password, clientIdOf("hb-a", "x")))).toBe("accepted");
+    await victim.publishAsync("rc/v1/rooms/hb-b/telemetry", "{}", { qos: 1 });
+    expect(victimClosed).toBe(false);
+    await victim.endAsync(true);
+    expect((await fetch(`${site.httpUrl}/healthz`)).status).toBe(200);
+  });
+});
+
 /** A raw TCP connection to the broker from one of loopback's addresses (each has its own connect budget). */
 function openSocket(port: number, localAddress: string): Promise<Socket> {
   return new Promise((resolve, reject) => {

@@ -165,6 +165,7 @@ export class TestSite {
         "allow_anonymous false",
         `password_file ${passwd}`,
         `acl_file ${acl}`,
+        `plugin ${join(REPO, "node_modules/.cache/mosquitto/client-id-plugin.so")}`,
         "persistence false",
         "log_dest stderr", // unbuffered, unlike stdout into a pipe
         "log_type error",
