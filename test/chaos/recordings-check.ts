@@ -24,7 +24,12 @@ async function durationOf(file: string): Promise<{ durationS: number | null; pro
       { timeout: 30_000 },
     );
     const durationS = Number.parseFloat(stdout.trim());
-    return Number.isFinite(durationS) ? { durationS, problem: null } : { durationS: null, problem: "no duration" };
+    return Number.isFinite(durationS)
+      ? { durationS, problem: null }
+      : {
+          durationS: null,
+          problem: `ffprobe exits 0 but finds no duration (${stdout.trim() || "empty"}): not finalised`,
+        };
   } catch (error) {
     const failure = error as { code?: number | string; stderr?: string; message: string };
     return {
