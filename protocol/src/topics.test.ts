@@ -48,9 +48,13 @@ describe("topics", () => {
 describe("decodeMessage", () => {
   it("accepts a valid availability and names the problem of an invalid one", () => {
     const topic = topics.room("a", "availability");
-    expect(decodeMessage(topic, JSON.stringify({ state: "online", boot: 3 }))).toMatchObject({
+    expect(decodeMessage(topic, JSON.stringify({ state: "online", boot: 3, bootId: "x7Kp2mQ9a" }))).toMatchObject({
       ok: true,
-      value: { boot: 3 },
+      value: { boot: 3, bootId: "x7Kp2mQ9a" },
+    });
+    expect(decodeMessage(topic, JSON.stringify({ state: "online", boot: 3 }))).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/bootId/),
     });
     expect(decodeMessage(topic, "{")).toMatchObject({ ok: false, reason: expect.stringMatching(/not JSON/) });
     expect(decodeMessage(topic, JSON.stringify({ state: "up", boot: 3 }))).toMatchObject({
