@@ -106,6 +106,24 @@ describe("device supervisor", () => {
     await supervisor.stop();
   });
 
+  it("retries a device that had answered steadily at once when lost, and one lost soon after connecting after the backoff", async () => {
+    const driver = new FakeDriver();
+    const supervisor = new DeviceSupervisor(driver, options);
+    supervisor.start();
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(driver.connects).toBe(1);
+    driver.link!.lost("worker crashed");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(driver.connects).toBe(2);
+    expect(supervisor.health().status).toBe("ok");
+    driver.link!.lost("worker crashed again"); // at once: not steady, so it waits
+    await vi.advanceTimersByTimeAsync(999);
+    expect(driver.connects).toBe(2);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(driver.connects).toBe(3);
+    await supervisor.stop();
+  });
+
   it("stops retrying a device whose configuration cannot work", async () => {
     const driver = new FakeDriver();
     driver.badConfig = true;

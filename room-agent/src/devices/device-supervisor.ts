@@ -55,6 +55,9 @@ export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
   random: Math.random,
 };
 
+/** How long a device must have answered for a loss to be retried at once rather than after the backoff. */
+const STEADY_MS = 10_000;
+
 /** Capped exponential backoff with jitter: attempt 0 waits min, each next ceiling doubles, never past max. */
 export function backoffDelay(attempt: number, min: number, max: number, random: () => number): number {
   const ceiling = Math.min(max, min * 2 ** Math.min(attempt, 30));
@@ -72,6 +75,8 @@ export class DeviceSupervisor extends EventEmitter<SupervisorEvents> {
   private status: DeviceStatus = "connecting";
   private detail = "not started";
   private since = new Date().toISOString();
+  /** When the last connect succeeded: a device that held since long enough is retried at once when lost. */
+  private connectedAt = Number.NEGATIVE_INFINITY;
   private rttMs: number | null = null;
   private failures = 0;
   private attempt = 0;
@@ -179,6 +184,7 @@ export class DeviceSupervisor extends EventEmitter<SupervisorEvents> {
     this.counters.connects++;
     this.failures = 0;
     this.attempt = 0;
+    this.connectedAt = Date.now();
     try {
       await this.driver.reapply();
       if (generation !== this.generation) return;
@@ -227,16 +233,17 @@ export class DeviceSupervisor extends EventEmitter<SupervisorEvents> {
       this.scheduleProbe(this.generation, Math.max(100, this.options.probeIntervalMs / 4));
       return;
     }
+    // A device that had been answering steadily and lost its transport (a crashed media worker, a re-plugged
+    // cable) is tried again at once: a brief cause costs no wait, and the backoff starts with the next failure. One
+    // that keeps failing soon after connecting waits, so a crash loop never spins.
+    const retryAtOnce = transportGone && this.answering && Date.now() - this.connectedAt >= STEADY_MS;
     if (this.answering) this.counters.disconnects++;
     const generation = ++this.generation;
     clearTimeout(this.timer);
     void this.driver.disconnect().catch(() => {});
-    const delay = backoffDelay(
-      this.attempt++,
-      this.options.backoffMinMs,
-      this.options.backoffMaxMs,
-      this.options.random,
-    );
+    const delay = retryAtOnce
+      ? 0
+      : backoffDelay(this.attempt++, this.options.backoffMinMs, this.options.backoffMaxMs, this.options.random);
     this.setStatus(offline ? "offline" : "connecting", `${reason}; retrying in ${(delay / 1000).toFixed(1)} s`);
     this.timer = setTimeout(() => void this.connect(generation), delay);
   }
