@@ -71,14 +71,14 @@ const boards: { name: string; path: string }[] = [];
 /** Where each room's media listens for its peers (SRT over UDP on loopback). */
 const srtPorts: Record<string, number> = {};
 
-/** A restart waits this long after a steady run, as systemd's RestartSec=1 would… */
-const RESTART_AFTER_MS = 1000;
+/** A restart waits this long after a steady run, as systemd's default RestartSec (100 ms) would… */
+const RESTART_AFTER_MS = 100;
 /** …and doubles, up to this, while the thing keeps dying within STEADY_AFTER_MS of its start. */
 const RESTART_MAX_MS = 16_000;
 const STEADY_AFTER_MS = 10_000;
 const restartTimers = new Set<NodeJS.Timeout>();
 
-/** When to start again something that died: after a second, or longer while it keeps dying at once. */
+/** When to start again something that died: at once, or later and later while it keeps dying at once. */
 class RestartBackoff {
   private delayMs = RESTART_AFTER_MS / 2;
   private startedAt = Date.now();

@@ -194,9 +194,10 @@ export const PERTURBATIONS: Record<Kind, Perturbation> = {
     budgetSource: "agent restart (as a broker restart)",
     async perturb(demo, victim) {
       const bootId = (await roomView(demo, victim.id))?.availability.bootId ?? null;
-      // The demo restarts the agent a second after it dies: wipe its data folder within that second.
-      const killed = await killAndWait(demo.agentPid(victim.id), `agent of ${victim.id}`);
+      // The demo restarts an agent right after it dies: its data folder goes while it is frozen, then it dies.
+      const pid = await kill(demo.agentPid(victim.id), `agent of ${victim.id}`, "SIGSTOP");
       rmSync(join(demo.dir, "agents", victim.id), { recursive: true, force: true });
+      const killed = await killAndWait(pid, `agent of ${victim.id}`);
       const at = Date.now();
       const back = agentBack(demo, victim.id, killed, bootId);
       const recovered = async () => {

@@ -16,20 +16,22 @@ interface Segment {
   durationS: number | null;
 }
 
+const probe = (args: string[]) => promisify(execFile)("ffprobe", ["-v", "error", ...args], { timeout: 30_000 });
+
+/**
+ * How long a segment plays. A closed segment's header says it; one whose worker was killed has no duration in its
+ * header (the muxer writes it when it closes the file) but plays up to its last picture: ffprobe reads its packets.
+ */
 async function durationOf(file: string): Promise<{ durationS: number | null; problem: string | null }> {
   try {
-    const { stdout } = await promisify(execFile)(
-      "ffprobe",
-      ["-v", "error", "-show_entries", "format=duration", "-of", "default=noprint_wrappers=1:nokey=1", file],
-      { timeout: 30_000 },
-    );
-    const durationS = Number.parseFloat(stdout.trim());
-    return Number.isFinite(durationS)
-      ? { durationS, problem: null }
-      : {
-          durationS: null,
-          problem: `ffprobe exits 0 but finds no duration (${stdout.trim() || "empty"}): not finalised`,
-        };
+    const header = await probe(["-show_entries", "format=duration", "-of", "csv=p=0", file]);
+    const durationS = Number.parseFloat(header.stdout.trim());
+    if (Number.isFinite(durationS)) return { durationS, problem: null };
+    const packets = await probe(["-select_streams", "v:0", "-show_entries", "packet=pts_time", "-of", "csv=p=0", file]);
+    const times = packets.stdout.split("\n").map(Number.parseFloat).filter(Number.isFinite);
+    return times.length > 0
+      ? { durationS: Math.max(...times), problem: null }
+      : { durationS: null, problem: "ffprobe reads no picture in it" };
   } catch (error) {
     const failure = error as { code?: number | string; stderr?: string; message: string };
     return {

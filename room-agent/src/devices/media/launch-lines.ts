@@ -169,8 +169,10 @@ export function recordingLine(folder: string, start: string, segmentS: number, p
     // recorder holds a whole GOP of pictures back while it lines the sound up with them.
     `demux. ! ${DEEP_QUEUE} ! h264parse ! recorder.video`,
     `demux. ! ${DEEP_QUEUE} ! aacparse ! recorder.audio_0`,
+    // Unbuffered: what the muxer wrote is on disk at once, so a killed worker leaves a segment that plays up to its
+    // last written picture (with the default 64 KB buffer it could be left without even its header).
     `splitmuxsink name=recorder location=${quote(location)} max-size-time=${segmentS * 1_000_000_000} ` +
-      `muxer-factory=matroskamux sink-properties=${quote(`properties,${UNSYNCED.replace(" ", ",")}`)}`,
+      `muxer-factory=matroskamux sink-properties=${quote(`properties,${UNSYNCED.replace(" ", ",")},buffer-mode=2`)}`,
   ].join("\n");
 }
 
