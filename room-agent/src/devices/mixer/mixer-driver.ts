@@ -6,11 +6,11 @@ import { EventEmitter } from "node:events";
 import { type MixerDeviceEntry, type MixerModelProfile, mixerEntryProblems } from "@rc/hardware-profiles";
 import type { CapabilityDescriptor } from "@rc/protocol";
 import type { Logger } from "pino";
-import { SerialPort } from "serialport";
 import { AgentError, BadConfigError } from "../../agent-error.ts";
 import { NO_PRIVACY, type PrivacyReports, type PrivacyTarget } from "../../privacy.ts";
 import type { DeviceDriver, DriverLink } from "../device-supervisor.ts";
 import type { DeviceKindModule } from "../driver-registry.ts";
+import { SerialLine } from "../serial/serial-line.ts";
 import {
   type EncodedCommand,
   MixerCodec,
@@ -18,12 +18,6 @@ import {
   type MixerValues,
   sameAddress,
 } from "./mixer-codec.ts";
-
-interface Queued {
-  command: EncodedCommand;
-  resolve: (values: MixerValues) => void;
-  reject: (error: Error) => void;
-}
 
 /** What the driver tells the rest of the room. */
 export interface MixerRoomLinks {
@@ -43,9 +37,7 @@ const MICS_GROUP = "mics";
 export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> implements DeviceDriver, PrivacyTarget {
   readonly kind = "mixer";
   private readonly codec: MixerCodec;
-  private port: SerialPort | undefined;
-  private queue: Queued[] = [];
-  private inFlight: (Queued & { timer: NodeJS.Timeout }) | undefined;
+  private readonly line: SerialLine<EncodedCommand, MixerValues>;
   /** What the room asked for (put back after a reconnect) and what the DSP last said; groups by the room's name. */
   private readonly wanted = {
     mutes: new Map<number, boolean>(),
@@ -78,6 +70,17 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
     super();
     this.codec = new MixerCodec(profile, entry);
     this.meters = Array.from({ length: profile.channels }, () => -100);
+    this.line = new SerialLine(
+      {
+        path: entry.connection.path,
+        baudRate: entry.connection.baudRate ?? profile.serial.baudRate,
+        dataBits: profile.serial.dataBits,
+        parity: profile.serial.parity,
+        stopBits: profile.serial.stopBits,
+      },
+      { timeoutMs: profile.pacing.timeoutMs },
+      log,
+    );
   }
 
   get id(): string {
@@ -135,30 +138,13 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
     if (problems.length > 0) {
       throw new BadConfigError(problems.map((p) => `${p.path.join(".")}: ${p.expected}`).join("; "));
     }
-    const port = new SerialPort({
-      path: this.entry.connection.path,
-      baudRate: this.entry.connection.baudRate ?? this.profile.serial.baudRate,
-      dataBits: this.profile.serial.dataBits,
-      parity: this.profile.serial.parity,
-      stopBits: this.profile.serial.stopBits,
-      autoOpen: false,
-    });
-    await new Promise<void>((resolve, reject) =>
-      port.open((error) => {
-        if (!error) return resolve();
-        // A port that does not exist may appear later (a USB adapter plugged in): retry, but say so.
-        reject(/Permission denied/.test(error.message) ? new BadConfigError(error.message) : error);
-      }),
-    );
-    this.port = port;
-    port.on("data", (chunk: Buffer) => this.receive(chunk.toString("latin1"), link));
-    port.on("error", (error) => this.log.warn({ err: error.message }, "serial port error"));
-    port.on("close", () => {
-      if (this.port !== port) return;
-      this.port = undefined;
-      this.stopPolling();
-      this.failAll(new Error("serial port closed"));
-      link.lost("serial port closed");
+    await this.line.open({
+      text: (text) => this.receive(text, link),
+      lost: (reason) => {
+        this.stopPolling();
+        link.lost(reason);
+      },
+      timedOut: () => this.counters.timeouts++,
     });
     await this.initialise(link);
   }
@@ -169,11 +155,8 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
   }
 
   async disconnect(): Promise<void> {
-    const port = this.port;
-    this.port = undefined;
     this.stopPolling();
-    this.failAll(new Error("disconnected"));
-    if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    await this.line.close();
   }
 
   /**
@@ -407,7 +390,7 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
   private startPolling(channels: number[]): void {
     this.stopPolling();
     this.meterPoll = setInterval(async () => {
-      if (this.polling || !this.port) return;
+      if (this.polling || !this.line.isOpen) return;
       this.polling = true;
       for (const channel of channels) {
         try {
@@ -443,60 +426,23 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
   }
 
   private send(command: EncodedCommand): Promise<MixerValues> {
-    if (!this.port) return Promise.reject(new Error("not connected"));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ command, resolve, reject });
-      this.next();
-    });
-  }
-
-  /** One command on the wire at a time: replies of most DSPs carry nothing that says which command they answer. */
-  private next(): void {
-    if (this.inFlight || !this.port) return;
-    const queued = this.queue.shift();
-    if (!queued) return;
-    const timer = setTimeout(() => {
-      this.counters.timeouts++;
-      this.finish(
-        new Error(
-          `no reply to ${JSON.stringify(queued.command.line.trim())} within ${this.profile.pacing.timeoutMs} ms`,
-        ),
-      );
-    }, this.profile.pacing.timeoutMs);
-    this.inFlight = { ...queued, timer };
-    this.port.write(Buffer.from(queued.command.line, "latin1"));
-  }
-
-  private finish(result: MixerValues | Error): void {
-    const done = this.inFlight;
-    if (!done) return;
-    this.inFlight = undefined;
-    clearTimeout(done.timer);
-    if (result instanceof Error) done.reject(result);
-    else done.resolve(result);
-    this.next();
-  }
-
-  private failAll(error: Error): void {
-    const queued = this.queue;
-    this.queue = [];
-    this.finish(error);
-    for (const q of queued) q.reject(error);
+    return this.line.send(command);
   }
 
   private receive(text: string, link: DriverLink): void {
     for (const line of this.codec.split(text)) {
-      const waiting = this.inFlight ? { sent: this.inFlight.command.line, command: this.inFlight.command } : undefined;
+      const inFlight = this.line.inFlight;
+      const waiting = inFlight ? { sent: inFlight.line, command: inFlight } : undefined;
       const seen = this.codec.classify(line, waiting);
       switch (seen.kind) {
         case "echo":
           break;
         case "reply":
-          this.finish(seen.values);
+          this.line.answer(seen.values);
           break;
         case "error":
           this.counters.deviceErrors++;
-          if (this.inFlight) this.finish(new Error(`the DSP answered ${seen.message}`));
+          if (this.line.inFlight) this.line.answer(new Error(`the DSP answered ${seen.message}`));
           else this.log.warn({ error: seen.message }, "DSP error without a command waiting");
           break;
         case "unsolicited":
@@ -514,7 +460,7 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
     if (event === "reboot") {
       this.log.warn("the DSP restarted: running init and subscriptions again");
       this.stopPolling();
-      this.failAll(new Error("the DSP restarted"));
+      this.line.failAll(new Error("the DSP restarted"));
       void this.initialise(link)
         .then(() => this.reapply())
         .then(() => link.changed())
