@@ -7,12 +7,13 @@ import type { CapabilityDescriptor, EventPayload } from "@rc/protocol";
 import type { Firmata } from "firmata-io";
 import type five from "johnny-five";
 import type { Logger } from "pino";
-import { SerialPort } from "serialport";
+import type { SerialPort } from "serialport";
 import { AgentError, BadConfigError } from "../../agent-error.ts";
 import type { PrivacyReports } from "../../privacy.ts";
 import type { RoomFacts, RoomFactValues } from "../../room-facts.ts";
 import type { DeviceDriver, DriverLink } from "../device-supervisor.ts";
 import type { DeviceKindModule } from "../driver-registry.ts";
+import { SerialTransport } from "../serial/serial-transport.ts";
 import { GpioPins, pinProblems } from "./gpio-pins.ts";
 
 /** A board opened over USB resets; the firmware blinks its version for ~2 s before it answers. */
@@ -58,6 +59,7 @@ export class GpioDriver implements DeviceDriver {
   private readonly configProblems: string[];
   private readonly followFacts = (facts: RoomFactValues) => this.pins.apply(facts);
   private link: DriverLink | undefined;
+  private readonly serial: SerialTransport;
 
   constructor(
     private readonly entry: GpioDeviceEntry,
@@ -67,6 +69,7 @@ export class GpioDriver implements DeviceDriver {
     this.configProblems = gpioReferenceIssues(context.room)
       .filter((issue) => issue.path[1] === index)
       .map((issue) => `${pathOf(issue.path.slice(2))}: ${issue.message}`);
+    this.serial = new SerialTransport(entry.connection, context.log);
     this.pins = new GpioPins(entry, {
       button: (data) => {
         context.log.info(data, "button");
@@ -101,8 +104,8 @@ export class GpioDriver implements DeviceDriver {
     if (this.configProblems.length > 0) throw new BadConfigError(this.configProblems.join("; "));
     await this.disconnect();
     const { Board, Firmata } = await loadLibraries();
-    const { path, baudRate } = this.entry.connection;
-    const port = new SerialPort({ path, baudRate, autoOpen: false });
+    // Made before it opens: Firmata must see the port's "open".
+    const port = this.serial.create();
     const io = new Firmata(port, { reportVersionTimeout: ASK_VERSION_AFTER_MS });
     // Errors of a board being torn down must not throw for want of a listener, so these stay attached.
     io.on("error", (error: Error) => this.context.log.debug({ err: error.message }, "firmata error"));
@@ -118,12 +121,8 @@ export class GpioDriver implements DeviceDriver {
     const session: Session = { port, io, board };
     this.session = session;
     try {
-      await new Promise<void>((resolve, reject) =>
-        port.open((error) => {
-          if (!error) return resolve();
-          reject(/Permission denied/.test(error.message) ? new BadConfigError(error.message) : error);
-        }),
-      );
+      // A loss before the handshake fails this connect instead (ready() hears the close).
+      await this.serial.open({ lost: (reason) => this.link?.lost(reason) });
       await this.ready(session);
       this.checkBoard(io);
     } catch (error) {
@@ -133,9 +132,6 @@ export class GpioDriver implements DeviceDriver {
     this.firmware = `${io.firmware.name} ${io.version.major}.${io.version.minor}`;
     this.context.log.info({ firmware: this.firmware, pins: io.pins.length }, "board ready");
     this.link = link;
-    port.on("close", () => {
-      if (this.session === session) link.lost("serial port closed");
-    });
     // The firmware announces its name only when it starts: after the handshake that means the board restarted
     // (reset button, brown-out) and forgot every pin mode and output.
     io.on("queryfirmware", () => {
@@ -174,12 +170,12 @@ export class GpioDriver implements DeviceDriver {
     this.context.facts.off("change", this.followFacts);
     this.pins.stop();
     if (!session) return;
-    const { board, port } = session;
+    const { board } = session;
     // johnny-five keeps every board in a module-wide list and arms a connect timer: let this one go entirely.
     clearTimeout((board as unknown as { timer?: NodeJS.Timeout }).timer);
     const cache = ((await loadLibraries()).Board as unknown as { cache: five.Board[] }).cache;
     if (cache.includes(board)) cache.splice(cache.indexOf(board), 1);
-    if (port.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
+    await this.serial.close();
   }
 
   async reapply(): Promise<void> {
