@@ -1,3 +1,4 @@
+export * from "./access.ts";
 export * from "./actions/index.ts";
 export * from "./client-ids.ts";
 export * from "./codec.ts";
