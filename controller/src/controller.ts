@@ -3,17 +3,12 @@ import { randomBytes } from "node:crypto";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
-  type AvailabilityPayload,
   CONTROLLER_USERNAME,
   clientIdOf,
   controllerResyncPayload,
   controllerStatusPayload,
   decodeMessage,
   encodePayload,
-  type HealthPayload,
-  type InfoPayload,
-  type ResponsePayload,
-  type StatePayload,
   topics,
 } from "@rc/protocol";
 import { connectMqtt } from "@rc/protocol/mqtt";
@@ -213,30 +208,28 @@ export class Controller {
       this.log.warn({ topic: topic.slice(0, 200), reason: message.reason }, "invalid message dropped");
       return;
     }
-    switch (message.topic.kind) {
-      case "availability": {
-        const availability = message.value as AvailabilityPayload;
-        this.registry.availability(message.topic.room, availability);
+    switch (message.kind) {
+      case "availability":
+        this.registry.availability(message.room, message.value);
         // An agent (re)connected, perhaps a new PC or one whose retained desired was lost: say what it should do.
-        if (availability.state === "online") this.desired.publish(message.topic.room);
+        if (message.value.state === "online") this.desired.publish(message.room);
         break;
-      }
       case "info":
-        this.registry.info(message.topic.room, message.value as InfoPayload);
+        this.registry.info(message.room, message.value);
         break;
       case "state":
-        this.registry.state(message.topic.room, message.value as StatePayload);
+        this.registry.state(message.room, message.value);
         break;
       case "health":
-        this.registry.health(message.topic.room, message.topic.device, message.value as HealthPayload);
+        this.registry.health(message.room, message.device, message.value);
         break;
       case "response":
-        this.registry.touch(message.topic.room);
-        this.requests.response(message.topic.room, message.value as ResponsePayload);
+        this.registry.touch(message.room);
+        this.requests.response(message.room, message.value);
         break;
       case "events":
       case "telemetry":
-        this.registry.touch(message.topic.room);
+        this.registry.touch(message.room);
         break;
       default:
         this.log.warn({ topic }, "message on a topic the controller does not handle dropped");

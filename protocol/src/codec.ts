@@ -41,17 +41,17 @@ export function encodePayload<S extends z.ZodType>(schema: S, value: z.input<S>)
   return JSON.stringify(parsed.data);
 }
 
+/**
+ * A received message, flat: `kind` is the one discriminant, so a switch on it gives each case its payload's type.
+ * Room topics carry `room`, health also `device`.
+ */
 export type DecodedMessage =
-  | { ok: true; topic: { kind: "health"; room: string; device: string }; value: HealthPayload }
-  | { ok: true; topic: { kind: "controllerStatus" }; value: ControllerStatusPayload }
-  | { ok: true; topic: { kind: "controllerResync" }; value: ControllerResyncPayload }
   | {
-      [K in RoomTopicKind]: {
-        ok: true;
-        topic: { kind: K; room: string };
-        value: z.output<(typeof roomTopicSchemas)[K]>;
-      };
+      [K in RoomTopicKind]: { ok: true; kind: K; room: string; value: z.output<(typeof roomTopicSchemas)[K]> };
     }[RoomTopicKind]
+  | { ok: true; kind: "health"; room: string; device: string; value: HealthPayload }
+  | { ok: true; kind: "controllerStatus"; value: ControllerStatusPayload }
+  | { ok: true; kind: "controllerResync"; value: ControllerResyncPayload }
   | { ok: false; reason: string };
 
 /** Recognises the topic and checks the payload against its schema; never throws. */
@@ -68,5 +68,6 @@ export function decodeMessage(topic: string, payload: Buffer | string): DecodedM
           : roomTopicSchemas[parsed.kind];
   const decoded = decodePayload(schema as z.ZodType, payload);
   if (!decoded.ok) return { ok: false, reason: `${topic}: ${decoded.reason}` };
-  return { ok: true, topic: parsed, value: decoded.value } as DecodedMessage;
+  // The one cast: the schema was picked by the same kind, so the value is that kind's payload.
+  return { ok: true, ...parsed, value: decoded.value } as DecodedMessage;
 }

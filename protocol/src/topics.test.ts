@@ -64,6 +64,17 @@ describe("decodeMessage", () => {
     expect(decodeMessage(topic, JSON.stringify({ state: "online", boot: -1, extra: 1 }))).toMatchObject({ ok: false });
   });
 
+  it("gives one flat discriminant with the topic's room and device beside the payload", () => {
+    const health = { status: "ok", since: "2026-12-03T08:00:00.000Z", detail: "", rttMs: 3, counters: {} };
+    const decoded = decodeMessage(topics.health("a", "cam-1"), JSON.stringify(health));
+    expect(decoded).toEqual({ ok: true, kind: "health", room: "a", device: "cam-1", value: health });
+    expect(decodeMessage(topics.controllerResync, JSON.stringify({ at: "2026-12-03T08:00:00.000Z" }))).toEqual({
+      ok: true,
+      kind: "controllerResync",
+      value: { at: "2026-12-03T08:00:00.000Z" },
+    });
+  });
+
   it("checks a response's error code against the closed list", () => {
     const topic = topics.room("a", "response");
     expect(decodeMessage(topic, JSON.stringify({ id: "1", ok: false, error: { code: "nope", message: "" } })).ok).toBe(

@@ -266,12 +266,12 @@ export class RoomAgent {
       this.log.warn({ topic: topic.slice(0, 200), reason: message.reason }, "invalid message dropped");
       return;
     }
-    switch (message.topic.kind) {
+    switch (message.kind) {
       case "desired":
-        this.applyDesired(message.value as DesiredPayload);
+        this.applyDesired(message.value);
         return;
       case "availability":
-        this.correctAvailability(message.value as AvailabilityPayload);
+        this.correctAvailability(message.value);
         return;
       case "controllerResync":
         this.log.info("controller asked for a resync");
