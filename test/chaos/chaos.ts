@@ -18,7 +18,8 @@ const GRACE_AFTER_BUDGET_MS = 30_000;
 const BASELINE_WITHIN_MS = 60_000;
 
 const { values } = parseArgs({
-  options: { rounds: { type: "string", default: "20" }, only: { type: "string" } },
+  // --keep leaves the demo's folder (logs, recordings, data) behind for a look after the run.
+  options: { rounds: { type: "string", default: "20" }, only: { type: "string" }, keep: { type: "boolean" } },
 });
 const ROUNDS = Number(values.rounds);
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1)
@@ -224,7 +225,7 @@ const demo = new DemoUnderTest();
 let stopping: Promise<void> | undefined;
 /** Stops the demo and everything it started, once, whatever ends the run. */
 function stopDemo(): Promise<void> {
-  stopping ??= demo.stop().then((left) => {
+  stopping ??= demo.stop(values.keep === true).then((left) => {
     if (left.length > 0)
       process.stderr.write(`chaos: killed processes the demo left behind:\n  ${left.join("\n  ")}\n`);
   });

@@ -169,7 +169,7 @@ export class DemoUnderTest {
   }
 
   /** Stops the demo (it stops what it started), then kills by pid anything of its tree that outlived it. */
-  async stop(): Promise<string[]> {
+  async stop(keepFolder = false): Promise<string[]> {
     this.stopped = true;
     const left: string[] = [];
     if (this.demo) {
@@ -183,7 +183,8 @@ export class DemoUnderTest {
         process.kill(pid, "SIGKILL");
       }
     }
-    rmSync(this.dir, { recursive: true, force: true });
+    if (keepFolder) process.stderr.write(`chaos: the demo's folder is kept: ${this.dir}\n`);
+    else rmSync(this.dir, { recursive: true, force: true });
     return left;
   }
 }

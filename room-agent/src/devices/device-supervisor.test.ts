@@ -110,7 +110,7 @@ describe("device supervisor", () => {
     const driver = new FakeDriver();
     const supervisor = new DeviceSupervisor(driver, options);
     supervisor.start();
-    await vi.advanceTimersByTimeAsync(10_000);
+    await vi.advanceTimersByTimeAsync(5000);
     expect(driver.connects).toBe(1);
     driver.link!.lost("worker crashed");
     await vi.advanceTimersByTimeAsync(0);

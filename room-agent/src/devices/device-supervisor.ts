@@ -56,7 +56,7 @@ export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
 };
 
 /** How long a device must have answered for a loss to be retried at once rather than after the backoff. */
-const STEADY_MS = 10_000;
+const STEADY_MS = 5000;
 
 /** Capped exponential backoff with jitter: attempt 0 waits min, each next ceiling doubles, never past max. */
 export function backoffDelay(attempt: number, min: number, max: number, random: () => number): number {

@@ -3,7 +3,7 @@
 // segment), reapply = send it the room's media config. The driver turns room facts (cameras' streams, the session
 // with its peers and passphrase, recording, the program camera) into that config, owns the program-camera fact
 // (it is the switcher), writes the segments' sidecars, and stops recording before the disk fills.
-import { mkdirSync, statSync } from "node:fs";
+import { mkdirSync, rmSync, statSync } from "node:fs";
 import { statfs } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import type { MediaDeviceEntry, RoomProfile } from "@rc/hardware-profiles";
@@ -362,6 +362,19 @@ export class MediaDriver implements DeviceDriver {
   private interruptSegment(): void {
     const closed = this.segments.interrupt(Date.now());
     if (!closed) return;
+    if (fileSize(closed.path) === 0) {
+      // The muxer holds its first pictures back until the sound lines up: a worker killed that early leaves an empty
+      // file, which holds nothing of the hearing. It goes, with its sidecar, rather than stay as a file no player opens.
+      rmSync(closed.path, { force: true });
+      rmSync(sidecarPath(closed.path), { force: true });
+      this.log.warn({ segment: closed.path }, "empty segment of an interrupted recording removed");
+      this.context.emitEvent({
+        type: "recording_segment_closed",
+        reason: `segment ${closed.sidecar.file} interrupted before anything was written: removed`,
+        data: { ...closed.sidecar, bytes: 0, removed: true },
+      });
+      return;
+    }
     this.context.emitEvent({
       type: "recording_segment_closed",
       reason: `segment ${closed.sidecar.file} interrupted: the media worker stopped`,

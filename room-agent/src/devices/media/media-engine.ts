@@ -204,6 +204,9 @@ export class MediaEngine {
         this.parts.delete(name);
       }
     }
+    // A new recorder listens before the program starts, so it records from the encoder's first key frame instead of
+    // waiting for the next one (a restarted worker's recording resumes up to a key-frame interval sooner).
+    if (!this.parts.has("recording")) await this.configureRecording(config);
     for (const [name, { launch, create }] of wanted) {
       if (this.parts.has(name)) continue;
       const part = create(launch);
