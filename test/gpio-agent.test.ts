@@ -80,7 +80,7 @@ describe("GPIO board in a room, through the agent and the broker", () => {
   it("publishes seat button presses, switches relays on request, and lights ON AIR for a session", async () => {
     site.startAgent(ROOM);
     await waitFor("the board ok at the controller", () => view().health["bang-nut"]?.status === "ok", 20_000);
-    expect(view().info?.actions).toContain("gpio.relay");
+    expect(view().info?.actions.map((action) => action.name)).toContain("gpio.relay");
 
     board.press(2);
     await waitFor("press event", () => events.find((e) => e.type === "button" && e.data.action === "press"));

@@ -31,18 +31,42 @@ export const availabilityPayload = z.strictObject({
 });
 export type AvailabilityPayload = z.infer<typeof availabilityPayload>;
 
-/** What a capability can read or set, so a panel can draw it without knowing the model (STYLE 3). */
-export const capabilityDescriptor = z.strictObject({
-  name: z.string().min(1),
-  type: z.enum(["number", "boolean", "enum", "string", "action"]),
-  unit: z.string().optional(),
-  min: z.number().optional(),
-  max: z.number().optional(),
-  step: z.number().optional(),
-  values: z.array(z.string()).optional(),
-  readable: z.boolean(),
-  writable: z.boolean(),
+/**
+ * The request that sets a writable capability, so a panel needs no model knowledge to act on it: it sends
+ * `{action, params: {...params, [value]: newValue}}` (POST /api/rooms/:id/requests). `params` are the fixed ones
+ * (the device, a channel, a relay…); `value` names the param that carries the new value, and is absent for a
+ * capability of type "action", which takes none (e.g. a camera's snapshot).
+ */
+export const capabilitySetter = z.strictObject({
+  action: z.string().min(1),
+  params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  value: z.string().min(1).optional(),
 });
+export type CapabilitySetter = z.infer<typeof capabilitySetter>;
+
+/**
+ * What a capability can read or set, so a panel can draw it without knowing the model (STYLE 3). `type` is the type
+ * of its value (`min`…`values` its range); "action" is a momentary request without a value. `readable` means the
+ * value is among the device's readings in the state, under the same name. A snapshot (type "action" or, with a choice
+ * of picture, "enum") is never a reading: its request answers with a JPEG.
+ */
+export const capabilityDescriptor = z
+  .strictObject({
+    name: z.string().min(1),
+    type: z.enum(["number", "boolean", "enum", "string", "action"]),
+    unit: z.string().optional(),
+    min: z.number().optional(),
+    max: z.number().optional(),
+    step: z.number().optional(),
+    values: z.array(z.string()).optional(),
+    readable: z.boolean(),
+    writable: z.boolean(),
+    set: capabilitySetter.optional(),
+  })
+  .refine((c) => c.set === undefined || c.writable, { message: "a read-only capability names no request that sets it" })
+  .refine((c) => c.set === undefined || (c.set.value === undefined) === (c.type === "action"), {
+    message: 'set.value names the param of the new value, except for type "action", which has none',
+  });
 export type CapabilityDescriptor = z.infer<typeof capabilityDescriptor>;
 
 export const deviceInfo = z.strictObject({
@@ -65,7 +89,8 @@ export const infoPayload = z.strictObject({
     parent: id.nullable(),
   }),
   devices: z.array(deviceInfo),
-  actions: z.array(z.string()),
+  /** Every request the agent answers, with its params' JSON Schema (draft 2020-12, generated from the zod schema). */
+  actions: z.array(z.strictObject({ name: z.string().min(1), params: z.record(z.string(), z.unknown()) })),
 });
 export type InfoPayload = z.infer<typeof infoPayload>;
 

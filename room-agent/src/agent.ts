@@ -7,12 +7,14 @@ import {
   clientIdOf,
   type DesiredPayload,
   decodeMessage,
+  describeActions,
   type EventPayload,
   encodePayload,
   eventPayload,
   healthPayload,
   type InfoPayload,
   infoPayload,
+  isActionName,
   parseTopic,
   responsePayload,
   type StatePayload,
@@ -371,7 +373,8 @@ export class RoomAgent {
         optional: entry.optional,
         capabilities: this.devices.get(entry.id)?.driver.capabilities() ?? [],
       })),
-      actions: this.dispatcher?.actions ?? [],
+      // With their params' JSON Schemas, so a panel can build a request without knowing the device (DESIGN §3.6).
+      actions: describeActions((this.dispatcher?.actions ?? []).filter(isActionName)),
     };
   }
 
