@@ -33,7 +33,18 @@ export class TestDeviceDriver implements DeviceDriver {
   }
 
   capabilities(): CapabilityDescriptor[] {
-    return [{ name: "value", type: "number", min: -1_000_000, max: 1_000_000, readable: true, writable: true }];
+    return [
+      {
+        name: "value",
+        type: "number",
+        min: -1_000_000,
+        max: 1_000_000,
+        step: 1,
+        readable: true,
+        writable: true,
+        set: { action: "test.set", params: { device: this.entry.id }, value: "value" },
+      },
+    ];
   }
 
   async connect(link: DriverLink): Promise<void> {

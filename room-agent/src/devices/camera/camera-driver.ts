@@ -67,21 +67,38 @@ export class CameraDriver extends EventEmitter<{ moveComplete: [PtzVector] }> im
   }
 
   capabilities(): CapabilityDescriptor[] {
-    const axis = (name: string, min: number) => ({
+    const device = this.entry.id;
+    // Each axis alone is an absolute move in ONVIF's generic space (ptz.absolute takes any one of them).
+    const axis = (name: "pan" | "tilt" | "zoom", min: number) => ({
       name,
       type: "number" as const,
       min,
       max: 1,
       readable: true,
       writable: true,
+      set: { action: "ptz.absolute", params: { device }, value: name },
     });
     return [
       axis("pan", -1),
       axis("tilt", -1),
       axis("zoom", 0),
       { name: "moving", type: "boolean", readable: true, writable: false },
-      { name: "preset", type: "action", readable: false, writable: true },
-      { name: "snapshot", type: "action", readable: true, writable: false },
+      // Goes to a preset by our name; the camera does not say which one it is at, so it is no reading.
+      {
+        name: "preset",
+        type: "string",
+        readable: false,
+        writable: true,
+        set: { action: "ptz.goto", params: { device }, value: "preset" },
+      },
+      // A JPEG of what this camera sees, in the answer: a request without a value, never a reading.
+      {
+        name: "snapshot",
+        type: "action",
+        readable: false,
+        writable: true,
+        set: { action: "camera.snapshot", params: { device } },
+      },
     ];
   }
 

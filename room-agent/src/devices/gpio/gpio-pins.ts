@@ -181,14 +181,22 @@ export class GpioPins {
   }
 
   capabilities(): CapabilityDescriptor[] {
+    const device = this.entry.id;
+    // Relays are the operator's to switch; lamps and tallies follow the room's facts, so they are read-only.
+    const relays = new Map(this.entry.relays.map((relay) => [`relay.${relay.id}`, relay.id]));
     return [
       ...this.inputs.map((input) => ({ name: input.key, type: "boolean" as const, readable: true, writable: false })),
-      ...this.outputs.map((output) => ({
-        name: output.key,
-        type: "boolean" as const,
-        readable: true,
-        writable: output.key.startsWith("relay."),
-      })),
+      ...this.outputs.map((output): CapabilityDescriptor => {
+        const relay = relays.get(output.key);
+        if (relay === undefined) return { name: output.key, type: "boolean", readable: true, writable: false };
+        return {
+          name: output.key,
+          type: "boolean",
+          readable: true,
+          writable: true,
+          set: { action: "gpio.relay", params: { device, relay }, value: "on" },
+        };
+      }),
     ];
   }
 

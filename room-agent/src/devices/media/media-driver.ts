@@ -92,10 +92,33 @@ export class MediaDriver implements DeviceDriver {
   }
 
   capabilities(): CapabilityDescriptor[] {
+    const device = this.entry.id;
+    // Named as their readings are (program.camera, recording.on), so a panel finds a control's value by its name.
     return [
-      { name: "programCamera", type: "enum", values: this.cameras, readable: true, writable: true },
-      { name: "recording", type: "boolean", readable: true, writable: true },
-      { name: "snapshot", type: "action", readable: false, writable: true },
+      {
+        name: "program.camera",
+        type: "enum",
+        values: this.cameras,
+        readable: true,
+        writable: true,
+        set: { action: "media.cut", params: { device }, value: "camera" },
+      },
+      {
+        name: "recording.on",
+        type: "boolean",
+        readable: true,
+        writable: true,
+        set: { action: "media.record", params: { device }, value: "on" },
+      },
+      // A JPEG of the chosen picture, in the answer (a peer room's id is taken too), never a reading: as a camera's.
+      {
+        name: "snapshot",
+        type: "enum",
+        values: ["program", "display"],
+        readable: false,
+        writable: true,
+        set: { action: "media.snapshot", params: { device }, value: "source" },
+      },
     ];
   }
 

@@ -91,45 +91,86 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
     return this.profile.model;
   }
 
-  capabilities(): CapabilityDescriptor[] {
-    const perChannel = Array.from({ length: this.profile.channels }, (_, index) => index + 1).flatMap((channel) => [
-      { name: `ch${channel}.muted`, type: "boolean" as const, readable: true, writable: true },
-      {
-        name: `ch${channel}.levelDb`,
-        type: "number" as const,
-        unit: "dB",
-        min: -100,
-        max: 12,
-        step: 0.5,
-        readable: true,
-        writable: true,
-      },
-    ]);
-    const preset = this.codec.supports("recallPreset")
-      ? [{ name: "preset", type: "action" as const, readable: false, writable: true }]
-      : [];
-    const program =
-      this.entry.programVolume === undefined
-        ? []
-        : [
-            {
-              name: "program.levelDb",
-              type: "number" as const,
-              unit: "dB",
-              min: -100,
-              max: 12,
-              step: 0.5,
-              readable: true,
-              writable: true,
-            },
-          ];
-    const groups = Object.keys(this.entry.muteGroups).map((name) => ({
-      name: `group.${name}.muted`,
-      type: "boolean" as const,
+  /**
+   * The mixer's controls in one list: capabilities() describes them, readings() reads the readable ones under the
+   * same names, so a capability and its reading cannot be named apart. Each writable one names its request.
+   */
+  private controls(): { capability: CapabilityDescriptor; read?: () => number | boolean | null }[] {
+    const device = this.entry.id;
+    const level = {
+      type: "number",
+      unit: "dB",
+      min: -100,
+      max: 12,
+      step: 0.5,
       readable: true,
       writable: true,
-    }));
-    return [...perChannel, ...program, ...groups, ...preset];
+    } as const;
+    const controls: { capability: CapabilityDescriptor; read?: () => number | boolean | null }[] = [];
+    for (let channel = 1; channel <= this.profile.channels; channel++) {
+      controls.push(
+        {
+          capability: {
+            name: `ch${channel}.muted`,
+            type: "boolean",
+            readable: true,
+            writable: true,
+            set: { action: "mixer.mute", params: { device, channel }, value: "muted" },
+          },
+          read: () => this.reported.mutes.get(channel) ?? null,
+        },
+        {
+          capability: {
+            name: `ch${channel}.levelDb`,
+            ...level,
+            set: { action: "mixer.level", params: { device, channel }, value: "levelDb" },
+          },
+          read: () => this.reported.levels.get(channel) ?? null,
+        },
+      );
+    }
+    if (this.entry.programVolume !== undefined) {
+      controls.push({
+        capability: {
+          name: "program.levelDb",
+          ...level,
+          set: { action: "mixer.volume", params: { device }, value: "levelDb" },
+        },
+        read: () => this.reported.volume,
+      });
+    }
+    for (const group of Object.keys(this.entry.muteGroups)) {
+      controls.push({
+        capability: {
+          name: `group.${group}.muted`,
+          type: "boolean",
+          readable: true,
+          writable: true,
+          set: { action: "mixer.group", params: { device, group }, value: "muted" },
+        },
+        read: () => this.reported.groups.get(group) ?? null,
+      });
+    }
+    if (this.codec.supports("recallPreset")) {
+      // Recalled, not held: the DSP does not say which preset it is on, so it is no reading.
+      controls.push({
+        capability: {
+          name: "preset",
+          type: "number",
+          min: 0,
+          max: 65535,
+          step: 1,
+          readable: false,
+          writable: true,
+          set: { action: "mixer.preset", params: { device }, value: "preset" },
+        },
+      });
+    }
+    return controls;
+  }
+
+  capabilities(): CapabilityDescriptor[] {
+    return this.controls().map((control) => control.capability);
   }
 
   async connect(link: DriverLink): Promise<void> {
@@ -197,14 +238,7 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
 
   readings(): Record<string, number | boolean | null> {
     const readings: Record<string, number | boolean | null> = {};
-    for (let channel = 1; channel <= this.profile.channels; channel++) {
-      readings[`ch${channel}.muted`] = this.reported.mutes.get(channel) ?? null;
-      readings[`ch${channel}.levelDb`] = this.reported.levels.get(channel) ?? null;
-    }
-    if (this.entry.programVolume !== undefined) readings["program.levelDb"] = this.reported.volume;
-    for (const name of Object.keys(this.entry.muteGroups)) {
-      readings[`group.${name}.muted`] = this.reported.groups.get(name) ?? null;
-    }
+    for (const { capability, read } of this.controls()) if (read) readings[capability.name] = read();
     return readings;
   }
 
