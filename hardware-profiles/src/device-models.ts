@@ -13,6 +13,8 @@ export const modelSchemas = {
 
 export type ModelKind = keyof typeof modelSchemas;
 export type ModelProfile<K extends ModelKind> = z.output<(typeof modelSchemas)[K]>;
+/** The model file a device of kind K has: its checked profile, or undefined for kinds without model files. */
+export type ModelOf<K extends string> = K extends ModelKind ? ModelProfile<K> : undefined;
 
 /** Found through the package (not this file's URL), so the bundled agent in dist/ finds the same folder. */
 export const DEVICE_MODELS_DIR = join(
