@@ -48,12 +48,10 @@ async function driverConnects(camera: OnvifCamera, auth: "ws-username-token" | "
   } as CameraDeviceEntry;
   process.env.RC_TEST_NO_PASSWORD = "admin";
   entry.connection.passwordEnv = "RC_TEST_NO_PASSWORD";
-  const driver = new CameraDriver(
-    entry,
-    model,
-    { id: "r", seats: [] } as unknown as RoomProfile,
-    pino({ level: "silent" }),
-  );
+  const driver = new CameraDriver(entry, model, {
+    room: { id: "r", seats: [] } as unknown as RoomProfile,
+    log: pino({ level: "silent" }),
+  });
   await driver.connect({ lost: () => {}, changed: () => {} });
   return driver;
 }

@@ -1,6 +1,6 @@
 // The room agent's composition root: builds the parts, starts them in order, and links them to the broker.
 import { randomBytes } from "node:crypto";
-import type { LoadedRoom } from "@rc/hardware-profiles";
+import { type LoadedRoom, modelOf } from "@rc/hardware-profiles";
 import {
   type AvailabilityPayload,
   availabilityPayload,
@@ -29,7 +29,8 @@ import { AgentError } from "./agent-error.ts";
 import { AppliedDesired } from "./applied-desired.ts";
 import { nextBoot } from "./boot-counter.ts";
 import { DeviceSupervisor } from "./devices/device-supervisor.ts";
-import { type DriverContext, deviceKinds } from "./devices/driver-registry.ts";
+import type { DeviceKindModule, DriverContext } from "./devices/driver-contract.ts";
+import { deviceKinds } from "./devices/driver-registry.ts";
 import { RoomDirector } from "./director/room-director.ts";
 import { RoomPrivacy } from "./privacy.ts";
 import { RequestDispatcher, type RequestHandler } from "./request-dispatcher.ts";
@@ -145,21 +146,20 @@ export class RoomAgent {
 
   private buildDevices(): void {
     for (const entry of this.room.devices) {
-      const module = deviceKinds[entry.kind];
+      // Picked by the entry's own kind, so the entry and its model are what this module's create() takes.
+      const module: DeviceKindModule | undefined = deviceKinds[entry.kind];
       if (!module) {
         this.unsupported.set(entry.id, entry.kind);
         continue;
       }
       const context: DriverContext = {
         room: this.room,
-        model: this.options.loaded.models[entry.id],
         log: this.log.child({ device: entry.id }),
         facts: this.facts,
         privacy: this.privacy,
         emitEvent: (event) => this.emitEvent({ ...event, device: entry.id }),
       };
-      // biome-ignore lint/suspicious/noExplicitAny: the module was picked by the entry's own kind.
-      const driver = module.create(entry as any, context);
+      const driver = module.create(entry, modelOf(this.options.loaded, entry), context);
       const supervisor = new DeviceSupervisor(driver, {
         enabled: entry.enabled,
         probeIntervalMs: this.room.probe.intervalMs,

@@ -101,7 +101,7 @@ async function runBenchmark(): Promise<void> {
       }
     };
     await next("ready");
-    const driver = new MixerDriver(entry(pty.hostPath), profile, quiet);
+    const driver = new MixerDriver(entry(pty.hostPath), profile, { log: quiet });
     const supervisor = new DeviceSupervisor(driver);
     cleanups.push(() => supervisor.stop());
     supervisor.start();
@@ -146,7 +146,7 @@ async function runBenchmark(): Promise<void> {
     const dsp = new TesiraSimulator(pty2.devicePath, CHANNELS);
     cleanups.push(() => dsp.stop());
     await dsp.start();
-    const driver2 = new MixerDriver(entry(pty2.hostPath), profile, quiet);
+    const driver2 = new MixerDriver(entry(pty2.hostPath), profile, { log: quiet });
     const supervisor2 = new DeviceSupervisor(driver2);
     cleanups.push(() => supervisor2.stop());
     supervisor2.start();

@@ -1,7 +1,7 @@
 import type { HealthPayload } from "@rc/protocol";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { BadConfigError } from "../agent-error.ts";
-import { backoffDelay, type DeviceDriver, DeviceSupervisor, type DriverLink } from "./device-supervisor.ts";
+import { backoffDelay, type DeviceDriver, DeviceSupervisor, type DriverHooks } from "./device-supervisor.ts";
 
 /** A driver whose device answers or not as the test says. */
 class FakeDriver implements DeviceDriver {
@@ -12,11 +12,11 @@ class FakeDriver implements DeviceDriver {
   badConfig = false;
   connects = 0;
   reapplies = 0;
-  link: DriverLink | undefined;
+  link: DriverHooks | undefined;
   capabilities() {
     return [];
   }
-  async connect(link: DriverLink) {
+  async connect(link: DriverHooks) {
     this.connects++;
     this.link = link;
     if (this.badConfig) throw new BadConfigError("port 99999 does not exist");

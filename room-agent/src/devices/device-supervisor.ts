@@ -1,37 +1,11 @@
 // The life of every device driver (DESIGN §3.2): connect, probe with debounce, reconnect with capped exponential
 // backoff and jitter, re-apply the room's desired state after reconnecting, and one closed status vocabulary.
 import { EventEmitter } from "node:events";
-import type { CapabilityDescriptor, DeviceKind, DeviceStatus, HealthPayload } from "@rc/protocol";
+import type { DeviceStatus, HealthPayload } from "@rc/protocol";
 import { AgentError, BadConfigError, withTimeout } from "../agent-error.ts";
+import type { DeviceDriver, DriverHooks } from "./device-driver.ts";
 
-/** A reading: a scalar, or a list of names (a camera's presets). */
-type Reading = number | string | boolean | null | string[];
-
-/** What a driver implements; the supervisor decides when each is called. */
-export interface DeviceDriver {
-  readonly id: string;
-  readonly kind: DeviceKind;
-  readonly model: string;
-  capabilities(): CapabilityDescriptor[];
-  /** Open the transport and run the init sequence. Throw BadConfigError when retrying cannot help. */
-  connect(link: DriverLink): Promise<void>;
-  /** A cheap question the device must answer; throw when it does not. */
-  probe(): Promise<void>;
-  /** Close the transport; must be safe to call at any time, also twice. */
-  disconnect(): Promise<void>;
-  /** Put back what the room wants (levels, tally, presets…) after a (re)connect. */
-  reapply(): Promise<void>;
-  /** The device's part of the reported state. */
-  readings(): Record<string, Reading>;
-}
-
-/** What a driver may tell its supervisor between probes. */
-export interface DriverLink {
-  /** The transport went away (socket closed, port unplugged): reconnect now instead of waiting for probes. */
-  lost(reason: string): void;
-  /** Readings changed on the device's own initiative. */
-  changed(): void;
-}
+export type { DeviceDriver, DriverHooks };
 
 export interface SupervisorOptions {
   probeIntervalMs: number;
@@ -152,7 +126,7 @@ export class DeviceSupervisor extends EventEmitter<SupervisorEvents> {
     }
   }
 
-  private link(generation: number): DriverLink {
+  private hooks(generation: number): DriverHooks {
     return {
       lost: (reason) => {
         if (generation === this.generation && this.running) this.fail(`connection lost: ${reason}`, true);
@@ -165,7 +139,7 @@ export class DeviceSupervisor extends EventEmitter<SupervisorEvents> {
 
   private async connect(generation: number): Promise<void> {
     try {
-      await withTimeout(this.driver.connect(this.link(generation)), this.options.connectTimeoutMs, "connect");
+      await withTimeout(this.driver.connect(this.hooks(generation)), this.options.connectTimeoutMs, "connect");
     } catch (error) {
       if (generation !== this.generation) return;
       if (error instanceof BadConfigError) {

@@ -4,8 +4,7 @@ import { connect, type Socket } from "node:net";
 import type { TestDeviceEntry } from "@rc/hardware-profiles";
 import type { CapabilityDescriptor } from "@rc/protocol";
 import { withTimeout } from "../agent-error.ts";
-import type { DeviceDriver, DriverLink } from "./device-supervisor.ts";
-import type { DeviceKindModule } from "./driver-registry.ts";
+import type { DeviceDriver, DeviceKindModule, DriverContext, DriverHooks } from "./driver-contract.ts";
 
 const REPLY_TIMEOUT_MS = 1000;
 const MAX_LINE = 1024;
@@ -26,7 +25,12 @@ export class TestDeviceDriver implements DeviceDriver {
   private desiredValue: number | null = null;
   private reportedValue: number | null = null;
 
-  constructor(private readonly entry: TestDeviceEntry) {}
+  // The one driver shape; a line device needs neither a model file nor the room.
+  constructor(
+    private readonly entry: TestDeviceEntry,
+    _model?: undefined,
+    _context?: DriverContext,
+  ) {}
 
   get id(): string {
     return this.entry.id;
@@ -47,7 +51,7 @@ export class TestDeviceDriver implements DeviceDriver {
     ];
   }
 
-  async connect(link: DriverLink): Promise<void> {
+  async connect(supervisor: DriverHooks): Promise<void> {
     const socket = connect(this.entry.connection.port, this.entry.connection.host);
     this.socket = socket;
     socket.setNoDelay(true);
@@ -60,7 +64,7 @@ export class TestDeviceDriver implements DeviceDriver {
     socket.on("close", () => {
       if (this.socket !== socket) return;
       this.failPending(new Error("connection closed"));
-      link.lost("connection closed by the device");
+      supervisor.lost("connection closed by the device");
     });
     await this.ask("PING", /^PONG$/);
   }
@@ -128,7 +132,7 @@ export class TestDeviceDriver implements DeviceDriver {
 
 export const testDeviceKind: DeviceKindModule<TestDeviceEntry, TestDeviceDriver> = {
   kind: "test",
-  create: (entry) => new TestDeviceDriver(entry),
+  create: (entry, model, context) => new TestDeviceDriver(entry, model, context),
   actions: {
     "test.set": async (driver, params) => ({ value: await driver.set(params.value) }),
     "test.delay": async (_driver, params) => {

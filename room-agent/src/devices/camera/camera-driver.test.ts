@@ -60,7 +60,9 @@ function driverFor(camera: OnvifCamera, model = modelOf("generic-onvif-ptz"), pa
     connection: { host: "127.0.0.1", port: camera.port, username: "admin", passwordEnv: "RC_TEST_CAMERA_PASSWORD" },
   };
   const events: string[] = [];
-  const driver = new CameraDriver(entry, model, ROOM, log, {
+  const driver = new CameraDriver(entry, model, {
+    room: ROOM,
+    log,
     moveComplete: (_position, what) => events.push(what),
     streamChanged: () => {},
   });

@@ -1,13 +1,11 @@
 // An ONVIF PTZ camera under the device supervisor: connect (learning the camera's clock), pick the PTZ profile, probe
 // with GetStatus, moves with a dead-man stop, presets by our names (vendor specials refused), and move-complete —
 // reported by MoveStatus or, where the camera has none, inferred from the position settling.
-import { EventEmitter } from "node:events";
 import type { CameraDeviceEntry, CameraModelProfile, RoomProfile } from "@rc/hardware-profiles";
 import type { CapabilityDescriptor } from "@rc/protocol";
 import type { Logger } from "pino";
 import { AgentError, BadConfigError, withTimeout } from "../../agent-error.ts";
-import type { DeviceDriver, DriverLink } from "../device-supervisor.ts";
-import type { DeviceKindModule } from "../driver-registry.ts";
+import type { DeviceDriver, DeviceKindModule, DriverHooks } from "../driver-contract.ts";
 import { CameraFault, type CameraPreset, OnvifClient, type PtzVector } from "./onvif-client.ts";
 
 /** A touch panel repeats ptz.move while the finger is down; a lost finger-up must not leave the head turning. */
@@ -19,11 +17,17 @@ const MOVE_GIVE_UP_MS = 20_000;
 /** Without MoveStatus: the head has arrived when two polls in a row see it still (generic space units). */
 const STILL_EPSILON = 0.002;
 
-export interface CameraRoomLinks {
+export interface CameraRoomHooks {
   /** A move finished: an event for the panel and the director. */
   moveComplete: (position: PtzVector, what: string) => void;
   /** The camera's stream URI for the media worker (undefined when it has none). */
   streamChanged: (uri: string | undefined) => void;
+}
+
+/** What the driver is built with besides its entry and model; the room's hooks default to none. */
+export interface CameraContext extends Partial<CameraRoomHooks> {
+  room: RoomProfile;
+  log: Logger;
 }
 
 interface Watch {
@@ -34,10 +38,13 @@ interface Watch {
   waiters: { resolve: () => void; reject: (error: Error) => void }[];
 }
 
-export class CameraDriver extends EventEmitter<{ moveComplete: [PtzVector] }> implements DeviceDriver {
+export class CameraDriver implements DeviceDriver {
   readonly kind = "camera";
+  private readonly room: RoomProfile;
+  private readonly log: Logger;
+  private readonly hooks: CameraRoomHooks;
   private client: OnvifClient | undefined;
-  private link: DriverLink | undefined;
+  private supervisor: DriverHooks | undefined;
   private position: PtzVector | undefined;
   private moving = false;
   /** Our presets by name → the camera's token (vendor specials and unnamed slots left out). */
@@ -51,11 +58,14 @@ export class CameraDriver extends EventEmitter<{ moveComplete: [PtzVector] }> im
   constructor(
     private readonly entry: CameraDeviceEntry,
     private readonly profile: CameraModelProfile,
-    private readonly room: RoomProfile,
-    private readonly log: Logger,
-    private readonly links: CameraRoomLinks = { moveComplete: () => {}, streamChanged: () => {} },
+    context: CameraContext,
   ) {
-    super();
+    this.room = context.room;
+    this.log = context.log;
+    this.hooks = {
+      moveComplete: context.moveComplete ?? (() => {}),
+      streamChanged: context.streamChanged ?? (() => {}),
+    };
   }
 
   get id(): string {
@@ -102,7 +112,7 @@ export class CameraDriver extends EventEmitter<{ moveComplete: [PtzVector] }> im
     ];
   }
 
-  async connect(link: DriverLink): Promise<void> {
+  async connect(supervisor: DriverHooks): Promise<void> {
     const { host, port, username, passwordEnv } = this.entry.connection;
     const password = passwordEnv === undefined ? undefined : process.env[passwordEnv];
     if (passwordEnv !== undefined && password === undefined) {
@@ -125,7 +135,7 @@ export class CameraDriver extends EventEmitter<{ moveComplete: [PtzVector] }> im
       }
       throw error;
     }
-    this.link = link;
+    this.supervisor = supervisor;
     this.log.info(
       {
         profile: this.client.profile,
@@ -141,7 +151,7 @@ export class CameraDriver extends EventEmitter<{ moveComplete: [PtzVector] }> im
       this.log.warn({ missing }, "presets the room's seats or wide shot need are not stored on this camera");
     }
     await this.refreshStatus();
-    this.links.streamChanged(this.client.streamUri);
+    this.hooks.streamChanged(this.client.streamUri);
   }
 
   async probe(): Promise<void> {
@@ -154,7 +164,7 @@ export class CameraDriver extends EventEmitter<{ moveComplete: [PtzVector] }> im
     this.deadMan = undefined;
     this.endWatch(new AgentError("device_unavailable", "the camera went away during the move"));
     this.client = undefined;
-    this.link = undefined;
+    this.supervisor = undefined;
   }
 
   /** Presets live in the camera: nothing of the room's to put back after a power cut; they are read again at connect. */
@@ -242,7 +252,7 @@ export class CameraDriver extends EventEmitter<{ moveComplete: [PtzVector] }> im
     const made = await this.guard(client.setPreset(name, token));
     this.refuseReserved(made);
     this.presetTokens.set(name, made);
-    this.link?.changed();
+    this.supervisor?.changed();
     return { preset: name };
   }
 
@@ -252,7 +262,7 @@ export class CameraDriver extends EventEmitter<{ moveComplete: [PtzVector] }> im
     this.refuseReserved(token);
     await this.guard(this.connected().removePreset(token));
     this.presetTokens.delete(name);
-    this.link?.changed();
+    this.supervisor?.changed();
     return { removed: name };
   }
 
@@ -303,7 +313,7 @@ export class CameraDriver extends EventEmitter<{ moveComplete: [PtzVector] }> im
       }
       const message = (error as Error).message;
       if (/ECONNREFUSED|ECONNRESET|socket hang up|EHOSTUNREACH|timeout/i.test(message)) {
-        this.link?.lost(`camera unreachable: ${message}`);
+        this.supervisor?.lost(`camera unreachable: ${message}`);
         throw new AgentError("device_unavailable", `camera ${this.id} unreachable: ${message}`);
       }
       throw new AgentError("device_error", `camera ${this.id}: ${message}`);
@@ -358,14 +368,14 @@ export class CameraDriver extends EventEmitter<{ moveComplete: [PtzVector] }> im
     const status = await this.guard(this.connected().status());
     const changed = JSON.stringify(status.position) !== JSON.stringify(this.position);
     this.position = status.position;
-    if (changed) this.link?.changed();
+    if (changed) this.supervisor?.changed();
     return status;
   }
 
   private setMoving(moving: boolean): void {
     if (this.moving === moving) return;
     this.moving = moving;
-    this.link?.changed();
+    this.supervisor?.changed();
   }
 
   /** Polls the head after a command until it is idle; the returned promise resolves on arrival. */
@@ -391,8 +401,7 @@ export class CameraDriver extends EventEmitter<{ moveComplete: [PtzVector] }> im
         const idle = moving === undefined ? still : !moving;
         if (idle || Date.now() - watch.since > MOVE_GIVE_UP_MS) {
           this.endWatch();
-          this.links.moveComplete(position, what);
-          this.emit("moveComplete", position);
+          this.hooks.moveComplete(position, what);
           return;
         }
       } catch (error) {
@@ -421,8 +430,10 @@ export class CameraDriver extends EventEmitter<{ moveComplete: [PtzVector] }> im
 
 export const cameraKind: DeviceKindModule<CameraDeviceEntry, CameraDriver> = {
   kind: "camera",
-  create: (entry, context) =>
-    new CameraDriver(entry, context.model as CameraModelProfile, context.room, context.log, {
+  create: (entry, model, context) =>
+    new CameraDriver(entry, model, {
+      room: context.room,
+      log: context.log,
       moveComplete: (position, what) =>
         context.emitEvent({
           type: "move_complete",

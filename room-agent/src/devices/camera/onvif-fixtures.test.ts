@@ -97,12 +97,10 @@ describe.skipIf(!present)("driver against recorded real cameras", () => {
         optional: false,
         connection: { host: "127.0.0.1", port, username: "admin" },
       } as CameraDeviceEntry;
-      const driver = new CameraDriver(
-        entry,
-        profile,
-        { id: "r", seats: [] } as unknown as RoomProfile,
-        pino({ level: "silent" }),
-      );
+      const driver = new CameraDriver(entry, profile, {
+        room: { id: "r", seats: [] } as unknown as RoomProfile,
+        log: pino({ level: "silent" }),
+      });
       await driver.connect({ lost: () => {}, changed: () => {} });
 
       const streamXml = read(vendor, "media", "GetStreamUri.Response.xml");

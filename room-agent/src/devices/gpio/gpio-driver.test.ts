@@ -70,7 +70,7 @@ function rig(entry: GpioDeviceEntry, options: Partial<SupervisorOptions> = {}) {
   const privacy = new RoomPrivacy({ facts, devices: new Map(), log: pino({ level: "silent" }), emitEvent: () => {} });
   privacy.start();
   cleanups.push(() => privacy.stop());
-  const driver = new GpioDriver(entry, {
+  const driver = new GpioDriver(entry, undefined, {
     room: { devices: [...CAMERAS, entry] as never, seats: SEATS as never },
     facts,
     privacy,

@@ -11,8 +11,7 @@ import type { SerialPort } from "serialport";
 import { AgentError, BadConfigError } from "../../agent-error.ts";
 import type { PrivacyReports } from "../../privacy.ts";
 import type { RoomFacts, RoomFactValues } from "../../room-facts.ts";
-import type { DeviceDriver, DriverLink } from "../device-supervisor.ts";
-import type { DeviceKindModule } from "../driver-registry.ts";
+import type { DeviceDriver, DeviceKindModule, DriverHooks } from "../driver-contract.ts";
 import { SerialTransport } from "../serial/serial-transport.ts";
 import { GpioPins, pinProblems } from "./gpio-pins.ts";
 
@@ -58,11 +57,12 @@ export class GpioDriver implements DeviceDriver {
   /** Seats or cameras the pin map names that the room lacks: retrying cannot help. */
   private readonly configProblems: string[];
   private readonly followFacts = (facts: RoomFactValues) => this.pins.apply(facts);
-  private link: DriverLink | undefined;
+  private supervisor: DriverHooks | undefined;
   private readonly serial: SerialTransport;
 
   constructor(
     private readonly entry: GpioDeviceEntry,
+    _model: undefined,
     private readonly context: GpioRoomContext,
   ) {
     const index = context.room.devices.findIndex((device) => device.id === entry.id);
@@ -84,7 +84,7 @@ export class GpioDriver implements DeviceDriver {
           data: { switch: "privacy", pin, on },
         });
       },
-      changed: () => this.link?.changed(),
+      changed: () => this.supervisor?.changed(),
     });
   }
 
@@ -100,7 +100,7 @@ export class GpioDriver implements DeviceDriver {
     return this.pins.capabilities();
   }
 
-  async connect(link: DriverLink): Promise<void> {
+  async connect(supervisor: DriverHooks): Promise<void> {
     if (this.configProblems.length > 0) throw new BadConfigError(this.configProblems.join("; "));
     await this.disconnect();
     const { Board, Firmata } = await loadLibraries();
@@ -122,7 +122,7 @@ export class GpioDriver implements DeviceDriver {
     this.session = session;
     try {
       // A loss before the handshake fails this connect instead (ready() hears the close).
-      await this.serial.open({ lost: (reason) => this.link?.lost(reason) });
+      await this.serial.open({ lost: (reason) => this.supervisor?.lost(reason) });
       await this.ready(session);
       this.checkBoard(io);
     } catch (error) {
@@ -131,11 +131,11 @@ export class GpioDriver implements DeviceDriver {
     }
     this.firmware = `${io.firmware.name} ${io.version.major}.${io.version.minor}`;
     this.context.log.info({ firmware: this.firmware, pins: io.pins.length }, "board ready");
-    this.link = link;
+    this.supervisor = supervisor;
     // The firmware announces its name only when it starts: after the handshake that means the board restarted
     // (reset button, brown-out) and forgot every pin mode and output.
     io.on("queryfirmware", () => {
-      if (this.session === session) this.restarted(session, link);
+      if (this.session === session) this.restarted(session, supervisor);
     });
     this.pins.start(io);
     try {
@@ -166,7 +166,7 @@ export class GpioDriver implements DeviceDriver {
   async disconnect(): Promise<void> {
     const session = this.session;
     this.session = undefined;
-    this.link = undefined;
+    this.supervisor = undefined;
     this.context.facts.off("change", this.followFacts);
     this.pins.stop();
     if (!session) return;
@@ -247,21 +247,21 @@ export class GpioDriver implements DeviceDriver {
     if (problems.length > 0) throw new BadConfigError(problems.join("; "));
   }
 
-  private restarted(session: Session, link: DriverLink): void {
+  private restarted(session: Session, supervisor: DriverHooks): void {
     this.context.log.warn("the board restarted: setting its pins up again and putting every output back");
     try {
       this.pins.start(session.io);
       this.pins.apply(this.context.facts.get(), true);
     } catch (error) {
-      link.lost(`setting the board up again after it restarted failed: ${(error as Error).message}`);
+      supervisor.lost(`setting the board up again after it restarted failed: ${(error as Error).message}`);
     }
   }
 }
 
 export const gpioKind: DeviceKindModule<GpioDeviceEntry, GpioDriver> = {
   kind: "gpio",
-  create: (entry, context) =>
-    new GpioDriver(entry, {
+  create: (entry, model, context) =>
+    new GpioDriver(entry, model, {
       room: context.room,
       facts: context.facts,
       privacy: context.privacy,

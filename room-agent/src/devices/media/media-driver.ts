@@ -11,8 +11,7 @@ import type { CapabilityDescriptor } from "@rc/protocol";
 import type { Logger } from "pino";
 import { AgentError, BadConfigError } from "../../agent-error.ts";
 import type { RoomFacts } from "../../room-facts.ts";
-import type { DeviceDriver, DriverLink } from "../device-supervisor.ts";
-import type { DeviceKindModule, DriverContext } from "../driver-registry.ts";
+import type { DeviceDriver, DeviceKindModule, DriverContext, DriverHooks } from "../driver-contract.ts";
 import { audioLine, cameraLine } from "./launch-lines.ts";
 import { folderName, SegmentLog, sidecarPath } from "./recording-segments.ts";
 import type { FromWorker, MediaConfig, MediaStatus, SnapshotResult } from "./worker-messages.ts";
@@ -122,7 +121,7 @@ export class MediaDriver implements DeviceDriver {
     ];
   }
 
-  async connect(link: DriverLink): Promise<void> {
+  async connect(link: DriverHooks): Promise<void> {
     this.checkProfile();
     const worker = new MediaWorkerProcess(this.log.child({ part: "media-worker" }));
     worker.on("message", (message) => this.onWorker(message, link));
@@ -328,7 +327,7 @@ export class MediaDriver implements DeviceDriver {
     worker.send({ type: "configure", config });
   }
 
-  private onWorker(message: FromWorker, link: DriverLink): void {
+  private onWorker(message: FromWorker, link: DriverHooks): void {
     switch (message.type) {
       case "status":
         this.onStatus(message.status, link);
@@ -349,7 +348,7 @@ export class MediaDriver implements DeviceDriver {
     }
   }
 
-  private onStatus(status: MediaStatus, link: DriverLink): void {
+  private onStatus(status: MediaStatus, link: DriverHooks): void {
     const before = this.status;
     this.status = status;
     if (status.program.state === "failed") this.programFailingSince ??= Date.now();
@@ -448,7 +447,7 @@ function fileSize(path: string): number | null {
 
 export const mediaKind: DeviceKindModule<MediaDeviceEntry, MediaDriver> = {
   kind: "media",
-  create: (entry, context) => new MediaDriver(entry, context),
+  create: (entry, _model, context) => new MediaDriver(entry, context),
   actions: {
     "media.cut": (driver, params) => driver.cut(params.camera),
     "media.record": (driver, params) => driver.record(params.on),

@@ -50,7 +50,7 @@ describe("a fourth DSP from a profile alone", () => {
       model: profile.model,
       connection: { path: pty.hostPath },
     });
-    driver = new MixerDriver(entry, profile, pino({ level: "silent" }));
+    driver = new MixerDriver(entry, profile, { log: pino({ level: "silent" }) });
     supervisor = new DeviceSupervisor(driver, { probeIntervalMs: 300 });
     supervisor.start();
   });

@@ -29,7 +29,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { RoomPrivacy } from "../../privacy.ts";
 import { RoomFacts } from "../../room-facts.ts";
 import { DeviceSupervisor } from "../device-supervisor.ts";
-import { MixerDriver, type MixerRoomLinks } from "./mixer-driver.ts";
+import { MixerDriver, type MixerRoomHooks } from "./mixer-driver.ts";
 
 const profileOf = (model: string, change: Partial<MixerModelProfile> = {}): MixerModelProfile => ({
   ...loadProfile(mixerModelProfile, join(DEVICE_MODELS_DIR, "mixer", `${model}.json`)),
@@ -208,8 +208,11 @@ async function setUpRig(rig: Rig, cleanups: (() => Promise<void>)[], options: Se
   });
   const devices = new Map<string, DeviceSupervisor>();
   const owner = new RoomPrivacy({ facts, devices, log: pino({ level: "silent" }), emitEvent: () => {} });
-  const room: MixerRoomLinks = { emitMeters: () => {}, micChannels: [1, 2], privacy: owner };
-  const driver = new MixerDriver(entry, profileOf(rig.model, options.profile), pino({ level: "silent" }), room);
+  const room: MixerRoomHooks = { emitMeters: () => {}, micChannels: [1, 2], privacy: owner };
+  const driver = new MixerDriver(entry, profileOf(rig.model, options.profile), {
+    log: pino({ level: "silent" }),
+    ...room,
+  });
   const supervisor = new DeviceSupervisor(driver, {
     probeIntervalMs: 300,
     offlineAfter: 2,
@@ -488,7 +491,7 @@ describe("mixer driver: a room line its model cannot serve", () => {
       connection: { path: "/nonexistent/ttyUSB9" },
       programVolume: "ProgramLevel",
     });
-    const driver = new MixerDriver(entry, profileOf("symetrix-composer"), pino({ level: "silent" }));
+    const driver = new MixerDriver(entry, profileOf("symetrix-composer"), { log: pino({ level: "silent" }) });
     const supervisor = new DeviceSupervisor(driver);
     supervisor.start();
     try {

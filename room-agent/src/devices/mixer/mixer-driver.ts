@@ -8,8 +8,7 @@ import type { CapabilityDescriptor } from "@rc/protocol";
 import type { Logger } from "pino";
 import { AgentError, BadConfigError } from "../../agent-error.ts";
 import { NO_PRIVACY, type PrivacyReports, type PrivacyTarget } from "../../privacy.ts";
-import type { DeviceDriver, DriverLink } from "../device-supervisor.ts";
-import type { DeviceKindModule } from "../driver-registry.ts";
+import type { DeviceDriver, DeviceKindModule, DriverHooks } from "../driver-contract.ts";
 import { SerialLine } from "../serial/serial-line.ts";
 import {
   type EncodedCommand,
@@ -20,13 +19,18 @@ import {
 } from "./mixer-codec.ts";
 
 /** What the driver tells the rest of the room. */
-export interface MixerRoomLinks {
+export interface MixerRoomHooks {
   /** Meters for the panel (throttled); the director subscribes to the driver's "meters" event instead. */
   emitMeters: (levelsDb: number[]) => void;
   /** The DSP inputs that are the room's microphones (privacy mutes them all when there is no "mics" mute group). */
   micChannels: number[];
   /** Privacy's owner: the "mics" group changed at the DSP itself is a wish; what this DSP holds is news for it. */
   privacy: PrivacyReports;
+}
+
+/** What the driver is built with besides its entry and model; the room's hooks default to none. */
+export interface MixerContext extends Partial<MixerRoomHooks> {
+  log: Logger;
 }
 
 /** Meters go to the controller (for the panel) at most this often; the director reads every frame locally. */
@@ -38,6 +42,8 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
   readonly kind = "mixer";
   private readonly codec: MixerCodec;
   private readonly line: SerialLine<EncodedCommand, MixerValues>;
+  private readonly log: Logger;
+  private readonly room: MixerRoomHooks;
   /** What the room asked for (put back after a reconnect) and what the DSP last said; groups by the room's name. */
   private readonly wanted = {
     mutes: new Map<number, boolean>(),
@@ -64,10 +70,15 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
   constructor(
     private readonly entry: MixerDeviceEntry,
     private readonly profile: MixerModelProfile,
-    private readonly log: Logger,
-    private readonly room: MixerRoomLinks = { emitMeters: () => {}, micChannels: [], privacy: NO_PRIVACY },
+    context: MixerContext,
   ) {
     super();
+    this.log = context.log;
+    this.room = {
+      emitMeters: context.emitMeters ?? (() => {}),
+      micChannels: context.micChannels ?? [],
+      privacy: context.privacy ?? NO_PRIVACY,
+    };
     this.codec = new MixerCodec(profile, entry);
     this.meters = Array.from({ length: profile.channels }, () => -100);
     this.line = new SerialLine(
@@ -79,7 +90,7 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
         stopBits: profile.serial.stopBits,
       },
       { timeoutMs: profile.pacing.timeoutMs },
-      log,
+      context.log,
     );
   }
 
@@ -173,7 +184,7 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
     return this.controls().map((control) => control.capability);
   }
 
-  async connect(link: DriverLink): Promise<void> {
+  async connect(link: DriverHooks): Promise<void> {
     // Checked here too, not only when the room file is loaded: a driver may be built from a profile in code.
     const problems = mixerEntryProblems(this.entry, this.profile);
     if (problems.length > 0) {
@@ -364,7 +375,7 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
     await this.run("recallPreset", { preset });
   }
 
-  private async initialise(link: DriverLink): Promise<void> {
+  private async initialise(link: DriverHooks): Promise<void> {
     this.initialising = true;
     try {
       await this.readAndSubscribe();
@@ -463,7 +474,7 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
     return this.line.send(command);
   }
 
-  private receive(text: string, link: DriverLink): void {
+  private receive(text: string, link: DriverHooks): void {
     for (const line of this.codec.split(text)) {
       const inFlight = this.line.inFlight;
       const waiting = inFlight ? { sent: inFlight.line, command: inFlight } : undefined;
@@ -489,7 +500,7 @@ export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> im
     }
   }
 
-  private unsolicited(event: string, values: MixerValues, link: DriverLink): void {
+  private unsolicited(event: string, values: MixerValues, link: DriverHooks): void {
     const channel = values.channel;
     if (event === "reboot") {
       this.log.warn("the DSP restarted: running init and subscriptions again");
@@ -545,8 +556,9 @@ function channelNumbers(count: number): number[] {
 
 export const mixerKind: DeviceKindModule<MixerDeviceEntry, MixerDriver> = {
   kind: "mixer",
-  create: (entry, context) =>
-    new MixerDriver(entry, context.model as MixerModelProfile, context.log, {
+  create: (entry, model, context) =>
+    new MixerDriver(entry, model, {
+      log: context.log,
       emitMeters: (levelsDb) => context.emitEvent({ type: "meters", data: { levelsDb } }),
       micChannels: context.room.seats.flatMap((seat) => (seat.mic?.device === entry.id ? [seat.mic.channel] : [])),
       privacy: context.privacy,
