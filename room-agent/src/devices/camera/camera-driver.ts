@@ -5,7 +5,7 @@ import type { CameraDeviceEntry, CameraModelProfile, RoomProfile } from "@rc/har
 import type { CapabilityDescriptor } from "@rc/protocol";
 import type { Logger } from "pino";
 import { AgentError, BadConfigError, withTimeout } from "../../agent-error.ts";
-import type { DeviceDriver, DeviceKindModule, DriverHooks } from "../driver-contract.ts";
+import type { DeviceDriver, DeviceKindModule, DriverHooks, Reading } from "../driver-contract.ts";
 import { CameraFault, type CameraPreset, OnvifClient, type PtzVector } from "./onvif-client.ts";
 
 /** A touch panel repeats ptz.move while the finger is down; a lost finger-up must not leave the head turning. */
@@ -170,7 +170,7 @@ export class CameraDriver implements DeviceDriver {
   /** Presets live in the camera: nothing of the room's to put back after a power cut; they are read again at connect. */
   async reapply(): Promise<void> {}
 
-  readings(): Record<string, number | string | boolean | null | string[]> {
+  readings(): Record<string, Reading> {
     const round = (v: number | undefined) => (v === undefined ? null : Math.round(v * 1000) / 1000);
     return {
       pan: round(this.position?.pan),

@@ -4,7 +4,7 @@ import { type GpioDeviceEntry, gpioDeviceEntry, gpioReferenceIssues } from "@rc/
 import mockFirmata from "mock-firmata";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { RoomFacts } from "../../room-facts.ts";
-import { GpioPins, type GpioRoomLinks, pinProblems } from "./gpio-pins.ts";
+import { type GpioPinHooks, GpioPins, pinProblems } from "./gpio-pins.ts";
 
 const entry = (more: Partial<Record<keyof GpioDeviceEntry, unknown>> = {}): GpioDeviceEntry =>
   gpioDeviceEntry.parse({
@@ -47,7 +47,7 @@ function links() {
   const events: { seat: string; action: string; heldMs: number }[] = [];
   const privacy: boolean[] = [];
   const changed = vi.fn();
-  const room: GpioRoomLinks = {
+  const room: GpioPinHooks = {
     button: (data) => events.push(data),
     privacy: (on) => privacy.push(on),
     changed,

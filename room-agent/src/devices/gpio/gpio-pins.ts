@@ -18,7 +18,7 @@ export interface FirmataIo {
   removeListener(event: string, listener: (value: number) => void): unknown;
 }
 
-export interface GpioRoomLinks {
+export interface GpioPinHooks {
   button(data: { seat: string; pin: number; action: ButtonAction; heldMs: number }): void;
   /** The privacy switch was turned (or found on at connect). */
   privacy(on: boolean, pin: number): void;
@@ -81,7 +81,7 @@ export class GpioPins {
 
   constructor(
     private readonly entry: GpioDeviceEntry,
-    private readonly links: GpioRoomLinks,
+    private readonly hooks: GpioPinHooks,
     private readonly now: () => number = () => performance.now(),
   ) {
     for (const relay of entry.relays) this.relays.set(relay.id, relay.initial);
@@ -161,7 +161,7 @@ export class GpioPins {
       this.driven.set(output.key, on);
       writes++;
     }
-    if (writes > 0) this.links.changed();
+    if (writes > 0) this.hooks.changed();
     return writes;
   }
 
@@ -221,9 +221,9 @@ export class GpioPins {
         if (isSwitch) {
           if (action !== "long_press") this.turnSwitch(action === "press", input.pin);
         } else {
-          this.links.button({ seat: input.what, pin: input.pin, action, heldMs });
+          this.hooks.button({ seat: input.what, pin: input.pin, action, heldMs });
         }
-        this.links.changed();
+        this.hooks.changed();
       },
       this.now,
       isSwitch,
@@ -240,6 +240,6 @@ export class GpioPins {
     this.switchOn = on;
     // Found open at the first connect: the operator may have asked for privacy on the panel; leave it.
     if (first && !on) return;
-    this.links.privacy(on, pin);
+    this.hooks.privacy(on, pin);
   }
 }
