@@ -48,6 +48,21 @@ describe("room requests", () => {
     }
   });
 
+  it("answers a repeat of an answered request from its memory, never sending it again (the agent may have restarted)", async () => {
+    const { requests, published } = requestsWithWire();
+    const first = requests.send("xa-a", "test.set", { device: "thu", value: 1 }, "test", "r1");
+    requests.response("xa-a", ok("r1", { value: 1 }));
+    expect(await first).toMatchObject({ status: 200 });
+    const retry = await requests.send("xa-a", "test.set", { device: "thu", value: 1 }, "test", "r1");
+    expect(retry).toEqual({ status: 200, body: { id: "r1", ok: true, result: { value: 1 } } });
+    expect(published).toHaveLength(1);
+    // A request that got no answer (504) is sent again: the agent's deadline kept it from being applied late.
+    const unanswered = await requests.send("xa-a", "test.set", { device: "thu", value: 2 }, "test", "r2");
+    expect(unanswered.status).toBe(504);
+    void requests.send("xa-a", "test.set", { device: "thu", value: 2 }, "test", "r2");
+    expect(published).toHaveLength(3);
+  });
+
   it("fault 6: matches answers by (room, id): the same id in two rooms, an answer from the wrong room", async () => {
     const { requests, published } = requestsWithWire();
     const a = requests.send("xa-a", "test.set", { device: "thu", value: 1 }, "test", "r1");

@@ -33,11 +33,17 @@ export interface SentMemory {
   maxEntries: number;
 }
 
+/** Answers up to this size are kept for repeats (10,000 of them at most: a few tens of MB in the worst case). */
+const KEPT_ANSWER_BYTES = 2048;
+
 export class RoomRequests {
   /** Per room, per request id: two rooms may be sent the same id at once, each answer goes to its own request. */
   private readonly pending = new Map<string, Map<string, Pending>>();
-  /** Fingerprints of requests sent lately, by "room\nid" (a room id has no line break), oldest first. */
-  private readonly sent = new Map<string, { at: number; fingerprint: string }>();
+  /**
+   * Requests sent lately, by "room\nid" (a room id has no line break), oldest first: their fingerprint, and the
+   * room's answer once it came (a small one: a snapshot is read again rather than kept).
+   */
+  private readonly sent = new Map<string, { at: number; fingerprint: string; answer?: RequestOutcome }>();
 
   constructor(
     private readonly client: () => MqttClient | undefined,
@@ -79,6 +85,13 @@ export class RoomRequests {
     if (refused) return Promise.resolve(refused);
     const waiting = this.pending.get(room)?.get(id);
     if (waiting) return waiting.outcome;
+    // A client retrying after a lost answer gets the room's answer again, not a second application: also when the
+    // room's agent restarted since and no longer remembers the id.
+    const answered = this.sent.get(`${room}\n${id}`)?.answer;
+    if (answered) {
+      this.log.info({ room, id, action }, "repeated request answered from the controller's memory");
+      return Promise.resolve(answered);
+    }
     const client = this.client();
     if (!client?.connected) {
       return Promise.resolve(failure(id, "device_unavailable", "the controller is not connected to the broker", 503));
@@ -102,11 +115,14 @@ export class RoomRequests {
       answer = (response) => {
         clearTimeout(timer);
         this.forget(room, id);
-        resolve(
-          response.ok
-            ? { status: 200, body: { id, ok: true, result: response.result } }
-            : { status: httpStatusOfError[response.error.code], body: response },
-        );
+        const answered: RequestOutcome = response.ok
+          ? { status: 200, body: { id, ok: true, result: response.result } }
+          : { status: httpStatusOfError[response.error.code], body: response };
+        const sent = this.sent.get(`${room}\n${id}`);
+        if (sent?.fingerprint === fingerprint && JSON.stringify(answered.body).length <= KEPT_ANSWER_BYTES) {
+          sent.answer = answered;
+        }
+        resolve(answered);
       };
     });
     const ofRoom = this.pending.get(room) ?? new Map<string, Pending>();
