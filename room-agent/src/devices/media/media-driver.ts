@@ -11,13 +11,11 @@ import type { CapabilityDescriptor } from "@rc/protocol";
 import type { Logger } from "pino";
 import { AgentError, BadConfigError } from "../../agent-error.ts";
 import type { RoomFacts } from "../../room-facts.ts";
-import type { DeviceDriver, DeviceKindModule, DriverContext, DriverHooks } from "../driver-contract.ts";
+import type { DeviceDriver, DeviceKindModule, DriverContext, DriverHooks, Reading } from "../driver-contract.ts";
 import { audioLine, cameraLine } from "./launch-lines.ts";
 import { folderName, SegmentLog, sidecarPath } from "./recording-segments.ts";
 import type { FromWorker, MediaConfig, MediaStatus, SnapshotResult } from "./worker-messages.ts";
 import { MediaWorkerProcess } from "./worker-process.ts";
-
-type Reading = number | string | boolean | null;
 
 /** How long the worker may take to load GStreamer and say it is ready. */
 const START_TIMEOUT_MS = 8000;
@@ -68,6 +66,7 @@ export class MediaDriver implements DeviceDriver {
 
   constructor(
     private readonly entry: MediaDeviceEntry,
+    _model: undefined,
     private readonly context: Pick<DriverContext, "room" | "facts" | "log" | "emitEvent">,
   ) {
     this.facts = context.facts;
@@ -447,7 +446,7 @@ function fileSize(path: string): number | null {
 
 export const mediaKind: DeviceKindModule<MediaDeviceEntry, MediaDriver> = {
   kind: "media",
-  create: (entry, _model, context) => new MediaDriver(entry, context),
+  create: (entry, model, context) => new MediaDriver(entry, model, context),
   actions: {
     "media.cut": (driver, params) => driver.cut(params.camera),
     "media.record": (driver, params) => driver.record(params.on),

@@ -60,7 +60,7 @@ export async function startRigRoom(options: RigRoomOptions): Promise<RigRoom> {
   });
   const facts = new RoomFacts();
   const events: RigRoom["events"] = [];
-  const driver = new MediaDriver(entry, {
+  const driver = new MediaDriver(entry, undefined, {
     room,
     facts,
     log: pino({ name: `media:${options.id}`, level: options.logLevel ?? process.env.LOG_LEVEL ?? "silent" }),
