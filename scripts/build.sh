@@ -9,7 +9,7 @@ external=(--external:serialport --external:@serialport/* --external:gstreamer-su
 banner="import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
 # The media worker is a process of its own that the agent starts beside its bundle (see worker-process.ts).
 declare -A entries=([room-agent]=room-agent/src/cli.ts [controller]=controller/src/cli.ts
-  [media-worker]=room-agent/src/devices/media/media-worker.ts)
+  [media-worker]=room-agent/src/media-worker/media-worker.ts)
 for name in "${!entries[@]}"; do
   # Comments out: one non-ASCII character in a kept comment makes V8 hold the whole source as UTF-16 (2 × 2.4 MB).
   npx esbuild "${entries[$name]}" --bundle --platform=node --target=node20 --format=esm --log-level=warning \

@@ -7,10 +7,10 @@ import { join } from "node:path";
 import type { DesiredPayload, RoomView } from "@rc/protocol";
 import { OnvifCamera, PtyPair, TesiraSimulator } from "@rc/simulators";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freeUdpPort } from "../room-agent/src/devices/media/free-udp-port.ts";
-import { inspectRecording } from "../room-agent/src/devices/media/recording-inspector.ts";
 import type { SegmentSidecar } from "../room-agent/src/devices/media/recording-segments.ts";
+import { freeUdpPort } from "../room-agent/src/media-worker/free-udp-port.ts";
 import { type ManagedProcess, stopAll, waitFor } from "./support/processes.ts";
+import { inspectRecording } from "./support/recording-inspector.ts";
 import { SITE_CAMERA_PASSWORD, TestSite } from "./support/test-site.ts";
 
 const CENTRAL = "tinh-a";

@@ -9,7 +9,7 @@
 //   node --import tsx test/bench/media.ts [--cuts N] [--kills N]
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { type RigRoom, startRigRoom, startSession, waitUntil } from "../../room-agent/src/devices/media/media-rig.ts";
+import { type RigRoom, startRigRoom, startSession, waitUntil } from "../support/media-rig.ts";
 
 const { values } = parseArgs({
   options: { cuts: { type: "string", default: "40" }, kills: { type: "string", default: "5" } },

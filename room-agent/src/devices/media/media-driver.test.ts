@@ -4,10 +4,10 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { freeUdpPort } from "./free-udp-port.ts";
+import { type RigRoom, startRigRoom, startSession, waitUntil } from "../../../../test/support/media-rig.ts";
+import { inspectRecording } from "../../../../test/support/recording-inspector.ts";
+import { freeUdpPort } from "../../media-worker/free-udp-port.ts";
 import { resumeFreeMb } from "./media-driver.ts";
-import { type RigRoom, startRigRoom, startSession, waitUntil } from "./media-rig.ts";
-import { inspectRecording } from "./recording-inspector.ts";
 import type { SegmentSidecar } from "./recording-segments.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

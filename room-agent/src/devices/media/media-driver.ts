@@ -10,11 +10,11 @@ import type { MediaDeviceEntry, RoomProfile } from "@rc/hardware-profiles";
 import type { CapabilityDescriptor } from "@rc/protocol";
 import type { Logger } from "pino";
 import { AgentError, BadConfigError } from "../../agent-error.ts";
+import { audioLine, cameraLine } from "../../media-worker/launch-lines.ts";
+import type { FromWorker, MediaConfig, MediaStatus, SnapshotResult } from "../../media-worker/worker-messages.ts";
 import type { RoomFacts } from "../../room-facts.ts";
 import type { DeviceDriver, DeviceKindModule, DriverContext, DriverHooks, Reading } from "../driver-contract.ts";
-import { audioLine, cameraLine } from "./launch-lines.ts";
 import { folderName, SegmentLog, sidecarPath } from "./recording-segments.ts";
-import type { FromWorker, MediaConfig, MediaStatus, SnapshotResult } from "./worker-messages.ts";
 import { MediaWorkerProcess } from "./worker-process.ts";
 
 /** How long the worker may take to load GStreamer and say it is ready. */

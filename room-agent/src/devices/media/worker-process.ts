@@ -6,7 +6,7 @@ import { EventEmitter } from "node:events";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
-import { type FromWorker, fromWorker, type ToWorker } from "./worker-messages.ts";
+import { type FromWorker, fromWorker, type ToWorker } from "../../media-worker/worker-messages.ts";
 
 /** How often the worker is asked whether it is alive, and how long it may take to say so. */
 const PING_EVERY_MS = 500;
@@ -14,12 +14,15 @@ const HUNG_AFTER_MS = 1500;
 /** The binding keeps a thread-pool thread waiting on each pipeline's bus and each appsink: room for all of them. */
 const THREAD_POOL_SIZE = "64";
 
-/** How to start the worker: RC_MEDIA_WORKER, or media-worker.ts beside this file (dev), or media-worker.mjs beside the bundle. */
+/**
+ * How to start the worker: RC_MEDIA_WORKER, or from source its entry in room-agent/src/media-worker/ (dev), or
+ * media-worker.mjs beside the agent's bundle (scripts/build.sh bundles both into dist/).
+ */
 export function workerCommand(): string[] {
   const here = import.meta.url;
   const script =
     process.env.RC_MEDIA_WORKER ??
-    fileURLToPath(new URL(here.endsWith(".ts") ? "./media-worker.ts" : "./media-worker.mjs", here));
+    fileURLToPath(new URL(here.endsWith(".ts") ? "../../media-worker/media-worker.ts" : "./media-worker.mjs", here));
   return script.endsWith(".ts") ? ["--import", "tsx", script] : [script];
 }
 

@@ -6,10 +6,10 @@ import { join } from "node:path";
 import { type MediaDeviceEntry, mediaDeviceEntry, roomProfile } from "@rc/hardware-profiles";
 import type { DesiredPayload, EventPayload } from "@rc/protocol";
 import { pino } from "pino";
-import { RoomFacts } from "../../room-facts.ts";
-import { DeviceSupervisor } from "../device-supervisor.ts";
-import { freeUdpPort } from "./free-udp-port.ts";
-import { MediaDriver } from "./media-driver.ts";
+import { DeviceSupervisor } from "../../room-agent/src/devices/device-supervisor.ts";
+import { MediaDriver } from "../../room-agent/src/devices/media/media-driver.ts";
+import { freeUdpPort } from "../../room-agent/src/media-worker/free-udp-port.ts";
+import { RoomFacts } from "../../room-agent/src/room-facts.ts";
 
 export interface RigRoom {
   id: string;

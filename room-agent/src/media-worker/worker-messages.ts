@@ -1,5 +1,7 @@
 // What crosses the agent ⇄ media worker IPC channel, defined once and checked on receipt on both sides: the worker
 // is a separate process that may be older, newer or half-dead, and a bad message must become a log line, not a throw.
+// It lives with the worker, whose interface it is; the agent's handle on the child (devices/media/worker-process.ts)
+// and the media driver import it from here.
 import { DEVICE_STATUSES } from "@rc/protocol";
 import { z } from "zod";
 

@@ -1,7 +1,7 @@
 // The media worker: a child process of the agent that owns every GStreamer pipeline of the room, so a GStreamer crash
 // or hang cannot take camera or mixer control down. It speaks the typed messages of worker-messages.ts over Node's
 // IPC channel, logs JSON lines on stderr, and never exits by itself: the agent ends it (see the note on exits below).
-//   dev: node --import tsx room-agent/src/devices/media/media-worker.ts   bundle: node dist/media-worker.mjs
+//   dev: node --import tsx room-agent/src/media-worker/media-worker.ts   bundle: node dist/media-worker.mjs
 import { execFileSync } from "node:child_process";
 import { constants, openSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";

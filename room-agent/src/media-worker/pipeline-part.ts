@@ -1,6 +1,6 @@
 // One GStreamer pipeline in the worker, with its own life: start, bus errors become a failed state with the reason
 // and a retry with capped backoff, appsinks pulled in loops, stop. Runs only inside the media worker process.
-import { backoffDelay } from "../device-supervisor.ts";
+import { backoffDelay } from "../devices/device-supervisor.ts";
 import type { PartStatus } from "./worker-messages.ts";
 
 /** The part of gstreamer-superficial 1.7 this worker uses (the package ships no types). */
