@@ -3,8 +3,9 @@
 import type { RoomView } from "@rc/protocol";
 import { topics } from "@rc/protocol";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { stopAll, waitFor } from "./support/processes.ts";
+import { stopAll } from "./support/processes.ts";
 import { type BrokerKind, TestSite } from "./support/test-site.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const KEEPALIVE_S = 2;
 

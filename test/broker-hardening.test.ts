@@ -7,8 +7,8 @@ import { clientIdOf } from "@rc/protocol";
 import mqtt, { type MqttClient } from "mqtt";
 import mqttPacket from "mqtt-packet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitFor } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const ROOMS = ["hb-a", "hb-b"];
 

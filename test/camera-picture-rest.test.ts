@@ -9,8 +9,9 @@ import { OnvifCamera } from "@rc/simulators";
 import { Cam } from "onvif";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeJpeg, difference, GstRtspViewer } from "../simulators/src/onvif-camera/picture/picture-test-clients.ts";
-import { stopAll, waitFor } from "./support/processes.ts";
+import { stopAll } from "./support/processes.ts";
 import { SITE_CAMERA_PASSWORD, TestSite } from "./support/test-site.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: the onvif client's callback API and results are untyped; the expectations check them.
 type Loose = any;

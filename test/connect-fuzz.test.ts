@@ -10,8 +10,8 @@ import { clientIdOf } from "@rc/protocol";
 import mqtt from "mqtt";
 import mqttPacket, { type IConnectPacket } from "mqtt-packet";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
-import { waitFor } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const PACKETS = 10_000;
 const CONCURRENCY = 48;

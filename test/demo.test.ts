@@ -7,7 +7,8 @@ import { join } from "node:path";
 import type { RoomView } from "@rc/protocol";
 import { discoverCameras } from "@rc/room-agent";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort, startTs, stopAll, waitFor } from "./support/processes.ts";
+import { freePort, startTs, stopAll } from "./support/processes.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "rc-demo-"));
 

@@ -5,8 +5,9 @@ import { join } from "node:path";
 import { loadProfile } from "@rc/hardware-profiles";
 import { audioScene, OnvifCamera, PtyPair, TesiraSimulator } from "@rc/simulators";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort, REPO, stopAll, waitFor } from "./support/processes.ts";
+import { freePort, REPO, stopAll } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const ROOM = "phong-dao-dien";
 const SEATS = ["chu-tri", "cong-dan", "can-bo"] as const;

@@ -8,8 +8,9 @@ import { type RoomView, type StatePayload, topics } from "@rc/protocol";
 import { EXTRON_DESIGN, ExtronSimulator, PtyPair, TESIRA_DESIGN, TesiraSimulator } from "@rc/simulators";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stopAll, waitFor } from "./support/processes.ts";
+import { stopAll } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const ROOM = "xa-hai-dsp";
 

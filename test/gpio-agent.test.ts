@@ -8,8 +8,9 @@ import { type EventPayload, type RoomView, topics } from "@rc/protocol";
 import { FirmataBoard, PtyPair, TESIRA_DESIGN, TesiraSimulator } from "@rc/simulators";
 import type { MqttClient } from "mqtt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stopAll, waitFor } from "./support/processes.ts";
+import { stopAll } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const ROOM = "xa-bang-nut";
 

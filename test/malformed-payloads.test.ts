@@ -3,8 +3,9 @@
 import { randomBytes } from "node:crypto";
 import { decodeMessage, topics } from "@rc/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ManagedProcess, stopAll, waitFor } from "./support/processes.ts";
+import { type ManagedProcess, stopAll } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const PER_TOPIC = 1000;
 const ROOM = "xa-rac";

@@ -9,9 +9,10 @@ import { OnvifCamera, PtyPair, TesiraSimulator } from "@rc/simulators";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SegmentSidecar } from "../room-agent/src/devices/media/recording-segments.ts";
 import { freeUdpPort } from "../room-agent/src/media-worker/free-udp-port.ts";
-import { type ManagedProcess, stopAll, waitFor } from "./support/processes.ts";
+import { type ManagedProcess, stopAll } from "./support/processes.ts";
 import { inspectRecording } from "./support/recording-inspector.ts";
 import { SITE_CAMERA_PASSWORD, TestSite } from "./support/test-site.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const CENTRAL = "tinh-a";
 const COMPONENT = "xa-b";

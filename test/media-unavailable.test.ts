@@ -4,8 +4,9 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RoomView } from "@rc/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stopAll, waitFor } from "./support/processes.ts";
+import { stopAll } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const NO_PLUGINS = "xa-khong-plugin";
 const NO_WORKER = "xa-khong-worker";

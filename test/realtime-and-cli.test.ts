@@ -6,8 +6,9 @@ import type { ClientToServerEvents, RoomView, ServerToClientEvents } from "@rc/p
 import { decodeMessage, topics } from "@rc/protocol";
 import { io, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTs, stopAll, waitFor } from "./support/processes.ts";
+import { startTs, stopAll } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 describe("realtime", () => {
   let site: TestSite;

@@ -3,8 +3,9 @@
 // Real agents as processes, through the embedded broker and Mosquitto.
 import type { RoomView } from "@rc/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ManagedProcess, stopAll, waitFor } from "./support/processes.ts";
+import { type ManagedProcess, stopAll } from "./support/processes.ts";
 import { type BrokerKind, TestSite } from "./support/test-site.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const REQUEST_TIMEOUT_MS = 2000;
 /** Long enough that freezing an agent past a request's deadline does not end its broker connection. */

@@ -6,8 +6,9 @@ import { rmSync } from "node:fs";
 import type { DesiredPayload, RoomView } from "@rc/protocol";
 import { topics } from "@rc/protocol";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { stopAll, waitFor } from "./support/processes.ts";
+import { stopAll } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
+import { waitFor } from "./support/wait-for.ts";
 
 const ROOM = "xa-a";
 const SESSION: NonNullable<DesiredPayload["session"]> = {

@@ -8,6 +8,7 @@ import type { RoomView } from "@rc/protocol";
 import { OnvifCamera } from "@rc/simulators";
 import { stopAll } from "../support/processes.ts";
 import { TestSite } from "../support/test-site.ts";
+import { waitFor } from "../support/wait-for.ts";
 
 const { values } = parseArgs({ options: { requests: { type: "string", default: "1000" } } });
 const REQUESTS = Number(values.requests);
@@ -34,12 +35,10 @@ const site = await TestSite.create("embedded", [ROOM], {
 try {
   site.startAgent(ROOM);
   const room = async () => (await (await fetch(`${site.httpUrl}/api/rooms/${ROOM}`)).json()) as RoomView;
+  /** Waits until the room's view passes the check; gives how long that took. */
   const until = async (what: string, check: (view: RoomView) => boolean, timeoutMs = 30_000) => {
     const started = performance.now();
-    while (!check(await room())) {
-      if (performance.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitFor(what, async () => check(await room()), timeoutMs, 20);
     return performance.now() - started;
   };
   await until("the camera ok", (view) => view.health.cam?.status === "ok");

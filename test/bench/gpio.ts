@@ -16,6 +16,7 @@ import { FirmataBoard } from "@rc/simulators";
 import { AGENT_NODE_FLAGS } from "../../room-agent/src/node-flags.ts";
 import { REPO, start, stopAll } from "../support/processes.ts";
 import { TestSite } from "../support/test-site.ts";
+import { waitFor } from "../support/wait-for.ts";
 
 const ROOM = "xa-do-nut";
 const EDGES = 200;
@@ -119,13 +120,8 @@ async function runBenchmark(): Promise<void> {
       else health = { ns, status: (JSON.parse(payload.toString()) as HealthPayload).status };
     });
     await subscriber.subscribeAsync([topics.room(ROOM, "events"), topics.health(ROOM, "bang-nut")], { qos: 1 });
-    const until = async (what: string, check: () => boolean, timeoutMs = 20_000) => {
-      const deadline = Date.now() + timeoutMs;
-      while (!check()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-    };
+    /** Asked every 2 ms: the wait is part of what is measured. */
+    const until = (what: string, check: () => boolean, timeoutMs = 20_000) => waitFor(what, check, timeoutMs, 2);
 
     const agent = start(`agent ${ROOM}`, process.execPath, [
       ...AGENT_NODE_FLAGS,

@@ -9,7 +9,8 @@
 //   node --import tsx test/bench/media.ts [--cuts N] [--kills N]
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { type RigRoom, startRigRoom, startSession, waitUntil } from "../support/media-rig.ts";
+import { type RigRoom, startRigRoom, startSession } from "../support/media-rig.ts";
+import { waitFor } from "../support/wait-for.ts";
 
 const { values } = parseArgs({
   options: { cuts: { type: "string", default: "40" }, kills: { type: "string", default: "5" } },
@@ -40,9 +41,9 @@ async function main(): Promise<void> {
   const east = await startRigRoom({ id: "huyen", inputs: { "cam-green": "testsrc:green" } });
   const west = await startRigRoom({ id: "xa", inputs: { "cam-white": "testsrc:white" } });
   rooms.push(central, east, west);
-  await waitUntil("three media workers", () => rooms.every((room) => room.supervisor.health().status === "ok"), 20_000);
+  await waitFor("three media workers", () => rooms.every((room) => room.supervisor.health().status === "ok"), 20_000);
   startSession(rooms);
-  await waitUntil(
+  await waitFor(
     "every link up",
     () =>
       central.driver.readings()["link.huyen.status"] === "ok" &&
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
     });
     const cutAt = now();
     await central.driver.cut(camera);
-    await waitUntil("the cut at the far decoder", () => seenAt, 5000);
+    await waitFor("the cut at the far decoder", () => seenAt, 5000);
     off();
     latencies.push(seenAt - cutAt);
     await sleep(250 + Math.random() * 250); // land the cuts at every phase of the frame clock
@@ -100,10 +101,10 @@ async function main(): Promise<void> {
     });
     const killedAt = now();
     process.kill(killed, "SIGKILL");
-    await waitUntil("the program back", () => backAt, 15_000);
+    await waitFor("the program back", () => backAt, 15_000);
     off();
     recoveries.push(backAt - killedAt);
-    await waitUntil("media ok", () => central.supervisor.health().status === "ok", 10_000);
+    await waitFor("media ok", () => central.supervisor.health().status === "ok", 10_000);
     await sleep(3000);
   }
   process.stdout.write(`worker killed → program back: ${summary(recoveries)}\n`);

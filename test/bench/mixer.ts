@@ -14,6 +14,7 @@ import { DeviceSupervisor, MixerDriver } from "@rc/room-agent";
 import { PtyPair, TesiraSimulator } from "@rc/simulators";
 import { pino } from "pino";
 import { SerialPort } from "serialport";
+import { waitFor } from "../support/wait-for.ts";
 
 const CHANNELS = 16;
 const RATE_HZ = 10;
@@ -77,9 +78,8 @@ async function runBenchmark(): Promise<void> {
   const entry = (path: string) =>
     mixerDeviceEntry.parse({ id: "dsp", kind: "mixer", model: profile.model, connection: { path } });
   const quiet = pino({ level: "silent" });
-  const until = async (check: () => boolean) => {
-    while (!check()) await new Promise((resolve) => setTimeout(resolve, 5));
-  };
+  /** Asked every 5 ms, without a time limit (a stuck run shows as a hang, as before). */
+  const until = (what: string, check: () => boolean) => waitFor(what, check, Number.POSITIVE_INFINITY, 5);
   // Taken down in reverse order whatever happens, each registered as soon as it runs.
   const cleanups: (() => Promise<unknown> | undefined)[] = [async () => rmSync(dir, { recursive: true, force: true })];
   try {
@@ -105,7 +105,7 @@ async function runBenchmark(): Promise<void> {
     const supervisor = new DeviceSupervisor(driver);
     cleanups.push(() => supervisor.stop());
     supervisor.start();
-    await until(() => supervisor.health().status === "ok");
+    await until("the mixer ok", () => supervisor.health().status === "ok");
     const arrivedNs = new Map<number, bigint>();
     driver.on("meters", (_at, levels) => {
       const now = process.hrtime.bigint();
@@ -150,16 +150,16 @@ async function runBenchmark(): Promise<void> {
     const supervisor2 = new DeviceSupervisor(driver2);
     cleanups.push(() => supervisor2.stop());
     supervisor2.start();
-    await until(() => supervisor2.health().status === "ok");
+    await until("the second mixer ok", () => supervisor2.health().status === "ok");
     const times: number[] = [];
     for (let round = 0; round < 3; round++) {
       await new Promise((resolve) => setTimeout(resolve, 300 + round * 700)); // different phases of the probe timer
       dsp.misbehaviour.frozen = true;
       const frozenAt = performance.now();
-      await until(() => supervisor2.health().status === "offline");
+      await until("the second mixer offline", () => supervisor2.health().status === "offline");
       times.push(performance.now() - frozenAt);
       dsp.misbehaviour.frozen = false;
-      await until(() => supervisor2.health().status === "ok");
+      await until("the second mixer ok", () => supervisor2.health().status === "ok");
     }
     console.log(
       `DSP stops answering → offline: ${times.map((t) => (t / 1000).toFixed(1)).join(" s, ")} s (budget ≤ 5 s)`,

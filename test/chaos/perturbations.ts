@@ -4,7 +4,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { RoomView } from "@rc/protocol";
-import { waitFor } from "../support/processes.ts";
+import { waitFor } from "../support/wait-for.ts";
 import { clientIdsToSteal, connectBurst, roomLogin, tryLogin } from "./broker-probes.ts";
 import { type DemoUnderTest, getJson, isRunning, type RoomProfileSummary, rssMb } from "./demo-under-test.ts";
 

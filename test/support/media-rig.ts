@@ -112,18 +112,3 @@ export function startSession(
     room.facts.set({ desired, session: { id, role: desired.session!.role } });
   });
 }
-
-export async function waitUntil<T>(
-  what: string,
-  /** Waits while this gives a falsy value (0, "", null…). */
-  check: () => T | undefined | null | false,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

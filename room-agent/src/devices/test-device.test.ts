@@ -1,15 +1,13 @@
 // The device life cycle with a real socket: the line device is unplugged, freezes, comes back — the driver follows.
 import { LineDevice } from "@rc/simulators";
 import { afterEach, describe, expect, it } from "vitest";
+import { waitFor } from "../../../test/support/wait-for.ts";
 import { DeviceSupervisor } from "./device-supervisor.ts";
 import { TestDeviceDriver } from "./test-device.ts";
 
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** This file's waits: 5 s unless a test says otherwise, asked every 20 ms. */
+function until(what: string, check: () => boolean, timeoutMs = 5000) {
+  return waitFor(what, check, timeoutMs, 20);
 }
 
 describe("test device under the supervisor, over TCP", () => {

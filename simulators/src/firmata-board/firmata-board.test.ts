@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SerialPort } from "serialport";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../../../test/support/wait-for.ts";
 import { parseIntelHex } from "./avr-chip.ts";
 import { BoardControl } from "./board-control.ts";
 import { FirmataBoard } from "./firmata-board.ts";
@@ -17,12 +18,9 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+/** This file's waits: 5 s unless a test says otherwise, asked every 10 ms. */
+function until(what: string, check: () => boolean, timeoutMs = 5000) {
+  return waitFor(what, check, timeoutMs, 10);
 }
 
 /** The host's end: everything received kept, so a test can look for a message in it. */

@@ -12,6 +12,7 @@ import {
 import { OnvifCamera, type OnvifCameraOptions } from "@rc/simulators";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import { waitFor } from "../../../../test/support/wait-for.ts";
 import type { AgentError } from "../../agent-error.ts";
 import { DeviceSupervisor } from "../device-supervisor.ts";
 import { CameraDriver, DEAD_MAN_MS } from "./camera-driver.ts";
@@ -22,13 +23,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000): Promise<number> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return Date.now() - started;
+/** This file's waits: 5 s unless a test says otherwise, asked every 20 ms. */
+function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5000) {
+  return waitFor(what, check, timeoutMs, 20);
 }
 
 const modelOf = (name: string, patch: Partial<CameraModelProfile> = {}): CameraModelProfile => ({

@@ -10,18 +10,15 @@ import { FirmataBoard, PtyPair } from "@rc/simulators";
 import { pino } from "pino";
 import { SerialPort } from "serialport";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../../../../test/support/wait-for.ts";
 import { RoomPrivacy } from "../../privacy.ts";
 import { RoomFacts } from "../../room-facts.ts";
 import { DeviceSupervisor, type SupervisorOptions } from "../device-supervisor.ts";
 import { GpioDriver, gpioKind } from "./gpio-driver.ts";
 
-async function until(what: string, check: () => boolean, timeoutMs = 8000): Promise<number> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return Date.now() - started;
+/** This file's waits: 8 s unless a test says otherwise, asked every 10 ms. */
+function until(what: string, check: () => boolean, timeoutMs = 8000) {
+  return waitFor(what, check, timeoutMs, 10);
 }
 
 const dir = mkdtempSync(join(tmpdir(), "rc-gpio-"));

@@ -4,8 +4,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type RigRoom, startRigRoom, startSession, waitUntil } from "../../../../test/support/media-rig.ts";
+import { type RigRoom, startRigRoom, startSession } from "../../../../test/support/media-rig.ts";
 import { inspectRecording } from "../../../../test/support/recording-inspector.ts";
+import { waitFor } from "../../../../test/support/wait-for.ts";
 import { freeUdpPort } from "../../media-worker/free-udp-port.ts";
 import { resumeFreeMb } from "./media-driver.ts";
 import type { SegmentSidecar } from "./recording-segments.ts";
@@ -21,7 +22,7 @@ describe("media driver with its GStreamer worker", () => {
   async function room(options: Parameters<typeof startRigRoom>[0]): Promise<RigRoom> {
     const started = await startRigRoom(options);
     cleanups.push(() => started.stop());
-    await waitUntil(`${options.id} media ok`, () => started.supervisor.health().status === "ok");
+    await waitFor(`${options.id} media ok`, () => started.supervisor.health().status === "ok");
     return started;
   }
 
@@ -39,7 +40,7 @@ describe("media driver with its GStreamer worker", () => {
     const a = await room({ id: "a", inputs: { "cam-red": "testsrc:red", "cam-blue": "testsrc:blue" } });
     startSession([a]);
     expect(await a.driver.record(true)).toMatchObject({ recording: true });
-    await waitUntil("a segment opened", () => a.driver.readings()["recording.segment"]);
+    await waitFor("a segment opened", () => a.driver.readings()["recording.segment"]);
     await sleep(1500);
     await a.driver.cut("cam-blue");
     await sleep(1500);
@@ -75,9 +76,9 @@ describe("media driver with its GStreamer worker", () => {
     cleanups.push(async () => off());
     const killedAt = performance.timeOrigin + performance.now();
     process.kill(killed, "SIGKILL");
-    await waitUntil("a new worker's program", () => pictures.length > 0, 10_000);
+    await waitFor("a new worker's program", () => pictures.length > 0, 10_000);
     expect(pictures[0]! - killedAt).toBeLessThan(3000);
-    await waitUntil("a new segment", () => {
+    await waitFor("a new segment", () => {
       const now = a.driver.readings()["recording.segment"];
       return now && now !== firstSegment;
     });
@@ -95,7 +96,7 @@ describe("media driver with its GStreamer worker", () => {
       id: "a",
       inputs: { "cam-red": "testsrc:red", "cam-dead": `rtsp://127.0.0.1:${deadPort}/stream` },
     });
-    await waitUntil("the dead camera reported", () => /failed/.test(String(a.driver.readings()["camera.cam-dead"])));
+    await waitFor("the dead camera reported", () => /failed/.test(String(a.driver.readings()["camera.cam-dead"])));
     expect(a.driver.readings()["camera.cam-dead"]).toMatch(/failed: .*retrying in/);
     expect(a.driver.readings()["program.status"]).toBe("playing");
     await expect(a.driver.cut("cam-dead")).rejects.toThrow(/gives no picture/);
@@ -107,11 +108,11 @@ describe("media driver with its GStreamer worker", () => {
     const bPort = await freeUdpPort();
     const a = await room({ id: "a", inputs: { "cam-red": "testsrc:red" } });
     startSession([a, { id: "b", port: bPort }]);
-    await waitUntil("the link is offline", () => a.driver.readings()["link.b.status"] === "offline", 20_000);
+    await waitFor("the link is offline", () => a.driver.readings()["link.b.status"] === "offline", 20_000);
     expect(a.driver.readings()["link.b.detail"]).toMatch(/no answer from srt:\/\/127\.0\.0\.1:\d+ .*calling again/);
     const b = await room({ id: "b", inputs: { "cam-green": "testsrc:green" }, port: bPort });
     startSession([a, b]);
-    await waitUntil("the link is up", () => a.driver.readings()["link.b.status"] === "ok", 20_000);
+    await waitFor("the link is up", () => a.driver.readings()["link.b.status"] === "ok", 20_000);
     const picture = await a.driver.snapshot("b");
     expect(picture.meanRgb[1]).toBeGreaterThan(200); // green, from b's camera
     expect(picture.jpegBase64.length).toBeGreaterThan(100);
@@ -121,7 +122,7 @@ describe("media driver with its GStreamer worker", () => {
     const a = await room({ id: "a", inputs: { "cam-red": "testsrc:red" } });
     startSession([a]);
     await a.driver.record(true);
-    await waitUntil("a segment opened", () => a.driver.readings()["recording.segment"]);
+    await waitFor("a segment opened", () => a.driver.readings()["recording.segment"]);
     await sleep(1500);
     await a.driver.record(false);
     const [segment] = segments(a);
@@ -156,8 +157,8 @@ describe("media driver with its GStreamer worker", () => {
     const a = await room({ id: "a", inputs: { "cam-red": "testsrc:red" } });
     const hung = a.driver.workerPid!;
     process.kill(hung, "SIGSTOP"); // frozen, as a GStreamer call that never returns
-    await waitUntil("a new worker", () => a.driver.workerPid && a.driver.workerPid !== hung, 10_000);
-    await waitUntil("media ok again", () => a.supervisor.health().status === "ok", 10_000);
+    await waitFor("a new worker", () => a.driver.workerPid && a.driver.workerPid !== hung, 10_000);
+    await waitFor("media ok again", () => a.supervisor.health().status === "ok", 10_000);
     expect(() => process.kill(hung, 0)).toThrow(); // the frozen one is gone
   });
 });

@@ -26,6 +26,7 @@ import {
 import { pino } from "pino";
 import { SerialPort } from "serialport";
 import { afterEach, describe, expect, it } from "vitest";
+import { waitFor } from "../../../../test/support/wait-for.ts";
 import { RoomPrivacy } from "../../privacy.ts";
 import { RoomFacts } from "../../room-facts.ts";
 import { DeviceSupervisor } from "../device-supervisor.ts";
@@ -49,13 +50,9 @@ const scene: AudioScene = {
   truth: [],
 };
 
-async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<number> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return Date.now() - started;
+/** This file's waits: 5 s unless a test says otherwise, asked every 20 ms. */
+function until(what: string, check: () => boolean, timeoutMs = 5000) {
+  return waitFor(what, check, timeoutMs, 20);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

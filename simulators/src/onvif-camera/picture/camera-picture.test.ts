@@ -6,6 +6,7 @@ import { connect, createServer } from "node:net";
 import { promisify } from "node:util";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { waitFor } from "../../../../test/support/wait-for.ts";
 import { CameraPicture, captionOf, type PictureView } from "./camera-picture.ts";
 import { DEFAULT_SEATS, viewWindow } from "./hearing-room.ts";
 import {
@@ -54,13 +55,8 @@ const snapshotAt = async (at: PictureView, width = PROBE_WIDTH, height = PROBE_H
   view = at;
   return decodeJpeg(await picture.snapshot(), width, height);
 };
-const until = async (what: string, check: () => boolean, timeoutMs = 5000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-};
+/** This file's waits: 5 s unless a test says otherwise, asked every 25 ms. */
+const until = (what: string, check: () => boolean, timeoutMs = 5000) => waitFor(what, check, timeoutMs, 25);
 
 describe("camera picture: snapshots", () => {
   it("shows what the camera sees now: another view is another picture, the same view the same picture", async () => {
