@@ -8,27 +8,14 @@
 //   DEMO_DIR (.demo) may be set.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createSocket } from "node:dgram";
 import { once } from "node:events";
 import { createWriteStream, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { changeDesired, registerRoom, Store } from "@rc/controller";
-import { type DeviceEntry, loadProfile, loadRoom, type RoomProfile } from "@rc/hardware-profiles";
-import type { DeviceKind, RoomView } from "@rc/protocol";
-import {
-  type AudioScene,
-  audioScene,
-  DiscoveryResponder,
-  type DspSimulator,
-  ExtronSimulator,
-  LineDevice,
-  OnvifCamera,
-  type OnvifCameraOptions,
-  PtyPair,
-  SymetrixSimulator,
-  TesiraSimulator,
-} from "@rc/simulators";
+import { loadProfile, loadRoom, type RoomProfile } from "@rc/hardware-profiles";
+import type { RoomView } from "@rc/protocol";
+import { type AudioScene, audioScene, DiscoveryResponder, SimulatedRooms } from "@rc/simulators";
 import { AGENT_NODE_FLAGS } from "../room-agent/src/node-flags.ts";
 
 const REPO = new URL("../", import.meta.url).pathname;
@@ -40,36 +27,20 @@ const ONLINE_WITHIN_MS = 30_000;
 const children: ChildProcess[] = [];
 /** Set once the demo stops: nothing is restarted from then on. */
 let stopping = false;
-/** The DSP models the demo can simulate, each playing the same hearing into its meters. */
-const DSP_SIMULATORS: Record<string, (path: string) => DspSimulator> = {
-  "biamp-tesira": (path) => new TesiraSimulator(path, 8, DEMO_SCENE),
-  "extron-dmp128-plus": (path) => new ExtronSimulator(path, "plus", 8, DEMO_SCENE),
-  "extron-dmp128": (path) => new ExtronSimulator(path, "original", 8, DEMO_SCENE),
-  "symetrix-composer": (path) => new SymetrixSimulator(path, 8, DEMO_SCENE),
-};
 /** A hearing's worth of speech for the simulated DSPs' meters. */
 const DEMO_SCENE: AudioScene = loadProfile(
   audioScene,
   join(REPO, "simulators/src/audio-scene/scenes/hearing-with-interruptions.json"),
 );
+/** Simulators started beside the rooms' own (the discovery responder). */
 const simulators: { stop(): Promise<void> }[] = [];
-/** The quirks of each camera model the demo simulates (research/onvif.md). */
-const CAMERA_QUIRKS: Record<string, Partial<OnvifCameraOptions>> = {
-  "hikvision-ds-2de": { hikvisionPresets: true, noMoveStatus: true },
-  "axis-v5925": { getServicesFaults: true },
-};
 /** The simulated cameras' login, given to the agents as RC_CAMERA_PASSWORD. */
 const CAMERA_PASSWORD = "demo-camera";
 process.env.RC_CAMERA_PASSWORD = CAMERA_PASSWORD;
-const cameras: { camera: OnvifCamera; room: RoomProfile; name: string; username: string }[] = [];
 const DISCOVERY_PORT = Number(process.env.DEMO_DISCOVERY_PORT ?? 3702);
 const BOARDS_PORT = process.env.DEMO_BOARDS_PORT ?? "8091";
 /** The simulated chips' clock as a share of 16 MHz: Firmata keeps up at a quarter, at a quarter of the CPU. */
 const BOARD_SPEED = "0.25";
-/** The GPIO boards to simulate: a name for the control panel and the pty the agent opens. */
-const boards: { name: string; path: string }[] = [];
-/** Where each room's media listens for its peers (SRT over UDP on loopback). */
-const srtPorts: Record<string, number> = {};
 
 /** A restart waits this long after a steady run, as systemd's default RestartSec (100 ms) would… */
 const RESTART_AFTER_MS = 100;
@@ -138,106 +109,30 @@ function run(name: string, args: string[]): ChildProcess {
   return child;
 }
 
+/** Each serial link's restarts, so one that keeps dying waits longer and longer, as a process does. */
+const serialLinkBackoffs = new Map<string, RestartBackoff>();
 /**
- * Each device kind the demo can simulate: start a simulator and point the device line at it. A kind without a
- * simulator here is disabled in the demo, so no agent ever reaches for the real addresses in the profiles.
+ * The rooms' simulated devices (simulators/src/simulated-rooms.ts): cameras framing the seats, DSPs on pty pairs
+ * playing a hearing, a pty for each GPIO board, media on loopback. Kinds without a simulator are disabled, so no agent
+ * ever reaches for the real addresses in the profiles.
  */
-const simulate: Partial<Record<DeviceKind, (entry: DeviceEntry, room: RoomProfile) => Promise<DeviceEntry>>> = {
-  camera: async (entry, room) => {
-    if (entry.kind !== "camera") return entry;
-    const name = `${room.name} — ${entry.name ?? entry.id}`;
-    // Seats side by side across the room, as the installer stored them; the wide shot in the middle, zoomed out.
-    const seats = room.seats.map((seat, i) => ({
-      label: seat.label,
-      preset: seat.preset ?? seat.id,
-      pan: room.seats.length === 1 ? 0 : -0.6 + (1.2 * i) / (room.seats.length - 1),
-      tilt: -0.1,
-    }));
-    const username = entry.connection.username ?? "admin";
-    const camera = new OnvifCamera({
-      name,
-      username,
-      password: CAMERA_PASSWORD,
-      seats: seats.map(({ label, pan, tilt }) => ({ label, pan, tilt })),
-      ...CAMERA_QUIRKS[entry.model],
-    });
-    await camera.start();
-    for (const seat of seats) camera.storePreset(seat.preset, { x: seat.pan, y: seat.tilt, zoom: 0.6 });
-    camera.storePreset(room.director?.wideShot.preset ?? "toan-canh", { x: 0, y: 0, zoom: 0 });
-    simulators.push(camera);
-    cameras.push({ camera, room, name, username });
-    return { ...entry, connection: { ...entry.connection, host: "127.0.0.1", port: camera.port } };
+const simulated = new SimulatedRooms({
+  serialDir: join(DIR, "serial"),
+  cameraPassword: CAMERA_PASSWORD,
+  scene: DEMO_SCENE,
+  media: { recordingsDir: join(DIR, "recordings"), window: Boolean(process.env.DISPLAY) },
+  // socat gone is a cable pulled: plug it in again; the DSP keeps its settings, the agent's driver reconnects.
+  onSerialLinkLost: (link, why, replug) => {
+    process.stderr.write(`demo: ${link} went away (${why})\n`);
+    const backoff = serialLinkBackoffs.get(link) ?? new RestartBackoff();
+    serialLinkBackoffs.set(link, backoff);
+    restartLater(link, backoff, replug);
   },
-  mixer: async (entry, room) => {
-    if (entry.kind !== "mixer") return entry;
-    const simulator = DSP_SIMULATORS[entry.model];
-    if (!simulator) return { ...entry, enabled: false };
-    const pty = new PtyPair(
-      join(DIR, "serial", `${room.id}-${entry.id}-dsp`),
-      join(DIR, "serial", `${room.id}-${entry.id}`),
-    );
-    await pty.start();
-    const dsp = simulator(pty.devicePath);
-    await dsp.start();
-    simulators.push(dsp, pty);
-    // socat gone is a cable pulled: plug it in again; the DSP keeps its settings, the agent's driver reconnects.
-    const link = `the serial link to ${room.id}/${entry.id}`;
-    const backoff = new RestartBackoff();
-    pty.on("exit", (code, signal) => {
-      process.stderr.write(`demo: ${link} went away (socat ${signal ?? code})\n`);
-      restartLater(link, backoff, async () => {
-        await dsp.stop();
-        await pty.stop(); // a socat left from a failed attempt
-        await pty.start();
-        await dsp.start();
-      });
-    });
-    return { ...entry, connection: { ...entry.connection, path: pty.hostPath } };
-  },
-  gpio: async (entry, room) => {
-    if (entry.kind !== "gpio") return entry;
-    if (entry.board !== "uno") return { ...entry, enabled: false }; // the simulated chip is an Uno's ATmega328P
-    const path = join(DIR, "serial", `${room.id}-${entry.id}`);
-    boards.push({ name: room.id, path });
-    return { ...entry, connection: { ...entry.connection, path } };
-  },
-  media: async (entry, room) => {
-    if (entry.kind !== "media") return entry;
-    srtPorts[room.id] = await freeUdpPort();
-    return {
-      ...entry,
-      // The cameras' own RTSP pictures in, a small program out (three rooms share this machine's CPU).
-      video: { ...entry.video, width: 640, height: 360, bitrateKbps: 800 },
-      audio: { ...entry.audio, input: "testsrc:440" },
-      srt: { ...entry.srt, bind: "127.0.0.1", port: srtPorts[room.id]! },
-      recordings: { ...entry.recordings, dir: join(DIR, "recordings"), minFreeMb: 512 },
-      display: process.env.DISPLAY ? entry.display : "none",
-    };
-  },
-  test: async (entry) => {
-    const device = new LineDevice();
-    await device.start();
-    simulators.push(device);
-    return { ...entry, connection: { host: "127.0.0.1", port: device.address.port } } as DeviceEntry;
-  },
-};
-
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  const { port } = socket.address();
-  socket.close();
-  return port;
-}
+});
+const { cameras, boards, srtPorts } = simulated;
 
 async function prepareRoom(file: string): Promise<RoomProfile> {
-  const { room } = loadRoom(file);
-  const devices: DeviceEntry[] = [];
-  for (const entry of room.devices) {
-    const start = simulate[entry.kind];
-    devices.push(start ? await start(entry, room) : { ...entry, enabled: false });
-  }
-  return { ...room, devices };
+  return await simulated.room(loadRoom(file).room);
 }
 
 async function rooms(): Promise<RoomView[]> {
@@ -259,7 +154,7 @@ async function stopEverything(code: number): Promise<never> {
       return once(child, "exit").then(() => clearTimeout(timer));
     });
   await Promise.all(exits);
-  await Promise.all(simulators.map((simulator) => simulator.stop()));
+  await Promise.all([simulated.stop(), ...simulators.map((simulator) => simulator.stop())]);
   process.stdout.write("demo: every process stopped\n");
   process.exit(code);
 }

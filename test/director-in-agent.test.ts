@@ -1,12 +1,14 @@
 // The auto director inside a real agent: a simulated Tesira plays a recorded hearing scene into its meters over a
 // pty pair, three simulated ONVIF cameras frame the seats. The rule under test (DESIGN §3.5): a camera on air is never
 // sent a preset recall or a move, and a cut comes only after the off-air camera reported it arrived.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadProfile } from "@rc/hardware-profiles";
-import { audioScene, OnvifCamera, PtyPair, TesiraSimulator } from "@rc/simulators";
+import { loadProfile, roomProfile } from "@rc/hardware-profiles";
+import { audioScene, SimulatedRooms } from "@rc/simulators";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort, REPO, stopAll } from "./support/processes.ts";
-import { TestSite } from "./support/test-site.ts";
+import { SITE_CAMERA_PASSWORD, TestSite } from "./support/test-site.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const ROOM = "phong-dao-dien";
@@ -21,50 +23,57 @@ describe("auto director in the agent", () => {
     const scene = loadProfile(audioScene, join(REPO, "simulators/src/audio-scene/scenes/dialogue.json"));
     expect(scene.channels).toEqual([...SEATS]);
 
-    // Three cameras: one per talking seat zone and a wide one; every camera has every seat's preset.
-    const cameras = new Map<string, OnvifCamera>();
-    for (const id of ["cam-a", "cam-b", "cam-w"]) {
-      const camera = new OnvifCamera({ name: id, fullSpeedTravelS: 1.5, picture: false });
-      await camera.start();
-      cleanups.push(() => camera.stop());
-      for (const [i, seat] of SEATS.entries()) camera.storePreset(seat, { x: -0.6 + 0.6 * i, y: -0.1, zoom: 0.6 });
-      camera.storePreset("toan-canh", { x: 0, y: 0, zoom: 0 });
-      cameras.set(id, camera);
-    }
-    const pty = new PtyPair(`/tmp/rc-director-dsp-${process.pid}`, `/tmp/rc-director-host-${process.pid}`);
-    await pty.start();
-    cleanups.push(() => pty.stop());
-    const dsp = new TesiraSimulator(pty.devicePath, 8, scene);
-    await dsp.start();
-    cleanups.push(() => dsp.stop());
+    // Three cameras: one per talking seat zone and a wide one; every camera has every seat's preset (the simulated
+    // room's cameras frame the seats side by side, the wide shot in the middle). A Tesira plays the scene.
+    const seats = SEATS.map((id, i) => ({
+      id,
+      label: id,
+      role: i === 0 ? ("chair" as const) : ("citizen" as const),
+      camera: i === 0 ? "cam-a" : "cam-b",
+      preset: id,
+      mic: { device: "dsp", channel: i + 1 },
+    }));
+    const camera = (id: string) => ({
+      id,
+      kind: "camera",
+      model: "generic-onvif-ptz",
+      connection: { host: "127.0.0.1", username: "admin", passwordEnv: "RC_CAMERA_PASSWORD" },
+    });
+    const serialDir = mkdtempSync(join(tmpdir(), "rc-director-"));
+    cleanups.push(async () => rmSync(serialDir, { recursive: true, force: true }));
+    const simulated = new SimulatedRooms({
+      serialDir,
+      cameraPassword: SITE_CAMERA_PASSWORD,
+      camera: { fullSpeedTravelS: 1.5, picture: false },
+      scene,
+    });
+    cleanups.push(() => simulated.stop());
+    const { devices } = await simulated.room(
+      roomProfile.parse({
+        version: 1,
+        id: ROOM,
+        name: ROOM,
+        level: "commune",
+        parent: null,
+        devices: [
+          { id: "dsp", kind: "mixer", model: "biamp-tesira", connection: { path: "/dev/ttyUSB0" } },
+          ...["cam-a", "cam-b", "cam-w"].map(camera),
+        ],
+        seats,
+        director: { wideShot: { camera: "cam-w", preset: "toan-canh" } },
+      }),
+    );
+    const cameras = new Map(simulated.cameras.map(({ device, camera }) => [device, camera]));
 
     const deadPort = await freePort();
     const site = await TestSite.create("embedded", [ROOM], {
       extend: () => ({
         devices: [
-          { id: "dsp", kind: "mixer", model: "biamp-tesira", connection: { path: pty.hostPath } },
-          ...[...cameras].map(([id, camera]) => ({
-            id,
-            kind: "camera",
-            model: "generic-onvif-ptz",
-            connection: { host: "127.0.0.1", port: camera.port, username: "admin", passwordEnv: "RC_CAMERA_PASSWORD" },
-          })),
+          ...devices,
           // A fourth camera that never answers (nothing listens on its port): the director must leave it out.
-          {
-            id: "cam-x",
-            kind: "camera",
-            model: "generic-onvif-ptz",
-            connection: { host: "127.0.0.1", port: deadPort, username: "admin", passwordEnv: "RC_CAMERA_PASSWORD" },
-          },
+          { ...camera("cam-x"), connection: { ...camera("cam-x").connection, port: deadPort } },
         ],
-        seats: SEATS.map((id, i) => ({
-          id,
-          label: id,
-          role: i === 0 ? "chair" : "citizen",
-          camera: i === 0 ? "cam-a" : "cam-b",
-          preset: id,
-          mic: { device: "dsp", channel: i + 1 },
-        })),
+        seats,
         director: { wideShot: { camera: "cam-w", preset: "toan-canh" } },
       }),
     });

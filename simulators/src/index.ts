@@ -13,3 +13,4 @@ export * from "./onvif-camera/discovery-responder.ts";
 export * from "./onvif-camera/onvif-camera.ts";
 export * from "./onvif-camera/picture/camera-picture.ts";
 export { DEFAULT_SEATS, type PictureSeat } from "./onvif-camera/picture/hearing-room.ts";
+export * from "./simulated-rooms.ts";
