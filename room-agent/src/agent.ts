@@ -1,41 +1,31 @@
-// The room agent's composition root: builds the parts, starts them in order, and links them to the broker.
+// The room agent's composition root: builds the devices (each under its supervisor), the room features (desired
+// state, privacy, the auto director, telemetry) and the broker link; starts them in order, each feature in its own
+// try/catch; answers requests through one dispatch table; and builds the room's info and state from the parts.
 import { randomBytes } from "node:crypto";
 import { type LoadedRoom, modelOf } from "@rc/hardware-profiles";
 import {
-  type AvailabilityPayload,
-  availabilityPayload,
-  clientIdOf,
-  type DesiredPayload,
-  decodeMessage,
   describeActions,
   type EventPayload,
-  encodePayload,
-  eventPayload,
-  healthPayload,
+  type HealthPayload,
   type InfoPayload,
-  infoPayload,
   isActionName,
-  parseTopic,
-  responsePayload,
   type StatePayload,
-  statePayload,
-  telemetryPayload,
-  topics,
 } from "@rc/protocol";
-import { connectMqtt } from "@rc/protocol/mqtt";
-import type { MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { AgentError } from "./agent-error.ts";
-import { AppliedDesired } from "./applied-desired.ts";
+import { AgentLink } from "./agent-link.ts";
 import { nextBoot } from "./boot-counter.ts";
+import { DesiredState } from "./desired-state.ts";
 import { DeviceSupervisor } from "./devices/device-supervisor.ts";
 import type { DeviceKindModule, DriverContext } from "./devices/driver-contract.ts";
 import { deviceKinds } from "./devices/driver-registry.ts";
-import { RoomDirector } from "./director/room-director.ts";
+import { directorFeature } from "./director/room-director.ts";
 import { RoomPrivacy } from "./privacy.ts";
 import { RequestDispatcher, type RequestHandler } from "./request-dispatcher.ts";
+import { NO_DRIVER, RoomDevices } from "./room-devices.ts";
 import { RoomFacts } from "./room-facts.ts";
-import { TelemetrySampler } from "./telemetry.ts";
+import type { RoomFeature } from "./room-feature.ts";
+import { Telemetry } from "./telemetry.ts";
 
 export const AGENT_VERSION = "0.1.0";
 
@@ -44,44 +34,29 @@ export interface AgentOptions {
   brokerUrl: string;
   username: string;
   password: string;
-  /** Where the boot counter lives. */
+  /** Where the boot counter and the applied desired state live. */
   dataDir: string;
   keepaliveS: number;
   log: Logger;
 }
 
-/** A device line of the profile whose kind has no driver in this version: reported, never started. */
-const NO_DRIVER = "no driver for this kind of device in this agent version";
-/** Requests by which an operator aims a camera or cuts by hand: the auto director pauses for them. */
-const OPERATOR_SHOT_ACTIONS = new Set([
-  "ptz.move",
-  "ptz.relative",
-  "ptz.absolute",
-  "ptz.home",
-  "ptz.goto",
-  "media.cut",
-]);
-
 export class RoomAgent {
   readonly facts = new RoomFacts();
-  private readonly devices = new Map<string, DeviceSupervisor>();
-  private readonly unsupported = new Map<string, string>();
-  private client: MqttClient | undefined;
+  private readonly devices = new RoomDevices();
+  private features: RoomFeature[] = [];
+  private link: AgentLink | undefined;
   private dispatcher: RequestDispatcher | undefined;
-  private director: RoomDirector | undefined;
-  private telemetryTimer: NodeJS.Timeout | undefined;
   private stateTimer: NodeJS.Timeout | undefined;
   private boot = 0;
   /** Drawn at every start: tells this start from any other, also when a replaced PC's counter starts again at 1. */
   private bootId = "";
   private seq = 0;
-  private desiredRev: number | null = null;
-  private appliedDesired: AppliedDesired | undefined;
   private startedAt = "";
   private readonly room;
   private readonly log: Logger;
   /** The only writer of `facts.privacy`: the switch, requests and the DSPs tell it what they want or hold. */
   private readonly privacy: RoomPrivacy;
+  private readonly desired: DesiredState;
 
   constructor(private readonly options: AgentOptions) {
     this.room = options.loaded.room;
@@ -92,55 +67,74 @@ export class RoomAgent {
       log: options.log.child({ part: "privacy" }),
       emitEvent: (event) => this.emitEvent(event),
     });
+    this.desired = new DesiredState(options.dataDir, this.facts, options.log.child({ part: "desired" }));
   }
 
   async start(): Promise<void> {
     this.boot = await nextBoot(this.options.dataDir);
     this.bootId = randomBytes(9).toString("base64url");
     this.startedAt = new Date().toISOString();
-    await this.resumeDesired();
+    const { brokerUrl, username, password, keepaliveS } = this.options;
+    this.link = new AgentLink(
+      {
+        brokerUrl,
+        username,
+        password,
+        keepaliveS,
+        room: this.room.id,
+        boot: this.boot,
+        bootId: this.bootId,
+        log: this.log,
+      },
+      {
+        publishRetained: () => this.publishRetained(),
+        desired: (desired) => this.desired.apply(desired),
+        request: (payload) => this.answer(payload),
+      },
+    );
     this.buildDevices();
-    this.director = RoomDirector.forRoom(this.room, {
-      devices: this.devices,
-      facts: this.facts,
-      log: this.log.child({ part: "director" }),
-      emitEvent: (event) => this.emitEvent(event),
-      changed: () => this.scheduleState(),
-    });
+    this.features = [
+      this.desired,
+      this.privacy,
+      directorFeature(this.room, {
+        devices: this.devices,
+        facts: this.facts,
+        log: this.log.child({ part: "director" }),
+        emitEvent: (event) => this.emitEvent(event),
+        changed: () => this.scheduleState(),
+      }),
+      new Telemetry(
+        this.options.dataDir,
+        this.room.telemetryIntervalS,
+        (sample) => this.link?.publish("telemetry", sample, 0),
+        this.log.child({ part: "telemetry" }),
+      ),
+    ];
     this.dispatcher = new RequestDispatcher(this.buildHandlers(), this.log.child({ part: "requests" }));
     this.facts.on("change", () => this.scheduleState());
-    this.privacy.start();
-    this.connect();
-    for (const device of this.devices.values()) device.start();
-    this.director?.start();
-    const sampler = new TelemetrySampler(this.options.dataDir);
-    this.telemetryTimer = setInterval(() => {
-      void sampler
-        .sample()
-        .then((sample) => this.publish(topics.room(this.room.id, "telemetry"), telemetryPayload, sample, false, 0));
-    }, this.room.telemetryIntervalS * 1000);
+    for (const feature of this.features) {
+      try {
+        await feature.start();
+      } catch (error) {
+        this.log.error({ feature: feature.name, err: (error as Error).message }, "room feature did not start");
+      }
+    }
+    this.link.start();
+    for (const device of this.devices) device.start();
     this.log.info({ room: this.room.id, boot: this.boot, devices: this.devices.size }, "agent started");
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.telemetryTimer);
     clearTimeout(this.stateTimer);
-    this.director?.stop();
-    this.privacy.stop();
-    await Promise.all([...this.devices.values()].map((device) => device.stop()));
-    const client = this.client;
-    this.client = undefined;
-    if (client?.connected) {
-      // Say goodbye ourselves: the will is only for deaths.
-      await client
-        .publishAsync(
-          topics.room(this.room.id, "availability"),
-          encodePayload(availabilityPayload, this.availability("offline")),
-          { qos: 1, retain: true },
-        )
-        .catch(() => {});
+    for (const feature of [...this.features].reverse()) {
+      try {
+        await feature.stop();
+      } catch (error) {
+        this.log.error({ feature: feature.name, err: (error as Error).message }, "room feature did not stop cleanly");
+      }
     }
-    await client?.endAsync().catch(() => {});
+    await Promise.all([...this.devices].map((device) => device.stop()));
+    await this.link?.stop();
     this.log.info({ room: this.room.id }, "agent stopped");
   }
 
@@ -149,7 +143,7 @@ export class RoomAgent {
       // Picked by the entry's own kind, so the entry and its model are what this module's create() takes.
       const module: DeviceKindModule | undefined = deviceKinds[entry.kind];
       if (!module) {
-        this.unsupported.set(entry.id, entry.kind);
+        this.devices.unsupported.set(entry.id, entry.kind);
         continue;
       }
       const context: DriverContext = {
@@ -167,14 +161,15 @@ export class RoomAgent {
       });
       supervisor.on("health", (health) => {
         this.log.info({ device: entry.id, status: health.status, detail: health.detail }, "device status");
-        this.publish(topics.health(this.room.id, entry.id), healthPayload, health, true);
+        this.link?.publishHealth(entry.id, health);
         this.scheduleState();
       });
       supervisor.on("readings", () => this.scheduleState());
-      this.devices.set(entry.id, supervisor);
+      this.devices.add(supervisor);
     }
   }
 
+  /** One table: the agent's own requests, each feature's, and every device kind's (routed to the named device). */
   private buildHandlers(): Map<string, RequestHandler> {
     const handlers = new Map<string, RequestHandler>();
     handlers.set("state.resync", async () => {
@@ -182,21 +177,19 @@ export class RoomAgent {
       return { republished: true };
     });
     handlers.set("device.restart", async (params) => {
-      await this.device(String(params.device)).restart();
+      await this.devices.get(String(params.device), this.room.id).restart();
       return { restarted: params.device };
     });
-    handlers.set("director.mode", async (params) => {
-      if (!this.director) throw new AgentError("conflict", `room ${this.room.id} has no auto director configured`);
-      return this.director.setMode(params.mode as "auto" | "manual" | "paused");
-    });
+    for (const feature of this.features)
+      for (const [action, handler] of feature.actions ?? []) handlers.set(action, handler);
     for (const module of Object.values(deviceKinds)) {
       for (const [action, run] of Object.entries(module.actions)) {
         handlers.set(action, async (params) => {
-          const supervisor = this.device(String(params.device));
+          const supervisor = this.devices.get(String(params.device), this.room.id);
           if (supervisor.driver.kind !== module.kind) {
             throw new AgentError("conflict", `${supervisor.id} is a ${supervisor.driver.kind}, not a ${module.kind}`);
           }
-          if (OPERATOR_SHOT_ACTIONS.has(action)) this.director?.operatorActivity();
+          for (const feature of this.features) feature.beforeRequest?.(action, params);
           // biome-ignore lint/suspicious/noExplicitAny: params were checked by the action's schema.
           return supervisor.command(action, () => (run as any)(supervisor.driver, params));
         });
@@ -205,159 +198,27 @@ export class RoomAgent {
     return handlers;
   }
 
-  private device(id: string): DeviceSupervisor {
-    const supervisor = this.devices.get(id);
-    if (supervisor) return supervisor;
-    if (this.unsupported.has(id)) throw new AgentError("device_unavailable", `${id}: ${NO_DRIVER}`);
-    throw new AgentError("not_found", `no device "${id}" in room ${this.room.id}`);
-  }
-
-  private connect(): void {
-    const room = this.room.id;
-    const client = connectMqtt(this.options.brokerUrl, {
-      // One client id per boot, belonging to this login and unguessable: a reconnect of this process takes its own
-      // session over, while a half-open connection of an older boot lingers until the broker's keep-alive ends it —
-      // and its will is then stale. No other room can guess it to kick this one off.
-      clientId: clientIdOf(this.options.username, this.bootId),
-      username: this.options.username,
-      password: this.options.password,
-      keepaliveS: this.options.keepaliveS,
-      will: {
-        topic: topics.room(room, "availability"),
-        payload: encodePayload(availabilityPayload, this.availability("offline")),
-      },
+  private answer(payload: Buffer): void {
+    void this.dispatcher!.dispatch(payload).then((response) => {
+      if (response) this.link?.publish("response", response);
     });
-    this.client = client;
-    client.on("connect", () => {
-      this.log.info({ broker: this.options.brokerUrl }, "connected to the broker");
-      client.subscribe(
-        [
-          topics.room(room, "desired"),
-          topics.room(room, "request"),
-          topics.room(room, "availability"),
-          topics.controllerResync,
-        ],
-        { qos: 1 },
-        (error) => {
-          if (error) this.log.error({ err: error }, "subscribe failed");
-        },
-      );
-      this.publishRetained();
-    });
-    client.on("close", () => this.log.debug("broker connection closed"));
-    client.on("error", (error) => this.log.warn({ err: error.message }, "broker connection error"));
-    client.on("message", (topic, payload) => this.receive(topic, payload));
-  }
-
-  private receive(topic: string, payload: Buffer): void {
-    if (parseTopic(topic)?.kind === "request") {
-      // The dispatcher checks requests itself, so that a malformed one with a readable id still gets an answer.
-      void this.dispatcher!.dispatch(payload).then((response) => {
-        if (response) this.publish(topics.room(this.room.id, "response"), responsePayload, response, false);
-      });
-      return;
-    }
-    if (payload.length === 0 && parseTopic(topic)?.kind === "desired") {
-      // MQTT's way of deleting a retained message. The controller's store owns the desired state and never deletes
-      // it (it publishes "no session" instead): a deletion must not drop the room out of a hearing.
-      this.log.warn("deleted desired state ignored: the room keeps the last one it applied");
-      return;
-    }
-    const message = decodeMessage(topic, payload);
-    if (!message.ok) {
-      this.log.warn({ topic: topic.slice(0, 200), reason: message.reason }, "invalid message dropped");
-      return;
-    }
-    switch (message.kind) {
-      case "desired":
-        this.applyDesired(message.value);
-        return;
-      case "availability":
-        this.correctAvailability(message.value);
-        return;
-      case "controllerResync":
-        this.log.info("controller asked for a resync");
-        this.publishRetained();
-        return;
-      default:
-        this.log.warn({ topic }, "message on a topic the agent does not handle dropped");
-    }
-  }
-
-  /** A will of an older connection overwrote our retained availability: say again that we are online. */
-  private correctAvailability(seen: AvailabilityPayload): void {
-    if (!this.client?.connected || seen.bootId === this.bootId) return;
-    if (seen.state === "online") {
-      this.log.error({ seen, boot: this.boot }, "another agent says it is online for this room");
-      return;
-    }
-    this.log.info({ seen, boot: this.boot }, "stale availability on the broker corrected");
-    this.publishAvailability();
-  }
-
-  private availability(state: AvailabilityPayload["state"]): AvailabilityPayload {
-    return { state, boot: this.boot, bootId: this.bootId };
-  }
-
-  /** The desired state applied before this start, so the room resumes its session without waiting for the controller. */
-  private async resumeDesired(): Promise<void> {
-    this.appliedDesired = new AppliedDesired(this.options.dataDir);
-    const { desired, error } = await this.appliedDesired.load();
-    if (error) this.log.error({ err: error }, "last applied desired state unreadable: waiting for the controller's");
-    if (!desired) return;
-    this.log.info({ rev: desired.rev, session: desired.session?.id ?? null }, "resuming the last desired state");
-    this.setDesiredFacts(desired);
-  }
-
-  /** Applies a desired state only if it is newer than the one applied: an old one never undoes a newer change. */
-  private applyDesired(desired: DesiredPayload): void {
-    if (this.desiredRev !== null && desired.rev <= this.desiredRev) {
-      this.log.debug({ rev: desired.rev, applied: this.desiredRev }, "desired state not newer than the applied one");
-      return;
-    }
-    this.log.info({ rev: desired.rev, session: desired.session?.id ?? null }, "desired state received");
-    this.setDesiredFacts(desired);
-    this.appliedDesired!.save(desired).catch((error: Error) => {
-      this.log.error({ err: error.message }, "applied desired state not saved: a restart would resume an older one");
-    });
-  }
-
-  private setDesiredFacts(desired: DesiredPayload): void {
-    this.desiredRev = desired.rev;
-    this.facts.set({
-      session: desired.session ? { id: desired.session.id, role: desired.session.role } : null,
-      recording: desired.recording,
-      desired,
-    });
-    this.scheduleState();
-  }
-
-  private publishAvailability(): void {
-    this.publish(topics.room(this.room.id, "availability"), availabilityPayload, this.availability("online"), true);
   }
 
   /** Everything retained, in the order a fresh reader wants it: alive, what I am, what I do, how my devices are. */
   private publishRetained(): void {
-    this.publishAvailability();
-    this.publish(topics.room(this.room.id, "info"), infoPayload, this.info(), true);
+    const link = this.link!;
+    link.publishOnline();
+    link.publish("info", this.info());
     this.publishState();
-    for (const [id, supervisor] of this.devices) {
-      this.publish(topics.health(this.room.id, id), healthPayload, supervisor.health(), true);
-    }
-    for (const [id] of this.unsupported) {
-      this.publish(
-        topics.health(this.room.id, id),
-        healthPayload,
-        {
-          status: "disabled",
-          since: this.startedAt,
-          detail: NO_DRIVER,
-          rttMs: null,
-          counters: {},
-        },
-        true,
-      );
-    }
+    for (const supervisor of this.devices) link.publishHealth(supervisor.id, supervisor.health());
+    const disabled: HealthPayload = {
+      status: "disabled",
+      since: this.startedAt,
+      detail: NO_DRIVER,
+      rttMs: null,
+      counters: {},
+    };
+    for (const id of this.devices.unsupported.keys()) link.publishHealth(id, disabled);
   }
 
   private info(): InfoPayload {
@@ -369,9 +230,9 @@ export class RoomAgent {
       devices: this.room.devices.map((entry) => ({
         id: entry.id,
         kind: entry.kind,
-        model: this.devices.get(entry.id)?.driver.model ?? ("model" in entry ? entry.model : entry.kind),
+        model: this.devices.find(entry.id)?.driver.model ?? ("model" in entry ? entry.model : entry.kind),
         optional: entry.optional,
-        capabilities: this.devices.get(entry.id)?.driver.capabilities() ?? [],
+        capabilities: this.devices.find(entry.id)?.driver.capabilities() ?? [],
       })),
       // With their params' JSON Schemas, so a panel can build a request without knowing the device (DESIGN §3.6).
       actions: describeActions((this.dispatcher?.actions ?? []).filter(isActionName)),
@@ -381,20 +242,22 @@ export class RoomAgent {
   private state(): StatePayload {
     const facts = this.facts.get();
     const devices: StatePayload["devices"] = {};
-    for (const [id, supervisor] of this.devices) devices[id] = supervisor.driver.readings();
-    return {
+    for (const supervisor of this.devices) devices[supervisor.id] = supervisor.driver.readings();
+    const state: StatePayload = {
       at: new Date().toISOString(),
       seq: this.seq++,
       boot: this.boot,
       bootId: this.bootId,
-      desiredRev: this.desiredRev,
+      desiredRev: null,
       session: facts.session,
       recording: facts.recording,
       programCamera: facts.programCamera,
       privacy: facts.privacy,
-      director: this.director?.view() ?? null,
+      director: null,
       devices,
     };
+    for (const feature of this.features) Object.assign(state, feature.state?.());
+    return state;
   }
 
   /** Many small changes in a burst become one retained state message. */
@@ -409,31 +272,10 @@ export class RoomAgent {
   private publishState(): void {
     clearTimeout(this.stateTimer);
     this.stateTimer = undefined;
-    this.publish(topics.room(this.room.id, "state"), statePayload, this.state(), true);
+    this.link?.publish("state", this.state());
   }
 
   private emitEvent(event: Omit<EventPayload, "at">): void {
-    const qos = event.type === "meters" ? 0 : 1;
-    this.publish(
-      topics.room(this.room.id, "events"),
-      eventPayload,
-      { at: new Date().toISOString(), ...event },
-      false,
-      qos,
-    );
-  }
-
-  private publish<S extends Parameters<typeof encodePayload>[0]>(
-    topic: string,
-    schema: S,
-    value: Parameters<typeof encodePayload<S>>[1],
-    retain: boolean,
-    qos: 0 | 1 = 1,
-  ): void {
-    const client = this.client;
-    if (!client?.connected) return; // everything retained is published again on (re)connect
-    client.publish(topic, encodePayload(schema, value), { qos, retain }, (error) => {
-      if (error) this.log.warn({ topic, err: error.message }, "publish failed");
-    });
+    this.link?.publish("events", { at: new Date().toISOString(), ...event }, event.type === "meters" ? 0 : 1);
   }
 }

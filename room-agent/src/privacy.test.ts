@@ -3,14 +3,17 @@
 import type { EventPayload } from "@rc/protocol";
 import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import type { DeviceRoles, PrivacyMutes } from "./devices/device-roles.ts";
 import { type DeviceDriver, DeviceSupervisor } from "./devices/device-supervisor.ts";
-import { type PrivacyTarget, RoomPrivacy } from "./privacy.ts";
+import { RoomPrivacy } from "./privacy.ts";
+import { RoomDevices } from "./room-devices.ts";
 import { RoomFacts } from "./room-facts.ts";
 
 /** A mixer as privacy sees it: what it holds, the commands it got, and whether it can take one now. */
-class StandInMixer implements DeviceDriver, PrivacyTarget {
+class StandInMixer implements DeviceDriver, PrivacyMutes {
   readonly kind = "mixer";
   readonly model = "stand-in";
+  readonly roles: DeviceRoles = { privacy: this };
   held: boolean | undefined = false;
   readonly commands: boolean[] = [];
   refuse = false;
@@ -51,11 +54,11 @@ async function room(...ids: string[]) {
     if (changed.privacy !== undefined) seen.push(changed.privacy);
   });
   const events: Omit<EventPayload, "at">[] = [];
-  const devices = new Map<string, DeviceSupervisor>();
+  const devices = new RoomDevices();
   const mixers = ids.map((id) => new StandInMixer(id));
   for (const mixer of mixers) {
     const supervisor = new DeviceSupervisor(mixer, { probeIntervalMs: 60_000 });
-    devices.set(mixer.id, supervisor);
+    devices.add(supervisor);
     supervisor.start();
     stops.push(() => supervisor.stop());
   }

@@ -5,22 +5,9 @@
 // re-plug with its settings lost (read open before it is re-applied) can neither turn privacy off nor open the others.
 import type { EventPayload } from "@rc/protocol";
 import type { Logger } from "pino";
-import type { DeviceSupervisor } from "./devices/device-supervisor.ts";
+import type { RoomDevices } from "./room-devices.ts";
 import type { RoomFacts } from "./room-facts.ts";
-
-/** A device that holds some of the room's microphones (a mixer), as privacy sees it. */
-export interface PrivacyTarget {
-  readonly id: string;
-  /** Whether the room's mics here are muted as privacy mutes them; undefined when this device has none. */
-  privacyHeld(): boolean | undefined;
-  /** Mutes or opens the room's mics here. */
-  privacy(on: boolean): Promise<unknown>;
-}
-
-export function isPrivacyTarget(driver: object): driver is PrivacyTarget {
-  const candidate = driver as Partial<PrivacyTarget>;
-  return typeof candidate.privacyHeld === "function" && typeof candidate.privacy === "function";
-}
+import type { RoomFeature } from "./room-feature.ts";
 
 /** What devices tell privacy's owner, and ask it. */
 export interface PrivacyReports {
@@ -37,12 +24,14 @@ export const NO_PRIVACY: PrivacyReports = { wish: () => {}, observed: () => {}, 
 
 export interface RoomPrivacyOptions {
   facts: RoomFacts;
-  devices: ReadonlyMap<string, DeviceSupervisor>;
+  /** The devices that mute mics for privacy (their `privacy` role): every mixer holding seat mics. */
+  devices: RoomDevices;
   log: Logger;
   emitEvent(event: Omit<EventPayload, "at">): void;
 }
 
-export class RoomPrivacy implements PrivacyReports {
+export class RoomPrivacy implements PrivacyReports, RoomFeature {
+  readonly name = "privacy";
   /** Undefined until someone says: a DSP found with its mics muted then puts the whole room in privacy. */
   private wantedOn: boolean | undefined;
   private running = false;
@@ -66,12 +55,12 @@ export class RoomPrivacy implements PrivacyReports {
     if (!this.running) return;
     this.options.log.info({ on, source }, "privacy wished");
     this.wantedOn = on;
-    for (const { supervisor, target } of this.targets()) {
-      const held = target.privacyHeld();
+    for (const { supervisor, role: mutes } of this.options.devices.withRole("privacy")) {
+      const held = mutes.privacyHeld();
       if (held === undefined || held === on) continue;
       // A mixer that cannot take it now is told again when it reconnects (it asks wanted() in its re-apply).
       supervisor
-        .command("mixer.privacy", () => target.privacy(on))
+        .command("mixer.privacy", () => mutes.privacy(on))
         .catch((error: Error) => {
           const reason = `privacy ${on ? "on" : "off"} not applied: ${error.message}`;
           this.options.log.warn({ device: supervisor.id, err: error.message }, "privacy not applied");
@@ -100,14 +89,6 @@ export class RoomPrivacy implements PrivacyReports {
 
   /** A mixer's last known hold counts while it is away: we cannot say its mics opened. */
   private anyHeld(): boolean {
-    return this.targets().some(({ target }) => target.privacyHeld() === true);
-  }
-
-  private targets(): { supervisor: DeviceSupervisor; target: PrivacyTarget }[] {
-    const found: { supervisor: DeviceSupervisor; target: PrivacyTarget }[] = [];
-    for (const supervisor of this.options.devices.values()) {
-      if (isPrivacyTarget(supervisor.driver)) found.push({ supervisor, target: supervisor.driver });
-    }
-    return found;
+    return this.options.devices.withRole("privacy").some(({ role: mutes }) => mutes.privacyHeld() === true);
   }
 }

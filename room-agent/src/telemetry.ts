@@ -2,6 +2,34 @@
 import { readFile, statfs } from "node:fs/promises";
 import { freemem, loadavg } from "node:os";
 import type { TelemetryPayload } from "@rc/protocol";
+import type { Logger } from "pino";
+import type { RoomFeature } from "./room-feature.ts";
+
+/** Publishes a sample every interval. */
+export class Telemetry implements RoomFeature {
+  readonly name = "telemetry";
+  private timer: NodeJS.Timeout | undefined;
+  private readonly sampler: TelemetrySampler;
+
+  constructor(
+    diskPath: string,
+    private readonly intervalS: number,
+    private readonly publish: (sample: TelemetryPayload) => void,
+    private readonly log: Logger,
+  ) {
+    this.sampler = new TelemetrySampler(diskPath);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.sampler.sample().then(this.publish, (error: Error) => this.log.warn({ err: error.message }, "no telemetry"));
+    }, this.intervalS * 1000);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
 
 export class TelemetrySampler {
   private lastCpu = process.cpuUsage();

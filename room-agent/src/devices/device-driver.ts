@@ -1,6 +1,7 @@
 // What a device driver is (DESIGN §3.2): what it implements for its supervisor and what it may tell it. Imports
 // nothing of the room, so the supervisor (which privacy imports) does not import the room back.
 import type { CapabilityDescriptor, DeviceKind } from "@rc/protocol";
+import type { DeviceRoles } from "./device-roles.ts";
 
 /** A reading: a scalar, or a list of names (a camera's presets). */
 export type Reading = number | string | boolean | null | string[];
@@ -10,6 +11,8 @@ export interface DeviceDriver {
   readonly id: string;
   readonly kind: DeviceKind;
   readonly model: string;
+  /** What room features may ask of it (meters, framing presets, switching the program, privacy), if anything. */
+  readonly roles?: DeviceRoles;
   capabilities(): CapabilityDescriptor[];
   /** Open the transport and run the init sequence. Throw BadConfigError when retrying cannot help. */
   connect(hooks: DriverHooks): Promise<void>;

@@ -1,22 +1,13 @@
-// The director inside the agent: mic meters in, camera moves and program cuts out, every decision a room event
-// with its reason. The meter source, the cameras and the switcher are the mixer, camera and media drivers; this
-// class knows them only by the small interfaces below.
+// The director's engine put to work: mic meters in, camera moves and program cuts out, every decision an event with
+// its reason; time passes for the engine also when no meters come. It knows the room only by the small interfaces
+// below (the meter source and switcher are device roles; the room director finds the cameras by id).
 import { EventEmitter } from "node:events";
+import type { MeterSource, ProgramSwitcher } from "../devices/device-roles.ts";
 import { type Decision, type DirectorConfig, DirectorEngine, type DirectorMode, type Shot } from "./director-engine.ts";
-
-export interface MeterSource {
-  /** Full-rate meter frames: a time in ms (Date.now clock) and one dB value per mic channel. */
-  on(event: "meters", listener: (atMs: number, levelsDb: number[]) => void): unknown;
-  off(event: "meters", listener: (atMs: number, levelsDb: number[]) => void): unknown;
-}
 
 export interface CameraMover {
   /** Recall a preset; resolves when the camera reports it arrived (or rejects). */
   recall(camera: string, preset: string): Promise<void>;
-}
-
-export interface ProgramSwitcher {
-  cut(camera: string): Promise<void>;
 }
 
 export interface DirectorEvent {
@@ -34,8 +25,10 @@ const TICK_MS = 500;
 export class DirectorRunner extends EventEmitter<{ decision: [DirectorEvent] }> {
   private readonly engine: DirectorEngine;
   private timer: NodeJS.Timeout | undefined;
+  /** Only the channels the seat map knows go to the engine (a DSP has more inputs than the room has seats). */
   private readonly onMeters = (atMs: number, levelsDb: number[]) =>
-    this.apply(this.engine.levels(atMs / 1000, levelsDb));
+    this.apply(this.engine.levels(atMs / 1000, levelsDb.slice(0, this.channels)));
+  private readonly channels: number;
 
   constructor(
     config: DirectorConfig,
@@ -46,6 +39,7 @@ export class DirectorRunner extends EventEmitter<{ decision: [DirectorEvent] }> 
   ) {
     super();
     this.engine = new DirectorEngine(config);
+    this.channels = config.channels.length;
   }
 
   get mode(): DirectorMode {

@@ -1,22 +1,23 @@
-// The director inside the agent: the room's mixer meters in; presets recalled on off-air cameras through the camera
-// driver (waiting for arrival); cuts through the media switcher when the room has one running, otherwise straight
-// into the room's program-camera fact (tally lamps and the panel follow it). Each decision is a room event.
-import { EventEmitter } from "node:events";
+// The auto director as a room feature: the mixer's meters in (its `meters` role), presets framed on off-air cameras
+// (their `framer` role, waiting for arrival), cuts through the program switcher when one is answering, otherwise
+// straight into the room's program-camera fact (tally lamps and the panel follow it). It answers `director.mode`,
+// pauses when an operator aims a camera or cuts by hand, and reports its mode and reason in the room's state. Each
+// decision is a room event.
 import type { RoomProfile } from "@rc/hardware-profiles";
-import type { EventPayload } from "@rc/protocol";
+import type { EventPayload, StatePayload } from "@rc/protocol";
 import type { Logger } from "pino";
 import { AgentError } from "../agent-error.ts";
-import { CameraDriver } from "../devices/camera/camera-driver.ts";
-import type { DeviceSupervisor } from "../devices/device-supervisor.ts";
-import { MediaDriver } from "../devices/media/media-driver.ts";
-import { MixerDriver } from "../devices/mixer/mixer-driver.ts";
+import type { MeterSource } from "../devices/device-roles.ts";
+import type { RequestHandler } from "../request-dispatcher.ts";
+import type { RoomDevices } from "../room-devices.ts";
 import type { RoomFacts } from "../room-facts.ts";
+import type { RoomFeature } from "../room-feature.ts";
 import { directorConfigFromRoom } from "./director-config.ts";
 import type { DirectorConfig, DirectorMode } from "./director-engine.ts";
-import { type DirectorEvent, DirectorRunner, type MeterSource } from "./director-runner.ts";
+import { type DirectorEvent, DirectorRunner } from "./director-runner.ts";
 
-export interface RoomDirectorLinks {
-  devices: Map<string, DeviceSupervisor>;
+export interface RoomDirectorParts {
+  devices: RoomDevices;
   facts: RoomFacts;
   log: Logger;
   emitEvent: (event: Omit<EventPayload, "at">) => void;
@@ -24,24 +25,65 @@ export interface RoomDirectorLinks {
   changed: () => void;
 }
 
-export class RoomDirector {
+/** Requests by which an operator aims a camera or cuts by hand: automation pauses for them. */
+const OPERATOR_SHOT_ACTIONS = new Set([
+  "ptz.move",
+  "ptz.relative",
+  "ptz.absolute",
+  "ptz.home",
+  "ptz.goto",
+  "media.cut",
+]);
+
+/** The room's director feature; in a room without one (no director section, no seat with mic and camera), a
+ * feature that says so when asked for a mode. */
+export function directorFeature(room: RoomProfile, parts: RoomDirectorParts): RoomFeature {
+  const mixer = room.seats.find((seat) => seat.mic && seat.camera)?.mic?.device;
+  const meters = mixer === undefined ? undefined : parts.devices.roleOf(mixer, "meters");
+  const config = mixer !== undefined && meters ? directorConfigFromRoom(room, mixer) : undefined;
+  if (mixer === undefined || !meters || !config) return new NoDirector(room.id);
+  return new RoomDirector(config, meters.role, mixer, parts);
+}
+
+class NoDirector implements RoomFeature {
+  readonly name = "director";
+  readonly actions: ReadonlyMap<string, RequestHandler>;
+
+  constructor(room: string) {
+    this.actions = new Map([
+      [
+        "director.mode",
+        async () => {
+          throw new AgentError("conflict", `room ${room} has no auto director configured`);
+        },
+      ],
+    ]);
+  }
+
+  start(): void {}
+  stop(): void {}
+  state(): Partial<StatePayload> {
+    return { director: null };
+  }
+}
+
+export class RoomDirector implements RoomFeature {
+  readonly name = "director";
+  readonly actions: ReadonlyMap<string, RequestHandler>;
   private readonly runner: DirectorRunner;
   private readonly onFacts: (values: unknown, changed: Record<string, unknown>) => void;
   /** Each camera's health listener: a camera that is not answering is never chosen. */
   private readonly cameraWatches: (() => void)[] = [];
 
-  private constructor(
+  constructor(
     config: DirectorConfig,
-    meterDriver: MixerDriver,
+    meters: MeterSource,
     private readonly mixer: string,
-    private readonly links: RoomDirectorLinks,
+    private readonly parts: RoomDirectorParts,
   ) {
-    // Only the channels the seat map knows go to the engine (a DSP has more inputs than the room has seats).
-    const meters = new EventEmitter<{ meters: [number, number[]] }>();
-    meterDriver.on("meters", (atMs, levels) => meters.emit("meters", atMs, levels.slice(0, config.channels.length)));
     this.runner = new DirectorRunner(
       config,
-      meters as MeterSource,
+      meters,
       { recall: (camera, preset) => this.recall(camera, preset) },
       { cut: (camera) => this.cut(camera) },
     );
@@ -50,21 +92,12 @@ export class RoomDirector {
       if ("privacy" in changed) this.runner.setMuted(Boolean(changed.privacy));
       if ("session" in changed && changed.session) this.runner.startSession();
     };
-  }
-
-  /** The room's director, or undefined when the profile has none (no director section, no mic-and-camera seats). */
-  static forRoom(room: RoomProfile, links: RoomDirectorLinks): RoomDirector | undefined {
-    const mixer = room.seats.find((seat) => seat.mic && seat.camera)?.mic?.device;
-    const driver = mixer === undefined ? undefined : links.devices.get(mixer)?.driver;
-    if (!mixer || !(driver instanceof MixerDriver)) return undefined;
-    const config = directorConfigFromRoom(room, mixer);
-    return config ? new RoomDirector(config, driver, mixer, links) : undefined;
+    this.actions = new Map([["director.mode", async (params) => this.setMode(params.mode as DirectorMode)]]);
   }
 
   start(): void {
-    this.links.facts.on("change", this.onFacts);
-    for (const supervisor of this.links.devices.values()) {
-      if (!(supervisor.driver instanceof CameraDriver)) continue;
+    this.parts.facts.on("change", this.onFacts);
+    for (const { supervisor } of this.parts.devices.withRole("framer")) {
       const follow = () => this.runner.cameraAvailable(supervisor.id, supervisor.answering);
       follow();
       supervisor.on("health", follow);
@@ -74,69 +107,62 @@ export class RoomDirector {
   }
 
   stop(): void {
-    this.links.facts.off("change", this.onFacts);
+    this.parts.facts.off("change", this.onFacts);
     for (const unwatch of this.cameraWatches.splice(0)) unwatch();
     this.runner.stop();
   }
 
-  setMode(mode: DirectorMode): { mode: DirectorMode } {
+  /** An operator moved a camera or cut by hand: automation pauses and resumes after the idle delay. */
+  beforeRequest(action: string): void {
+    if (OPERATOR_SHOT_ACTIONS.has(action)) this.runner.operatorActivity();
+  }
+
+  state(): Partial<StatePayload> {
+    return { director: { mode: this.runner.mode, reason: this.runner.lastReason } };
+  }
+
+  private setMode(mode: DirectorMode): { mode: DirectorMode } {
     this.runner.setMode(mode);
-    this.links.changed();
+    this.parts.changed();
     return { mode };
   }
 
-  /** An operator moved a camera or cut by hand: automation pauses and resumes after the idle delay. */
-  operatorActivity(): void {
-    this.runner.operatorActivity();
-  }
-
-  view(): { mode: DirectorMode; reason: string } {
-    return { mode: this.runner.mode, reason: this.runner.lastReason };
-  }
-
-  private camera(id: string): { supervisor: DeviceSupervisor; driver: CameraDriver } {
-    const supervisor = this.links.devices.get(id);
-    if (!supervisor || !(supervisor.driver instanceof CameraDriver))
-      throw new AgentError("not_found", `no camera "${id}"`);
-    return { supervisor, driver: supervisor.driver };
-  }
-
   private async recall(camera: string, preset: string): Promise<void> {
-    const { supervisor, driver } = this.camera(camera);
-    await supervisor.command("ptz.goto", () => driver.goto(preset, true));
+    const framer = this.parts.devices.roleOf(camera, "framer");
+    if (!framer) throw new AgentError("not_found", `no camera "${camera}"`);
+    await framer.supervisor.command("ptz.goto", () => framer.role.framePreset(preset));
   }
 
   private async cut(camera: string): Promise<void> {
-    const media = [...this.links.devices.values()].find((s) => s.driver instanceof MediaDriver);
-    const switcher = media?.driver;
-    if (media?.health().status === "ok" && switcher instanceof MediaDriver) {
-      await media.command("media.cut", () => switcher.cut(camera));
+    const [switcher] = this.parts.devices.answering("switcher");
+    if (switcher) {
+      await switcher.supervisor.command("media.cut", () => switcher.role.cut(camera));
       return;
     }
     // No picture to switch (media off or absent): the program camera is still what tally lamps and panels show.
-    this.links.facts.set({ programCamera: camera });
+    this.parts.facts.set({ programCamera: camera });
   }
 
   private report(decision: DirectorEvent): void {
-    this.links.changed();
+    this.parts.changed();
     if (decision.kind === "warning") {
       // About a camera that failed a preset or a cut, or about the mixer's meters.
       const device = decision.camera ?? this.mixer;
-      const supervisor = this.links.devices.get(device);
+      const supervisor = this.parts.devices.find(device);
       if (!supervisor?.answering) {
         // A device that is connecting or offline already says so on its health topic: no second alarm.
-        this.links.log.info(
+        this.parts.log.info(
           { reason: decision.reason, status: supervisor?.health().status },
           "director: not answering",
         );
         return;
       }
-      this.links.log.warn({ reason: decision.reason }, "director warning");
-      this.links.emitEvent({ type: "device_error", device, reason: decision.reason, data: { by: "director" } });
+      this.parts.log.warn({ reason: decision.reason }, "director warning");
+      this.parts.emitEvent({ type: "device_error", device, reason: decision.reason, data: { by: "director" } });
       return;
     }
-    this.links.log.info(decision, "director decision");
-    this.links.emitEvent({
+    this.parts.log.info(decision, "director decision");
+    this.parts.emitEvent({
       type: decision.kind === "cut" ? "cut" : "speaker_changed",
       device: decision.camera,
       reason: decision.reason,

@@ -5,6 +5,7 @@ import type { CameraDeviceEntry, CameraModelProfile, RoomProfile } from "@rc/har
 import type { CapabilityDescriptor } from "@rc/protocol";
 import type { Logger } from "pino";
 import { AgentError, BadConfigError, withTimeout } from "../../agent-error.ts";
+import type { DeviceRoles, PresetFramer } from "../device-roles.ts";
 import type { DeviceDriver, DeviceKindModule, DriverHooks, Reading } from "../driver-contract.ts";
 import { CameraFault, type CameraPreset, OnvifClient, type PtzVector } from "./onvif-client.ts";
 
@@ -38,8 +39,10 @@ interface Watch {
   waiters: { resolve: () => void; reject: (error: Error) => void }[];
 }
 
-export class CameraDriver implements DeviceDriver {
+export class CameraDriver implements DeviceDriver, PresetFramer {
   readonly kind = "camera";
+  /** The director frames its seats' presets on it. */
+  readonly roles: DeviceRoles = { framer: this };
   private readonly room: RoomProfile;
   private readonly log: Logger;
   private readonly hooks: CameraRoomHooks;
@@ -228,6 +231,11 @@ export class CameraDriver implements DeviceDriver {
   async home(): Promise<void> {
     await this.guard(this.connected().home());
     this.follow("home");
+  }
+
+  /** Recalls a preset and resolves when the camera got there (the director's framing, before it cuts). */
+  framePreset(preset: string): Promise<{ preset: string }> {
+    return this.goto(preset, true);
   }
 
   /** Recalls a preset by our name; resolves at once (the move-complete event follows), or, with `arrive`, on arrival. */

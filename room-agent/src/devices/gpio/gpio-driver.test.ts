@@ -12,6 +12,7 @@ import { SerialPort } from "serialport";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../../../test/support/wait-for.ts";
 import { RoomPrivacy } from "../../privacy.ts";
+import { RoomDevices } from "../../room-devices.ts";
 import { RoomFacts } from "../../room-facts.ts";
 import { DeviceSupervisor, type SupervisorOptions } from "../device-supervisor.ts";
 import { GpioDriver, gpioKind } from "./gpio-driver.ts";
@@ -64,7 +65,12 @@ function rig(entry: GpioDeviceEntry, options: Partial<SupervisorOptions> = {}) {
   const facts = new RoomFacts();
   const events: { type: string; reason?: string; data?: Record<string, unknown> }[] = [];
   // Privacy's real owner, with no mixer to mute: the switch's wish becomes the room's fact through it.
-  const privacy = new RoomPrivacy({ facts, devices: new Map(), log: pino({ level: "silent" }), emitEvent: () => {} });
+  const privacy = new RoomPrivacy({
+    facts,
+    devices: new RoomDevices(),
+    log: pino({ level: "silent" }),
+    emitEvent: () => {},
+  });
   privacy.start();
   cleanups.push(() => privacy.stop());
   const driver = new GpioDriver(entry, undefined, {

@@ -13,6 +13,7 @@ import { AgentError, BadConfigError } from "../../agent-error.ts";
 import { audioLine, cameraLine } from "../../media-worker/launch-lines.ts";
 import type { FromWorker, MediaConfig, MediaStatus, SnapshotResult } from "../../media-worker/worker-messages.ts";
 import type { RoomFacts } from "../../room-facts.ts";
+import type { DeviceRoles, ProgramSwitcher } from "../device-roles.ts";
 import type { DeviceDriver, DeviceKindModule, DriverContext, DriverHooks, Reading } from "../driver-contract.ts";
 import { folderName, SegmentLog, sidecarPath } from "./recording-segments.ts";
 import { MediaWorkerProcess } from "./worker-process.ts";
@@ -42,9 +43,11 @@ const NUMBERS_EVERY_MS = 10_000;
 /** A program that keeps failing this long makes the probe fail: the supervisor then starts a new worker. */
 const PROGRAM_FAILING_MS = 10_000;
 
-export class MediaDriver implements DeviceDriver {
+export class MediaDriver implements DeviceDriver, ProgramSwitcher {
   readonly kind = "media";
   readonly model = "gstreamer";
+  /** Its program is the room's outgoing picture: the director cuts here. */
+  readonly roles: DeviceRoles = { switcher: this };
   private worker: MediaWorkerProcess | undefined;
   private status: MediaStatus | null = null;
   private diskTimer: NodeJS.Timeout | undefined;

@@ -28,6 +28,7 @@ import { SerialPort } from "serialport";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "../../../../test/support/wait-for.ts";
 import { RoomPrivacy } from "../../privacy.ts";
+import { RoomDevices } from "../../room-devices.ts";
 import { RoomFacts } from "../../room-facts.ts";
 import { DeviceSupervisor } from "../device-supervisor.ts";
 import { MixerDriver, type MixerRoomHooks } from "./mixer-driver.ts";
@@ -203,7 +204,7 @@ async function setUpRig(rig: Rig, cleanups: (() => Promise<void>)[], options: Se
   facts.on("change", (_values, changed) => {
     if (changed.privacy !== undefined) privacy.push(changed.privacy);
   });
-  const devices = new Map<string, DeviceSupervisor>();
+  const devices = new RoomDevices();
   const owner = new RoomPrivacy({ facts, devices, log: pino({ level: "silent" }), emitEvent: () => {} });
   const room: MixerRoomHooks = { emitMeters: () => {}, micChannels: [1, 2], privacy: owner };
   const driver = new MixerDriver(entry, profileOf(rig.model, options.profile), {
@@ -216,7 +217,7 @@ async function setUpRig(rig: Rig, cleanups: (() => Promise<void>)[], options: Se
     backoffMinMs: 200,
     backoffMaxMs: 800,
   });
-  devices.set(driver.id, supervisor);
+  devices.add(supervisor);
   cleanups.push(async () => {
     owner.stop();
     await supervisor.stop();

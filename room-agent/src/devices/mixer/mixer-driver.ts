@@ -7,7 +7,8 @@ import { type MixerDeviceEntry, type MixerModelProfile, mixerEntryProblems } fro
 import type { CapabilityDescriptor } from "@rc/protocol";
 import type { Logger } from "pino";
 import { AgentError, BadConfigError } from "../../agent-error.ts";
-import { NO_PRIVACY, type PrivacyReports, type PrivacyTarget } from "../../privacy.ts";
+import { NO_PRIVACY, type PrivacyReports } from "../../privacy.ts";
+import type { DeviceRoles, MeterSource, PrivacyMutes } from "../device-roles.ts";
 import type { DeviceDriver, DeviceKindModule, DriverHooks } from "../driver-contract.ts";
 import { SerialLine } from "../serial/serial-line.ts";
 import {
@@ -38,8 +39,13 @@ const PANEL_METER_INTERVAL_MS = 250;
 /** The mute group that privacy mutes, when the room profile names one. */
 const MICS_GROUP = "mics";
 
-export class MixerDriver extends EventEmitter<{ meters: [number, number[]] }> implements DeviceDriver, PrivacyTarget {
+export class MixerDriver
+  extends EventEmitter<{ meters: [number, number[]] }>
+  implements DeviceDriver, MeterSource, PrivacyMutes
+{
   readonly kind = "mixer";
+  /** The room's mic levels for the director, and the mics privacy mutes. */
+  readonly roles: DeviceRoles = { meters: this, privacy: this };
   private readonly codec: MixerCodec;
   private readonly line: SerialLine<EncodedCommand, MixerValues>;
   private readonly log: Logger;
