@@ -10,6 +10,7 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createWriteStream, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { setPriority } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { changeDesired, registerRoom, Store } from "@rc/controller";
@@ -23,6 +24,17 @@ const DIR = resolve(REPO, process.env.DEMO_DIR ?? ".demo");
 const HTTP_PORT = process.env.DEMO_HTTP_PORT ?? "8080";
 const MQTT_PORT = process.env.DEMO_MQTT_PORT ?? "1883";
 const ONLINE_WITHIN_MS = 30_000;
+
+/**
+ * The simulated devices (the cameras' pictures and the DSPs in this process, the GPIO boards' chips in theirs) stand
+ * for hardware with processors of its own: a room PC never shares its cores with its cameras. They run this much
+ * lower in priority than the product's processes (controller, agents, media workers), which are started back at the
+ * normal priority. Only root may raise a process again: otherwise everything runs at one priority.
+ */
+const SIMULATOR_NICE = 10;
+const SIMULATOR_PROCESSES = new Set(["boards"]);
+const simulatorsNiced = process.getuid?.() === 0;
+if (simulatorsNiced) setPriority(SIMULATOR_NICE);
 
 const children: ChildProcess[] = [];
 /** Set once the demo stops: nothing is restarted from then on. */
@@ -95,7 +107,11 @@ function superviseProcess(name: string, args: string[], first: ChildProcess): vo
 /** Starts node with these arguments and its output in DIR/logs/NAME.log (appended to: a restart keeps the past). */
 function run(name: string, args: string[]): ChildProcess {
   const log = createWriteStream(join(DIR, "logs", `${name}.log`), { flags: "a" });
-  const child = spawn(process.execPath, args, {
+  const [command, commandArgs] =
+    simulatorsNiced && !SIMULATOR_PROCESSES.has(name)
+      ? ["nice", ["-n", String(-SIMULATOR_NICE), process.execPath, ...args]]
+      : [process.execPath, args];
+  const child = spawn(command, commandArgs, {
     cwd: REPO,
     stdio: ["ignore", "pipe", "pipe"],
   });
