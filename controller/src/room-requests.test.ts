@@ -56,11 +56,17 @@ describe("room requests", () => {
     const retry = await requests.send("xa-a", "test.set", { device: "thu", value: 1 }, "test", "r1");
     expect(retry).toEqual({ status: 200, body: { id: "r1", ok: true, result: { value: 1 } } });
     expect(published).toHaveLength(1);
+    // A refusal of a request never applied (the device was not ready) is no answer to keep: the retry goes again.
+    const refused = requests.send("xa-a", "test.set", { device: "thu", value: 3 }, "test", "r3");
+    requests.response("xa-a", { id: "r3", ok: false, error: { code: "device_unavailable", message: "connecting" } });
+    expect((await refused).status).toBe(409);
+    void requests.send("xa-a", "test.set", { device: "thu", value: 3 }, "test", "r3");
+    expect(published).toHaveLength(3);
     // A request that got no answer (504) is sent again: the agent's deadline kept it from being applied late.
     const unanswered = await requests.send("xa-a", "test.set", { device: "thu", value: 2 }, "test", "r2");
     expect(unanswered.status).toBe(504);
     void requests.send("xa-a", "test.set", { device: "thu", value: 2 }, "test", "r2");
-    expect(published).toHaveLength(3);
+    expect(published).toHaveLength(5);
   });
 
   it("fault 6: matches answers by (room, id): the same id in two rooms, an answer from the wrong room", async () => {
