@@ -4,6 +4,7 @@ import {
   type ErrorCode,
   encodePayload,
   httpStatusOfError,
+  NOT_APPLIED_ERRORS,
   type RequestPayload,
   type ResponsePayload,
   requestFingerprint,
@@ -33,8 +34,6 @@ export interface SentMemory {
   maxEntries: number;
 }
 
-/** Refusals of a request that was never applied (the device could not take it yet): a retry may still apply it. */
-const NOT_APPLIED = new Set<ErrorCode>(["device_unavailable", "timeout"]);
 /** Answers up to this size are kept for repeats (10,000 of them at most: a few tens of MB in the worst case). */
 const KEPT_ANSWER_BYTES = 2048;
 
@@ -121,7 +120,7 @@ export class RoomRequests {
           ? { status: 200, body: { id, ok: true, result: response.result } }
           : { status: httpStatusOfError[response.error.code], body: response };
         const sent = this.sent.get(`${room}\n${id}`);
-        const kept = response.ok || !NOT_APPLIED.has(response.error.code);
+        const kept = response.ok || !NOT_APPLIED_ERRORS.has(response.error.code);
         if (kept && sent?.fingerprint === fingerprint && JSON.stringify(answered.body).length <= KEPT_ANSWER_BYTES) {
           sent.answer = answered;
         }

@@ -232,6 +232,11 @@ export const ERROR_CODES = [
 ] as const;
 export const errorCode = z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof errorCode>;
+/**
+ * Errors that say a request was never applied (the device could not take it yet, or its deadline had passed): its
+ * answer is not remembered for its id, so a retry with the same id may still apply it, once.
+ */
+export const NOT_APPLIED_ERRORS: ReadonlySet<ErrorCode> = new Set<ErrorCode>(["device_unavailable", "timeout"]);
 
 export const responsePayload = z.union([
   z.strictObject({ id: requestId, ok: z.literal(true), result: z.unknown() }),

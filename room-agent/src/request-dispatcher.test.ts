@@ -34,6 +34,32 @@ describe("request dispatcher", () => {
     expect(third).toEqual(first);
   });
 
+  it("applies a retry of a request refused because its device was not answering yet, but repeats a device error", async () => {
+    let tries = 0;
+    let deviceErrors = 0;
+    const dispatcher = dispatcherWith({
+      "test.set": async () => {
+        tries++;
+        if (tries === 1) throw new AgentError("device_unavailable", "thu is connecting");
+        if (tries === 2) return { value: 1 };
+        throw new Error("never a third time");
+      },
+      "test.delay": async () => {
+        deviceErrors++;
+        throw new AgentError("device_error", "the device said ERR");
+      },
+    });
+    const message = request("r1", "test.set", { device: "thu", value: 1 });
+    expect(await dispatcher.dispatch(message)).toMatchObject({ ok: false, error: { code: "device_unavailable" } });
+    expect(await dispatcher.dispatch(message)).toEqual({ id: "r1", ok: true, result: { value: 1 } });
+    expect(await dispatcher.dispatch(message)).toEqual({ id: "r1", ok: true, result: { value: 1 } });
+    expect(tries).toBe(2);
+    const failing = request("r2", "test.delay", { device: "thu", ms: 1 });
+    expect(await dispatcher.dispatch(failing)).toMatchObject({ ok: false, error: { code: "device_error" } });
+    expect(await dispatcher.dispatch(failing)).toMatchObject({ ok: false, error: { code: "device_error" } });
+    expect(deviceErrors).toBe(1); // it may have done something: not tried again
+  });
+
   it("fault 6: refuses an id reused for another action or other params (conflict), applying nothing", async () => {
     const applied: unknown[] = [];
     const dispatcher = dispatcherWith({

@@ -6,6 +6,7 @@ import {
   actionParams,
   decodePayload,
   describeZodError,
+  NOT_APPLIED_ERRORS,
   type RequestPayload,
   type ResponsePayload,
   requestFingerprint,
@@ -77,7 +78,13 @@ export class RequestDispatcher {
     const expired = this.expired(request);
     if (expired) return expired;
     const response = this.apply(id, action, request.params, request.from);
-    this.answers.set(id, { at: this.now(), fingerprint, response });
+    const entry = { at: this.now(), fingerprint, response };
+    this.answers.set(id, entry);
+    // A refusal of a request never applied (its device not answering yet) is no answer to keep: a retry may apply it.
+    void response.then((answer) => {
+      if (!answer.ok && NOT_APPLIED_ERRORS.has(answer.error.code) && this.answers.get(id) === entry)
+        this.answers.delete(id);
+    });
     return response;
   }
 
