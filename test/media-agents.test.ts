@@ -8,7 +8,7 @@ import type { DesiredPayload, RoomView } from "@rc/protocol";
 import { OnvifCamera, PtyPair, TesiraSimulator } from "@rc/simulators";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SegmentSidecar } from "../room-agent/src/devices/media/recording-segments.ts";
-import { freeUdpPort } from "../room-agent/src/media-worker/free-udp-port.ts";
+import { freeUdpPorts } from "../room-agent/src/media-worker/free-udp-port.ts";
 import { type ManagedProcess, stopAll } from "./support/processes.ts";
 import { inspectRecording } from "./support/recording-inspector.ts";
 import { SITE_CAMERA_PASSWORD, TestSite } from "./support/test-site.ts";
@@ -40,8 +40,9 @@ describe("media between two agents", () => {
   let centralAgent: ManagedProcess;
 
   beforeAll(async () => {
-    ports[CENTRAL] = await freeUdpPort();
-    ports[COMPONENT] = await freeUdpPort();
+    const [centralPort, componentPort] = await freeUdpPorts(2);
+    ports[CENTRAL] = centralPort!;
+    ports[COMPONENT] = componentPort!;
     const pty = new PtyPair(`/tmp/rc-media-dsp-${process.pid}`, `/tmp/rc-media-host-${process.pid}`);
     await pty.start();
     cleanups.push(() => pty.stop());

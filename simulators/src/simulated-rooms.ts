@@ -81,7 +81,7 @@ export class SimulatedRooms {
     },
     media: async (entry, room) => {
       if (entry.kind !== "media") return entry;
-      this.srtPorts[room.id] = await freeUdpPort();
+      this.srtPorts[room.id] = await this.freeUdpPort();
       const { media } = this.options;
       return {
         ...entry,
@@ -119,6 +119,21 @@ export class SimulatedRooms {
   /** Stops every simulator started (the GPIO boards run elsewhere: see `boards`). */
   async stop(): Promise<void> {
     await Promise.all(this.running.splice(0).map((simulator) => simulator.stop()));
+  }
+
+  /**
+   * A UDP port on loopback nobody uses now, and none given to another room here: asked one after another, the system
+   * may hand back the port it just released, and two rooms' SRT listeners would then share one.
+   */
+  private async freeUdpPort(): Promise<number> {
+    const taken = new Set(Object.values(this.srtPorts));
+    for (;;) {
+      const socket = createSocket("udp4");
+      await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+      const { port } = socket.address();
+      await new Promise<void>((resolve) => socket.close(() => resolve()));
+      if (!taken.has(port)) return port;
+    }
   }
 
   private async camera(entry: DeviceEntry, room: RoomProfile): Promise<DeviceEntry> {
@@ -169,12 +184,4 @@ export class SimulatedRooms {
     );
     return { ...entry, connection: { ...entry.connection, path: pty.hostPath } };
   }
-}
-
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  const { port } = socket.address();
-  socket.close();
-  return port;
 }

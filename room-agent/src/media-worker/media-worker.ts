@@ -9,7 +9,7 @@ import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { freeUdpPort } from "./free-udp-port.ts";
+import { freeUdpPorts } from "./free-udp-port.ts";
 import { parseElementMessage } from "./gstreamer-text.ts";
 import { MediaEngine } from "./media-engine.ts";
 import type { Gstreamer } from "./pipeline-part.ts";
@@ -147,7 +147,8 @@ async function main(): Promise<void> {
   }
   // Both ends are open now (GStreamer opened its end when it loaded): the name is no longer needed.
   if (fifo) rmSync(fifo, { force: true });
-  const ports = { sender: await freeUdpPort(), recording: await freeUdpPort() };
+  const [sender, recording] = await freeUdpPorts(2);
+  const ports = { sender: sender!, recording: recording! };
   engine = new MediaEngine({
     gst,
     ports,
