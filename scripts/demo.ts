@@ -31,7 +31,7 @@ const ONLINE_WITHIN_MS = 30_000;
  * lower in priority than the product's processes (controller, agents, media workers), which are started back at the
  * normal priority. Only root may raise a process again: otherwise everything runs at one priority.
  */
-const SIMULATOR_NICE = 10;
+const SIMULATOR_NICE = 5;
 const SIMULATOR_PROCESSES = new Set(["boards"]);
 const simulatorsNiced = process.getuid?.() === 0;
 if (simulatorsNiced) setPriority(SIMULATOR_NICE);
