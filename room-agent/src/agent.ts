@@ -14,6 +14,7 @@ import {
 import type { Logger } from "pino";
 import { AgentError } from "./agent-error.ts";
 import { AgentLink } from "./agent-link.ts";
+import { AnswerJournal } from "./answer-journal.ts";
 import { nextBoot } from "./boot-counter.ts";
 import { DesiredState } from "./desired-state.ts";
 import { DeviceSupervisor } from "./devices/device-supervisor.ts";
@@ -21,7 +22,7 @@ import type { DeviceKindModule, DriverContext } from "./devices/driver-contract.
 import { deviceKinds } from "./devices/driver-registry.ts";
 import { directorFeature } from "./director/room-director.ts";
 import { RoomPrivacy } from "./privacy.ts";
-import { RequestDispatcher, type RequestHandler } from "./request-dispatcher.ts";
+import { REQUEST_MEMORY, RequestDispatcher, type RequestHandler } from "./request-dispatcher.ts";
 import { NO_DRIVER, RoomDevices } from "./room-devices.ts";
 import { RoomFacts } from "./room-facts.ts";
 import type { RoomFeature } from "./room-feature.ts";
@@ -110,7 +111,12 @@ export class RoomAgent {
         this.log.child({ part: "telemetry" }),
       ),
     ];
-    this.dispatcher = new RequestDispatcher(this.buildHandlers(), this.log.child({ part: "requests" }));
+    const requestsLog = this.log.child({ part: "requests" });
+    this.dispatcher = new RequestDispatcher(this.buildHandlers(), requestsLog, {
+      ...REQUEST_MEMORY,
+      journal: new AnswerJournal(this.options.dataDir, requestsLog),
+    });
+    await this.dispatcher.restore();
     this.facts.on("change", () => this.scheduleState());
     for (const feature of this.features) {
       try {

@@ -1,6 +1,10 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { AgentError } from "./agent-error.ts";
+import { AnswerJournal } from "./answer-journal.ts";
 import { RequestDispatcher, type RequestHandler } from "./request-dispatcher.ts";
 
 const quiet = pino({ level: "silent" });
@@ -32,6 +36,43 @@ describe("request dispatcher", () => {
     expect(first).toEqual({ id: "r1", ok: true, result: { value: 3 } });
     expect(second).toEqual(first);
     expect(third).toEqual(first);
+  });
+
+  it("never applies a request twice across a restart: answers are kept on disk (owner-only) and compacted", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rc-answers-"));
+    try {
+      let applied = 0;
+      const handlers = {
+        "test.set": async (params: Record<string, unknown>) => ({ value: params.value, n: ++applied }),
+      };
+      const started = async () => {
+        const journal = new AnswerJournal(dir, quiet);
+        const dispatcher = new RequestDispatcher(new Map(Object.entries(handlers)), quiet, {
+          memoryMs: 60_000,
+          memoryMaxEntries: 3,
+          now: () => NOW,
+          journal,
+        });
+        await dispatcher.restore();
+        return dispatcher;
+      };
+      const before = await started();
+      const first = await before.dispatch(request("r1", "test.set", { device: "thu", value: 7 }));
+      const after = await started(); // the agent restarted: its memory is the file
+      expect(await after.dispatch(request("r1", "test.set", { device: "thu", value: 7 }))).toEqual(first);
+      expect(await after.dispatch(request("r1", "test.set", { device: "thu", value: 8 }))).toMatchObject({
+        ok: false,
+        error: { code: "conflict" },
+      });
+      expect(applied).toBe(1);
+      const file = join(dir, "answers.jsonl");
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      for (let i = 2; i <= 12; i++) await after.dispatch(request(`r${i}`, "test.set", { device: "thu", value: i }));
+      // Rewritten when it grows past twice what is remembered: the file stays bounded.
+      expect(readFileSync(file, "utf8").trim().split("\n").length).toBeLessThanOrEqual(6);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("applies a retry of a request refused because its device was not answering yet, but repeats a device error", async () => {

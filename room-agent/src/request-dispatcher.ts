@@ -14,6 +14,7 @@ import {
 } from "@rc/protocol";
 import type { Logger } from "pino";
 import { AgentError } from "./agent-error.ts";
+import type { AnswerJournal } from "./answer-journal.ts";
 
 export type RequestHandler = (params: Record<string, unknown>, from: string) => Promise<unknown>;
 
@@ -23,7 +24,12 @@ export interface DispatcherOptions {
   memoryMaxEntries: number;
   /** The clock that deadlines are compared with (epoch milliseconds). */
   now?: () => number;
+  /** Where answers are kept across restarts; without it they are remembered in memory only. */
+  journal?: AnswerJournal;
 }
+
+/** Ten minutes, 2,000 ids: a client's retries come within seconds, a busy room answers far fewer. */
+export const REQUEST_MEMORY: DispatcherOptions = { memoryMs: 10 * 60_000, memoryMaxEntries: 2000 };
 
 interface Remembered {
   at: number;
@@ -31,6 +37,8 @@ interface Remembered {
   fingerprint: string;
   /** One promise per request: copies that come while it still runs wait for the same answer. */
   response: Promise<ResponsePayload>;
+  /** The answer once it came (what the journal keeps). */
+  answer?: ResponsePayload;
 }
 
 export class RequestDispatcher {
@@ -40,8 +48,19 @@ export class RequestDispatcher {
   constructor(
     private readonly handlers: ReadonlyMap<string, RequestHandler>,
     private readonly log: Logger,
-    private readonly options: DispatcherOptions = { memoryMs: 10 * 60_000, memoryMaxEntries: 2000 },
+    private readonly options: DispatcherOptions = REQUEST_MEMORY,
   ) {}
+
+  /** Takes back the answers kept on disk before this start (still within the memory's time). */
+  async restore(): Promise<void> {
+    const oldest = this.now() - this.options.memoryMs;
+    for (const entry of (await this.options.journal?.load()) ?? []) {
+      if (entry.at < oldest) continue;
+      this.answers.set(entry.id, { ...entry, response: Promise.resolve(entry.response), answer: entry.response });
+    }
+    this.forgetOld();
+    if (this.answers.size > 0) this.log.info({ answers: this.answers.size }, "answered requests remembered from disk");
+  }
 
   get actions(): string[] {
     return [...this.handlers.keys()].sort();
@@ -77,15 +96,42 @@ export class RequestDispatcher {
     }
     const expired = this.expired(request);
     if (expired) return expired;
-    const response = this.apply(id, action, request.params, request.from);
-    const entry = { at: this.now(), fingerprint, response };
+    const entry: Remembered = { at: this.now(), fingerprint, response: Promise.resolve(null as never) };
+    entry.response = this.apply(id, action, request.params, request.from).then((answer) =>
+      this.keep(id, entry, answer),
+    );
     this.answers.set(id, entry);
-    // A refusal of a request never applied (its device not answering yet) is no answer to keep: a retry may apply it.
-    void response.then((answer) => {
-      if (!answer.ok && NOT_APPLIED_ERRORS.has(answer.error.code) && this.answers.get(id) === entry)
-        this.answers.delete(id);
-    });
-    return response;
+    return entry.response;
+  }
+
+  /**
+   * Remembers an answer before it is sent: on disk too, so not even a restart of the agent and the controller
+   * together can make a retry apply it twice. A refusal of a request never applied (its device not answering yet)
+   * is no answer to keep: a retry may apply it.
+   */
+  private async keep(id: string, entry: Remembered, answer: ResponsePayload): Promise<ResponsePayload> {
+    if (!answer.ok && NOT_APPLIED_ERRORS.has(answer.error.code)) {
+      if (this.answers.get(id) === entry) this.answers.delete(id);
+      return answer;
+    }
+    entry.answer = answer;
+    const journal = this.options.journal;
+    if (!journal) return answer;
+    try {
+      await journal.append({ id, at: entry.at, fingerprint: entry.fingerprint, response: answer });
+      if (journal.length > 2 * this.options.memoryMaxEntries) {
+        const kept = [...this.answers].flatMap(([keptId, { at, fingerprint, answer: response }]) =>
+          response ? [{ id: keptId, at, fingerprint, response }] : [],
+        );
+        await journal.rewrite(kept);
+      }
+    } catch (error) {
+      this.log.error(
+        { id, err: (error as Error).message },
+        "answer not kept on disk: a retry after a restart may apply it again",
+      );
+    }
+    return answer;
   }
 
   /**
