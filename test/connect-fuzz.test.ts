@@ -10,6 +10,7 @@ import { clientIdOf } from "@rc/protocol";
 import mqtt from "mqtt";
 import mqttPacket, { type IConnectPacket } from "mqtt-packet";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
+import { BUILT_IN_NAMES, mqttField, rawPacket } from "./support/raw-mqtt.ts";
 import { TestSite } from "./support/test-site.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -18,14 +19,6 @@ const CONCURRENCY = 48;
 const WARM_UP = 2_000;
 /** Time to wait for the broker's answer to one packet before giving up on the socket. */
 const ANSWER_MS = 400;
-
-const BUILT_IN_NAMES = [
-  ...new Set(
-    [Object.prototype, Function.prototype, Array.prototype, String.prototype, Number.prototype, Promise.prototype]
-      .flatMap((prototype) => Object.getOwnPropertyNames(prototype))
-      .concat(["__proto__", "prototype", "constructor", "__defineGetter__", "then"]),
-  ),
-];
 
 /** A GC to call between measurements: vitest's workers are not started with --expose-gc. */
 function garbageCollector(): () => void {
@@ -48,34 +41,18 @@ function randomText(): string {
 
 /** A CONNECT by hand, for what mqtt-packet refuses to generate: binary fields, any protocol name and level. */
 function handMadeConnect(): Buffer {
-  const field = (value: Buffer) => {
-    const length = Buffer.alloc(2);
-    length.writeUInt16BE(Math.min(value.length, 0xffff));
-    return Buffer.concat([length, value.subarray(0, 0xffff)]);
-  };
   const binary = () => (chance(0.5) ? randomBytes(Math.floor(Math.random() * 300)) : Buffer.from(randomText()));
   const username = binary();
   const flags = (Math.random() * 256) & 0xfe;
   const body = Buffer.concat([
-    field(Buffer.from(pick(["MQTT", "MQIsdp", "", "MQTX"]))),
+    mqttField(Buffer.from(pick(["MQTT", "MQIsdp", "", "MQTX"]))),
     Buffer.from([Math.floor(Math.random() * 256), flags | 0xc0, Math.floor(Math.random() * 256), 10]),
-    field(chance(0.5) ? Buffer.from(clientIdOf(username.toString(), "f")) : binary()),
-    ...(flags & 0x04 ? [field(binary()), field(binary())] : []),
-    field(username),
-    field(binary()),
+    mqttField(chance(0.5) ? Buffer.from(clientIdOf(username.toString(), "f")) : binary()),
+    ...(flags & 0x04 ? [mqttField(binary()), mqttField(binary())] : []),
+    mqttField(username),
+    mqttField(binary()),
   ]);
-  return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
-}
-
-function remainingLength(length: number): Buffer {
-  const bytes: number[] = [];
-  do {
-    let byte = length % 128;
-    length = Math.floor(length / 128);
-    if (length > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (length > 0);
-  return Buffer.from(bytes);
+  return rawPacket(0x10, body);
 }
 
 function validConnect(): Buffer {

@@ -8,20 +8,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { CONTROLLER_USERNAME, clientIdOf } from "@rc/protocol";
 import mqtt from "mqtt";
-
-/** Names that an object lookup finds without any login stored under them. */
-const BUILT_IN_NAMES = [
-  "__proto__",
-  "toString",
-  "constructor",
-  "hasOwnProperty",
-  "valueOf",
-  "isPrototypeOf",
-  "propertyIsEnumerable",
-  "toLocaleString",
-  "__defineGetter__",
-  "__lookupSetter__",
-];
+import { BUILT_IN_NAMES, mqttField, rawPacket, remainingLength } from "../support/raw-mqtt.ts";
 
 /** Tries to connect as `username` with `clientId`; says whether the broker let it in (and then leaves at once). */
 export function tryLogin(
@@ -85,26 +72,14 @@ export function clientIdsToSteal(
 
 /** One MQTT 3.1.1 CONNECT with a user name and a password (bytes, so that they can be anything). */
 function connectPacket(clientId: string, username: Buffer, password: Buffer): Buffer {
-  const field = (bytes: Buffer) => Buffer.concat([Buffer.from([bytes.length >> 8, bytes.length & 0xff]), bytes]);
   const body = Buffer.concat([
-    field(Buffer.from("MQTT")),
+    mqttField(Buffer.from("MQTT")),
     Buffer.from([4, 0b1100_0010, 0, 30]), // level 4; user name, password, clean session; keep-alive 30 s
-    field(Buffer.from(clientId)),
-    field(username.subarray(0, 65_535)),
-    field(password.subarray(0, 65_535)),
+    mqttField(Buffer.from(clientId)),
+    mqttField(username),
+    mqttField(password),
   ]);
-  return Buffer.concat([Buffer.from([0x10]), remainingLength(body.length), body]);
-}
-
-function remainingLength(length: number): Buffer {
-  const bytes: number[] = [];
-  do {
-    let byte = length % 128;
-    length = Math.floor(length / 128);
-    if (length > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (length > 0);
-  return Buffer.from(bytes);
+  return rawPacket(0x10, body);
 }
 
 /** The burst's packets: built-in names with any password, odd user names, no MQTT at all, and huge announcements. */
