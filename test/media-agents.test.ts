@@ -171,6 +171,7 @@ describe("media between two agents", () => {
       }
     })();
     process.kill(worker, "SIGKILL");
+    const killedAt = Date.now();
     await waitFor(
       "a new segment",
       () => {
@@ -179,6 +180,8 @@ describe("media between two agents", () => {
       },
       15_000,
     );
+    // Asked all through the restart and a while after it, however quick the restart was.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, killedAt + 2500 - Date.now())));
     asking = false;
     await ask;
 
