@@ -263,19 +263,6 @@ export class MediaEngine {
     };
   }
 
-  /**
-   * The agent is gone (killed): what its restarted successor's worker would collide with stops now — the SRT listener
-   * on the room's port, the links to the peers, the screen — while the program and the recording go on, so that the
-   * next worker's recording overlaps this one instead of leaving the hearing unrecorded for a few seconds.
-   */
-  handOver(): void {
-    for (const [name, part] of this.parts) {
-      if (name === "program" || name === "recording" || name === "audio" || name.startsWith("camera:")) continue;
-      part.stop();
-      this.parts.delete(name);
-    }
-  }
-
   /** Closes the recording cleanly and stops everything. */
   async stop(): Promise<void> {
     clearInterval(this.watchTimer);

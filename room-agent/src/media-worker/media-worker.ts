@@ -16,8 +16,6 @@ import type { Gstreamer } from "./pipeline-part.ts";
 import { type FromWorker, toWorker } from "./worker-messages.ts";
 
 /** Elements every room needs; a camera's rtspsrc/decodebin are checked when that camera starts. */
-/** How long a worker whose agent died records on: longer than an agent's restart up to its own worker's recording. */
-const HANDOVER_MS = 8000;
 const REQUIRED_ELEMENTS = [
   "videotestsrc",
   "audiotestsrc",
@@ -201,15 +199,8 @@ async function main(): Promise<void> {
         });
     }
   });
-  // The agent went away (crashed or killed): record on a while, until the restarted agent's worker records too (a
-  // restart takes a few seconds), then close the recording and end.
-  process.on("disconnect", () => {
-    log("warn", "the agent is gone: recording a while longer for its successor, then stopping", {
-      ms: HANDOVER_MS,
-    });
-    running.handOver();
-    setTimeout(() => void running.stop().finally(die), HANDOVER_MS);
-  });
+  // The agent went away (crashed or killed): close the recording, then end.
+  process.on("disconnect", () => void running.stop().finally(die));
   process.on("uncaughtException", (error) => {
     log("error", "media worker crashed", { err: error.stack ?? error.message });
     die();
