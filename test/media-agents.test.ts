@@ -9,6 +9,7 @@ import { OnvifCamera, PtyPair, TesiraSimulator } from "@rc/simulators";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SegmentSidecar } from "../room-agent/src/devices/media/recording-segments.ts";
 import { freeUdpPorts } from "../room-agent/src/media-worker/free-udp-port.ts";
+import { isRunning, processTable } from "./support/process-table.ts";
 import { type ManagedProcess, stopAll } from "./support/processes.ts";
 import { inspectRecording } from "./support/recording-inspector.ts";
 import { SITE_CAMERA_PASSWORD, TestSite } from "./support/test-site.ts";
@@ -31,6 +32,13 @@ function media(site: TestSite, room: string, port: number, inputs: Record<string
     recordings: { dir: join(site.dir, `recordings-${room}`), segmentS: 600, minFreeMb: 1 },
     display: "none",
   };
+}
+
+/** The recording segments under a folder, by full path. */
+function segmentsIn(folder: string): string[] {
+  return readdirSync(folder, { recursive: true, encoding: "utf8" })
+    .filter((file) => file.endsWith(".mkv"))
+    .map((file) => join(folder, file));
 }
 
 describe("media between two agents", () => {
@@ -196,6 +204,46 @@ describe("media between two agents", () => {
     const folder = first.slice(0, first.lastIndexOf("/"));
     expect(readdirSync(folder).filter((file) => file.endsWith(".mkv")).length).toBe(2);
     expect(await request(CENTRAL, "media.record", { on: false })).toMatchObject({ body: { ok: true } });
+  });
+
+  it("an agent SIGKILLed mid-recording leaves its media worker recording, and the restarted agent adopts it: one segment, no gap", async () => {
+    const folder = join(site.dir, `recordings-${CENTRAL}`);
+    const before = new Set(segmentsIn(folder));
+    expect(await request(CENTRAL, "media.record", { on: true })).toMatchObject({ body: { ok: true } });
+    await waitFor("a segment", () => typeof reading(CENTRAL, "recording.segment") === "string", 10_000);
+    const segment = String(reading(CENTRAL, "recording.segment"));
+    const recordingFrom = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const socket = join(site.room(CENTRAL).dataDir, "media-worker.sock");
+    const worker = processTable().find((p) => p.args.at(-1) === socket)?.pid;
+    expect(worker).toBeGreaterThan(0);
+
+    centralAgent.signal("SIGKILL");
+    await waitFor("the agent gone", () => centralAgent.exited, 5000);
+    // Alone for a while, as when a supervisor is slow to start the agent again.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(isRunning(worker!)).toBe(true);
+    centralAgent = site.startAgent(CENTRAL);
+    await centralAgent.waitForLine(/media worker adopted/, 20_000);
+    await waitFor("media ok again", () => reading(CENTRAL, "recording.on") === true, 20_000);
+    expect(reading(CENTRAL, "recording.segment")).toBe(segment);
+    expect(processTable().find((p) => p.args.at(-1) === socket)?.pid).toBe(worker);
+    // The adopting agent writes on in the segment's sidecar.
+    expect(await request(CENTRAL, "media.cut", { camera: "cam-blue" })).toMatchObject({ body: { ok: true } });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(await request(CENTRAL, "media.record", { on: false })).toMatchObject({ body: { ok: true } });
+    const recordedS = (Date.now() - recordingFrom) / 1000;
+
+    expect(segmentsIn(folder).filter((file) => !before.has(file))).toEqual([segment]);
+    const sidecar = JSON.parse(readFileSync(segment.replace(/\.mkv$/, ".json"), "utf8")) as SegmentSidecar;
+    expect(sidecar).toMatchObject({ room: CENTRAL, closed: "stop" });
+    expect(sidecar.cuts.at(-1)?.camera).toBe("cam-blue");
+    const report = await inspectRecording(segment);
+    expect(report.error).toBeNull();
+    // All the time it was on, without a hole: the span covers it, and a hole would leave too few pictures for it.
+    expect(report.videoSeconds).toBeGreaterThan(recordedS - 1.5);
+    expect(report.videoFrames).toBeGreaterThan(report.videoSeconds * 15 * 0.9);
+    expect(report.audioSeconds).toBeGreaterThan(recordedS - 1.5);
   });
 
   it("fault 2: a recording started by request stays on when the agent's broker connection drops and comes back", async () => {

@@ -155,6 +155,7 @@ export class RoomAgent {
       const context: DriverContext = {
         room: this.room,
         log: this.log.child({ device: entry.id }),
+        dataDir: this.options.dataDir,
         facts: this.facts,
         privacy: this.privacy,
         emitEvent: (event) => this.emitEvent({ ...event, device: entry.id }),

@@ -5,7 +5,8 @@
 // table and every violation; exits 1 if there was any, or if a check could not run.
 //   npm run chaos -- [--rounds N] [--only KIND[,KIND…]]
 import { parseArgs } from "node:util";
-import { DemoUnderTest, isRunning, postRequest } from "./demo-under-test.ts";
+import { isRunning } from "../support/process-table.ts";
+import { DemoUnderTest, postRequest } from "./demo-under-test.ts";
 import { checkInvariants } from "./invariants.ts";
 import { KINDS, type Kind, PERTURBATIONS, TargetMissing } from "./perturbations.ts";
 import { checkRecordings } from "./recordings-check.ts";

@@ -5,36 +5,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RoomView } from "@rc/protocol";
+import { isRunning, processTable, type RunningProcess } from "../support/process-table.ts";
 import { freePort, type ManagedProcess, startTs } from "../support/processes.ts";
-
-export interface RunningProcess {
-  pid: number;
-  ppid: number;
-  args: string[];
-}
-
-/** Every process of this machine we may look at: pid, parent and command line. */
-export function processTable(): RunningProcess[] {
-  const table: RunningProcess[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const args = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").filter(Boolean);
-      const ppid = Number(readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
-      if (args.length > 0) table.push({ pid: Number(entry), ppid, args });
-    } catch {} // gone meanwhile
-  }
-  return table;
-}
-
-export function isRunning(pid: number): boolean {
-  try {
-    // A zombie still answers kill(0): look at its state too.
-    return !readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.startsWith("Z");
-  } catch {
-    return false;
-  }
-}
 
 export function rssMb(pid: number): number | null {
   try {
@@ -138,11 +110,14 @@ export class DemoUnderTest {
     )?.pid;
   }
 
-  /** The agent's GStreamer worker: its child running media-worker (worker-process.ts starts it so). */
+  /** The room's GStreamer worker, by the socket it listens on: one adopted after its agent died is nobody's child. */
   mediaWorkerPid(room: string): number | undefined {
-    const agent = this.agentPid(room);
-    if (agent === undefined) return undefined;
-    return this.tree().find((p) => p.ppid === agent && p.args.some((arg) => /media-worker\.(mjs|ts)$/.test(arg)))?.pid;
+    const socket = join(this.dir, "agents", room, "media-worker.sock");
+    const worker = processTable().find(
+      (p) => p.args.at(-1) === socket && p.args.some((a) => /media-worker\.(mjs|ts)$/.test(a)),
+    );
+    if (worker) this.seen.set(worker.pid, worker.args.join(" "));
+    return worker?.pid;
   }
 
   /** The socat that joins the room's DSP simulator to the path the agent's mixer driver opens. */

@@ -4,9 +4,10 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { RoomView } from "@rc/protocol";
+import { isRunning } from "../support/process-table.ts";
 import { waitFor } from "../support/wait-for.ts";
 import { clientIdsToSteal, connectBurst, roomLogin, tryLogin } from "./broker-probes.ts";
-import { type DemoUnderTest, getJson, isRunning, type RoomProfileSummary, rssMb } from "./demo-under-test.ts";
+import { type DemoUnderTest, getJson, type RoomProfileSummary, rssMb } from "./demo-under-test.ts";
 
 export const KINDS = [
   "agent-kill",

@@ -63,6 +63,7 @@ export async function startRigRoom(options: RigRoomOptions): Promise<RigRoom> {
   const driver = new MediaDriver(entry, undefined, {
     room,
     facts,
+    dataDir: folder,
     log: pino({ name: `media:${options.id}`, level: options.logLevel ?? process.env.LOG_LEVEL ?? "silent" }),
     emitEvent: (event) => events.push(event),
   });

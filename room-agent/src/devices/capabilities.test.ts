@@ -45,6 +45,7 @@ function devicesOf(file: string) {
     const driver = module.create(entry, modelOf(loaded, entry), {
       room: loaded.room,
       log: pino({ level: "silent" }),
+      dataDir: "/nonexistent",
       facts,
       privacy: NO_PRIVACY,
       emitEvent: () => {},

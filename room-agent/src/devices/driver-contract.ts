@@ -13,6 +13,8 @@ export type { DeviceDriver, DriverHooks, Reading };
 export interface DriverContext {
   room: RoomProfile;
   log: Logger;
+  /** The agent's own folder (state that outlives a restart of the agent). */
+  dataDir: string;
   /** Room-wide facts (program camera, session, recording, privacy) a driver may follow or, if it owns one, set. */
   facts: RoomFacts;
   /** Privacy's owner, to which a switch, a request or a DSP's own button reports (it writes `facts.privacy`). */

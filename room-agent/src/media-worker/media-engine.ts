@@ -121,7 +121,8 @@ export class MediaEngine {
   private readonly display: Picture;
   private readonly links = new Map<string, LinkWatch>();
   private programCamera: string | null = null;
-  private segment: string | null = null;
+  /** The segment being written and when it opened (wall-clock ms). */
+  private segment: { file: string; at: number } | null = null;
   private statusTimer: NodeJS.Timeout | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
   private lastStatus = "";
@@ -151,7 +152,12 @@ export class MediaEngine {
       }
     };
     for (const camera of config.cameras) {
-      if (camera.uri === null) continue;
+      if (camera.uri === null) {
+        // Not known yet: an agent that adopted this worker asks its cameras again. A running stream stays on air.
+        const running = this.parts.get(`camera:${camera.id}`);
+        if (running) wanted.set(`camera:${camera.id}`, { launch: running.launch, create: () => running });
+        continue;
+      }
       const uri = camera.uri;
       want(
         `camera:${camera.id}`,
@@ -261,6 +267,11 @@ export class MediaEngine {
       jpegBase64: picture.jpeg.data.toString("base64"),
       meanRgb: picture.colour,
     };
+  }
+
+  /** What an agent adopting this worker must take over: the camera on air and the segment being written. */
+  handover(): { programCamera: string | null; segment: { file: string; at: number } | null } {
+    return { programCamera: this.programCamera, segment: this.segment };
   }
 
   /** Closes the recording cleanly and stops everything. */
@@ -373,7 +384,7 @@ export class MediaEngine {
     if (!part) return;
     this.parts.delete("recording");
     await part.finish(5000);
-    if (this.segment) this.segmentEvent("closed", this.segment, Date.now());
+    if (this.segment) this.segmentEvent("closed", this.segment.file, Date.now());
   }
 
   private onRecordingMessage(part: PipelinePart, message: GstBusMessage): void {
@@ -383,17 +394,16 @@ export class MediaEngine {
     // Running time 0 is when the pipeline started playing (a live source): wall time = start + running time.
     const at = part.startedAt + Number(message["running-time"]) / 1e6;
     if (name === "splitmuxsink-fragment-opened") {
-      this.segment = file;
+      this.segment = { file, at };
       this.segmentEvent("opened", file, at);
     } else if (name === "splitmuxsink-fragment-closed") {
-      if (this.segment === file) this.segment = null;
       this.segmentEvent("closed", file, at);
     }
     this.statusSoon();
   }
 
   private segmentEvent(phase: "opened" | "closed", file: string, at: number): void {
-    if (phase === "closed" && this.segment === file) this.segment = null;
+    if (phase === "closed" && this.segment?.file === file) this.segment = null;
     this.options.emit({ type: "segment", phase, file, at });
   }
 
@@ -530,7 +540,7 @@ export class MediaEngine {
           : null,
       links,
       display: this.parts.has("display") ? of("display") : null,
-      recording: this.parts.has("recording") ? { ...of("recording"), segment: this.segment } : null,
+      recording: this.parts.has("recording") ? { ...of("recording"), segment: this.segment?.file ?? null } : null,
     };
   }
 }

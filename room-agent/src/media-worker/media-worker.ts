@@ -1,11 +1,13 @@
-// The media worker: a child process of the agent that owns every GStreamer pipeline of the room, so a GStreamer crash
-// or hang cannot take camera or mixer control down. It speaks the typed messages of worker-messages.ts over Node's
-// IPC channel, logs JSON lines on stderr, and never exits by itself: the agent ends it (see the note on exits below).
-//   dev: node --import tsx room-agent/src/media-worker/media-worker.ts   bundle: node dist/media-worker.mjs
+// The media worker: a process of its own, started by the agent, that owns every GStreamer pipeline of the room, so a
+// GStreamer crash or hang cannot take camera or mixer control down. It listens on a unix socket (worker-channel.ts)
+// and speaks the typed messages of worker-messages.ts there, its log lines included. It outlives an agent that dies:
+// the pipelines and the recording go on, and the next agent connects and adopts it; with no agent for 30 s it closes
+// the recording and ends. Otherwise it never exits by itself: the agent ends it (see the note on exits below).
+//   dev: node --import tsx room-agent/src/media-worker/media-worker.ts SOCKET   bundle: node dist/media-worker.mjs SOCKET
 import { execFileSync } from "node:child_process";
 import { constants, openSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { Socket } from "node:net";
+import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -13,6 +15,7 @@ import { freeUdpPorts } from "./free-udp-port.ts";
 import { parseElementMessage } from "./gstreamer-text.ts";
 import { MediaEngine } from "./media-engine.ts";
 import type { Gstreamer } from "./pipeline-part.ts";
+import { WorkerChannel } from "./worker-channel.ts";
 import { type FromWorker, toWorker } from "./worker-messages.ts";
 
 /** Elements every room needs; a camera's rtspsrc/decodebin are checked when that camera starts. */
@@ -50,12 +53,25 @@ const REQUIRED_ELEMENTS = [
   "fakesink",
 ];
 
-function log(level: "info" | "warn" | "error", msg: string, data: object = {}): void {
-  process.stderr.write(`${JSON.stringify({ level, msg, ...data })}\n`);
+/** How long the worker goes on without an agent: time for a supervisor to start the next one, which adopts it. */
+const ADOPT_WITHIN_MS = 30_000;
+/** What waits for the next agent while none is connected (segments, cuts, log lines): the newest this many. */
+const BACKLOG_MAX = 200;
+
+/** The connected agent, or null between one agent's death and the next one's adoption. */
+let agent: WorkerChannel | null = null;
+const backlog: FromWorker[] = [];
+
+/** To the agent; without one, what the next agent must know waits for it (statuses and pictures are only current). */
+function send(message: FromWorker): void {
+  if (agent?.send(message)) return;
+  if (message.type !== "segment" && message.type !== "cut" && message.type !== "log") return;
+  backlog.push(message);
+  if (backlog.length > BACKLOG_MAX) backlog.shift();
 }
 
-function send(message: FromWorker): void {
-  if (process.connected) process.send!(message);
+function log(level: "info" | "warn" | "error", msg: string, data: object = {}): void {
+  send({ type: "log", level, msg, data: { ...data } });
 }
 
 /**
@@ -121,62 +137,76 @@ function loadGstreamer(): Gstreamer {
 }
 
 async function main(): Promise<void> {
-  if (!process.send) {
-    process.stderr.write("media-worker: started by the room agent only (it talks over an IPC channel)\n");
+  const socketPath = process.argv[2];
+  if (!socketPath) {
+    process.stderr.write("media-worker: started by the room agent only: media-worker <socket path>\n");
     process.exitCode = 2;
     return;
   }
-  // splitmuxsink creates the segments with the process's umask: owner-only, whatever the agent's was.
+  // splitmuxsink creates the segments with the process's umask: owner-only, whatever the agent's was. The socket too.
   process.umask(0o077);
+  // The agent that started this worker may be gone, and its end of stdout/stderr with it: that is no crash.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
   let engine: MediaEngine | undefined;
   const fifo = openGstreamerLog((line) => {
     const message = parseElementMessage(line);
     if (message) engine?.elementProblem(message.element, message.level, message.text);
     else if (!line.includes("GST_ERROR_SYSTEM")) process.stderr.write(`${line}\n`);
   });
-  let gst: Gstreamer;
-  try {
-    gst = loadGstreamer();
-  } catch (error) {
-    if (fifo) rmSync(fifo, { force: true });
-    send({ type: "unavailable", reason: (error as Error).message });
-    log("error", "media unavailable", { reason: (error as Error).message });
-    // Let the IPC message go out before ending.
-    setTimeout(die, 200);
-    return;
-  }
-  // Both ends are open now (GStreamer opened its end when it loaded): the name is no longer needed.
-  if (fifo) rmSync(fifo, { force: true });
-  const [sender, recording] = await freeUdpPorts(2);
-  const ports = { sender: sender!, recording: recording! };
-  engine = new MediaEngine({
-    gst,
-    ports,
-    emit: send,
-    log,
-    canShowWindow: Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY),
+  let ready: (engine: MediaEngine) => void;
+  let unavailable: (reason: string) => void;
+  const started = new Promise<MediaEngine>((resolve, reject) => {
+    ready = resolve;
+    unavailable = (reason) => reject(new Error(reason));
   });
-  engine.start();
-  const running = engine;
+  started.catch(() => {});
+  /** Whether an agent configured the pipelines: the next agent that connects adopts them. */
+  let served = false;
+  let stopping = false;
+  /** The segment being written when the last agent went away: the next one takes its sidecar over. */
+  let segmentWhenLost: { file: string; at: number } | null = null;
   // Configurations apply one after the other: each may wait for the recording to close.
   let queue = Promise.resolve();
-  process.on("message", (raw) => {
+  let orphanTimer: NodeJS.Timeout | undefined;
+  const orphaned = () => {
+    clearTimeout(orphanTimer);
+    // An agent that asked us to stop ends us; if it died before doing so, end once the stop is done.
+    if (stopping) {
+      void queue.finally(die);
+      return;
+    }
+    orphanTimer = setTimeout(() => {
+      process.stderr.write(
+        `media-worker: no agent for ${ADOPT_WITHIN_MS / 1000} s: closing the recording and ending\n`,
+      );
+      void (engine ? engine.stop() : Promise.resolve()).finally(die);
+    }, ADOPT_WITHIN_MS);
+  };
+  orphaned();
+
+  const onMessage = (channel: WorkerChannel, raw: unknown) => {
     const parsed = toWorker.safeParse(raw);
     if (!parsed.success) {
       log("warn", "message from the agent dropped", { reason: parsed.error.message.slice(0, 300) });
+      return;
+    }
+    const running = engine;
+    if (!running) {
+      log("warn", "message from the agent dropped: the worker is not ready yet", { type: parsed.data.type });
       return;
     }
     const message = parsed.data;
     const reply = (run: () => unknown) => {
       if (!("id" in message)) return;
       try {
-        send({ type: "reply", id: message.id, result: run() });
+        channel.send({ type: "reply", id: message.id, result: run() });
       } catch (error) {
-        send({ type: "reply", id: message.id, result: null, error: (error as Error).message });
+        channel.send({ type: "reply", id: message.id, result: null, error: (error as Error).message });
       }
     };
     switch (message.type) {
       case "configure":
+        served = true;
         queue = queue.then(() =>
           running
             .configure(message.config)
@@ -193,20 +223,90 @@ async function main(): Promise<void> {
         reply(() => "pong");
         return;
       case "stop":
+        stopping = true;
         queue = queue.then(async () => {
           await running.stop();
-          send({ type: "reply", id: message.id, result: "stopped" });
+          channel.send({ type: "reply", id: message.id, result: "stopped" });
         });
     }
+  };
+
+  const accept = (channel: WorkerChannel) => {
+    if (agent) {
+      log("warn", "another agent connected: the earlier one's connection is closed");
+      agent.close();
+    }
+    agent = channel;
+    clearTimeout(orphanTimer);
+    channel.on("message", (raw) => onMessage(channel, raw));
+    channel.on("close", () => {
+      if (agent !== channel) return;
+      agent = null;
+      segmentWhenLost = engine?.handover().segment ?? null;
+      if (!stopping)
+        log("warn", `the agent went away: everything goes on for ${ADOPT_WITHIN_MS / 1000} s for the next`);
+      orphaned();
+    });
+    started.then(
+      (running) => {
+        if (agent !== channel) return;
+        channel.send({
+          type: "ready",
+          pid: process.pid,
+          adopted: served,
+          programCamera: running.handover().programCamera,
+        });
+        // The segment the last agent was writing the sidecar of, then what happened since, in order.
+        if (segmentWhenLost)
+          channel.send({ type: "segment", phase: "opened", file: segmentWhenLost.file, at: segmentWhenLost.at });
+        segmentWhenLost = null;
+        for (const message of backlog.splice(0)) channel.send(message);
+      },
+      (error: Error) => {
+        channel.send({ type: "unavailable", reason: error.message });
+        // Let the message go out before ending.
+        setTimeout(die, 200);
+      },
+    );
+  };
+  const server = createServer((socket) => accept(new WorkerChannel(socket)));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(socketPath, resolve);
+    });
+  } catch (error) {
+    process.stderr.write(`media-worker: cannot listen on ${socketPath}: ${(error as Error).message}\n`);
+    die();
+  }
+
+  let gst: Gstreamer;
+  try {
+    gst = loadGstreamer();
+  } catch (error) {
+    if (fifo) rmSync(fifo, { force: true });
+    unavailable!((error as Error).message);
+    return;
+  }
+  // Both ends are open now (GStreamer opened its end when it loaded): the name is no longer needed.
+  if (fifo) rmSync(fifo, { force: true });
+  const [sender, recording] = await freeUdpPorts(2);
+  const ports = { sender: sender!, recording: recording! };
+  engine = new MediaEngine({
+    gst,
+    ports,
+    emit: send,
+    log,
+    canShowWindow: Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY),
   });
-  // The agent went away (crashed or killed): close the recording, then end.
-  process.on("disconnect", () => void running.stop().finally(die));
+  engine.start();
   process.on("uncaughtException", (error) => {
+    process.stderr.write(`media-worker crashed: ${error.stack ?? error.message}\n`);
     log("error", "media worker crashed", { err: error.stack ?? error.message });
     die();
   });
-  send({ type: "ready", pid: process.pid });
   log("info", "media worker ready", { pid: process.pid, ports });
+  ready!(engine);
 }
 
 await main();

@@ -1,4 +1,4 @@
-// What crosses the agent ⇄ media worker IPC channel, defined once and checked on receipt on both sides: the worker
+// What crosses the agent ⇄ media worker channel (worker-channel.ts), defined once and checked on receipt on both sides: the worker
 // is a separate process that may be older, newer or half-dead, and a bad message must become a log line, not a throw.
 // It lives with the worker, whose interface it is; the agent's handle on the child (devices/media/worker-process.ts)
 // and the media driver import it from here.
@@ -92,7 +92,18 @@ export const mediaStatus = z.strictObject({
 export type MediaStatus = z.infer<typeof mediaStatus>;
 
 export const fromWorker = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("ready"), pid: z.int() }),
+  /**
+   * Sent to every agent that connects: adopted when the worker was already running for an agent that died (its
+   * pipelines and recording went on), with the camera its program shows.
+   */
+  z.strictObject({ type: z.literal("ready"), pid: z.int(), adopted: z.boolean(), programCamera: name.nullable() }),
+  /** A log line of the worker's, for the agent's log (kept while no agent is connected, and sent on adoption). */
+  z.strictObject({
+    type: z.literal("log"),
+    level: z.enum(["info", "warn", "error"]),
+    msg: z.string(),
+    data: z.record(z.string(), z.unknown()),
+  }),
   /** GStreamer or one of the elements the media needs is missing: the worker says why and ends. */
   z.strictObject({ type: z.literal("unavailable"), reason: z.string() }),
   /** The answer to a request: a result, or the reason it failed. */

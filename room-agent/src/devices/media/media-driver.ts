@@ -11,6 +11,7 @@ import type { CapabilityDescriptor } from "@rc/protocol";
 import type { Logger } from "pino";
 import { AgentError, BadConfigError } from "../../agent-error.ts";
 import { audioLine, cameraLine } from "../../media-worker/launch-lines.ts";
+import { workerSocketPath } from "../../media-worker/worker-channel.ts";
 import type { FromWorker, MediaConfig, MediaStatus, SnapshotResult } from "../../media-worker/worker-messages.ts";
 import type { RoomFacts } from "../../room-facts.ts";
 import type { DeviceRoles, ProgramSwitcher } from "../device-roles.ts";
@@ -70,7 +71,7 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
   constructor(
     private readonly entry: MediaDeviceEntry,
     _model: undefined,
-    private readonly context: Pick<DriverContext, "room" | "facts" | "log" | "emitEvent">,
+    private readonly context: Pick<DriverContext, "room" | "facts" | "log" | "emitEvent" | "dataDir">,
   ) {
     this.facts = context.facts;
     this.room = context.room;
@@ -125,7 +126,13 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
 
   async connect(link: DriverHooks): Promise<void> {
     this.checkProfile();
-    const worker = new MediaWorkerProcess(this.log.child({ part: "media-worker" }));
+    let socket: string;
+    try {
+      socket = workerSocketPath(this.context.dataDir);
+    } catch (error) {
+      throw new BadConfigError(`media: ${(error as Error).message}`);
+    }
+    const worker = new MediaWorkerProcess(socket, this.log.child({ part: "media-worker" }));
     worker.on("message", (message) => this.onWorker(message, link));
     worker.on("exit", (reason) => {
       if (this.worker !== worker) return;
@@ -134,11 +141,15 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
       link.lost(`the media worker ${reason}`);
     });
     this.stopping = false;
-    await worker.start(START_TIMEOUT_MS);
+    const ready = await worker.start(START_TIMEOUT_MS);
     this.worker = worker;
+    // An adopted worker kept the program on its camera: the room's fact follows, so the first config does not cut.
+    if (ready.adopted && ready.programCamera) this.facts.set({ programCamera: ready.programCamera });
     this.facts.on("change", this.onFacts);
     this.diskTimer = setInterval(() => void this.watchDisk(), DISK_EVERY_MS);
-    this.log.info({ pid: worker.pid }, "media worker started");
+    if (ready.adopted)
+      this.log.warn({ pid: worker.pid }, "media worker adopted: its pipelines and recording went on without an agent");
+    else this.log.info({ pid: worker.pid }, "media worker started");
   }
 
   async probe(): Promise<void> {

@@ -41,6 +41,27 @@ describe("recording segments", () => {
     expect(read(segment).closed).toBe("interrupted");
   });
 
+  it("takes over the sidecars an agent that died left open: the one still written goes on, one closed since is closed", () => {
+    const dead = new SegmentLog(() => ({ session: "phien-1", room: "xa-an-phu", camera: "cam-a" }));
+    const first = join(dir, "20240501T080000Z_0.mkv");
+    const second = join(dir, "20240501T080000Z_1.mkv");
+    dead.opened(first, T0);
+    dead.cut("cam-b", T0 + 1000);
+    // The next agent hears from the worker it adopted: the segment of the time of death, then what happened since.
+    const next = new SegmentLog(() => ({ session: "phien-1", room: "xa-an-phu", camera: "cam-c" }));
+    next.opened(first, T0);
+    next.cut("cam-c", T0 + 5000);
+    expect(read(first)).toMatchObject({ camera: "cam-a", closed: null });
+    expect(read(first).cuts.map((cut) => cut.camera)).toEqual(["cam-b", "cam-c"]);
+    next.opened(second, T0 + 600_000);
+    expect(read(first)).toMatchObject({ closed: "split", end: "2024-05-01T08:10:00.000Z" });
+    // A segment opened and closed while no agent listened, heard of afterwards: its sidecar is closed from disk.
+    const another = new SegmentLog(() => ({ session: "phien-1", room: "xa-an-phu", camera: null }));
+    expect(another.closed(second, T0 + 601_000, "split")).toMatchObject({ closed: "split" });
+    expect(read(second).closed).toBe("split");
+    expect(another.closed(second, T0 + 602_000, "stop")).toBeNull();
+  });
+
   it("makes a session id a safe folder name", () => {
     expect(folderName("phien-2024/05")).toBe("phien-2024_05");
     expect(folderName("../../etc")).toBe("__.._etc"); // no slash, no leading dot: it stays inside

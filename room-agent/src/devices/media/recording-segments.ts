@@ -1,7 +1,8 @@
 // The JSON sidecar beside each recording segment (DESIGN §3.4): session, room, start, end, the camera at the start
-// and every cut with its time. Written by the agent, which outlives the worker: a segment the worker could not close
-// (it crashed) is still closed here, marked interrupted. Each write replaces the file whole (write, then rename).
-import { renameSync, rmSync, writeFileSync } from "node:fs";
+// and every cut with its time. Written by the agent: a segment the worker could not close (it crashed) is still
+// closed here, marked interrupted. A worker also outlives an agent that died: the next agent picks up the sidecars
+// the last one left open from disk. Each write replaces the file whole (write, then rename).
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 
 export interface SegmentSidecar {
   version: 1;
@@ -35,6 +36,16 @@ function write(path: string, sidecar: SegmentSidecar): void {
   renameSync(temporary, path);
 }
 
+/** A segment's sidecar that says it is still open, or null (none, unreadable, or closed already). */
+function readOpenSidecar(segment: string): SegmentSidecar | null {
+  try {
+    const sidecar = JSON.parse(readFileSync(sidecarPath(segment), "utf8")) as SegmentSidecar;
+    return sidecar.version === 1 && sidecar.closed === null && Array.isArray(sidecar.cuts) ? sidecar : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The open segment's sidecar, kept current as the worker reports segments and cuts. */
 export class SegmentLog {
   private open: { path: string; sidecar: SegmentSidecar } | undefined;
@@ -46,7 +57,14 @@ export class SegmentLog {
   }
 
   opened(segment: string, at: number): void {
+    if (this.open?.path === segment) return;
     if (this.open) this.closed(this.open.path, at, "split");
+    // Opened under an agent that died (this one adopted the worker): its sidecar goes on, cuts and all.
+    const earlier = readOpenSidecar(segment);
+    if (earlier) {
+      this.open = { path: segment, sidecar: earlier };
+      return;
+    }
     const { session, room, camera } = this.context();
     const sidecar: SegmentSidecar = {
       version: 1,
@@ -73,9 +91,14 @@ export class SegmentLog {
 
   /** Closes the segment if it is the open one; returns its sidecar (for the segment-closed event). */
   closed(segment: string, at: number, how: SegmentSidecar["closed"]): SegmentSidecar | null {
-    const open = this.open;
-    if (!open || open.path !== segment) return null;
-    this.open = undefined;
+    let open = this.open;
+    if (open?.path === segment) this.open = undefined;
+    else {
+      // Opened under an agent that died, closed before this one adopted the worker.
+      const earlier = readOpenSidecar(segment);
+      if (!earlier) return null;
+      open = { path: segment, sidecar: earlier };
+    }
     open.sidecar.end = new Date(at).toISOString();
     open.sidecar.closed = how;
     write(sidecarPath(segment), open.sidecar);

@@ -1,11 +1,14 @@
-// The agent's end of the media worker: starts the child process, waits for it to say it is ready (or why it cannot
-// be), answers requests by id, forwards its log lines, and watches it: a worker that stops answering pings is
-// killed, so a GStreamer hang becomes an exit the driver recovers from like a crash.
+// The agent's end of the media worker: adopts the one left running by an agent that died, or starts one; waits for
+// it to say it is ready (or why it cannot be), answers requests by id, forwards its log lines, and watches it: a
+// worker that stops answering pings is killed, so a GStreamer hang becomes an exit the driver recovers from like a
+// crash.
 import { type ChildProcess, spawn } from "node:child_process";
 import { EventEmitter } from "node:events";
+import { rmSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
+import { connectToWorker, type WorkerChannel } from "../../media-worker/worker-channel.ts";
 import { type FromWorker, fromWorker, type ToWorker } from "../../media-worker/worker-messages.ts";
 
 /** How often the worker is asked whether it is alive, and how long it may take to say so. */
@@ -27,9 +30,22 @@ export function workerCommand(): string[] {
 }
 
 type Request = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, "id"> : never) : never;
+export type WorkerReady = Extract<FromWorker, { type: "ready" }>;
+
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 export class MediaWorkerProcess extends EventEmitter<{ message: [FromWorker]; exit: [string] }> {
+  /** The worker's process when this agent started it (an adopted one is another agent's child, or init's). */
   private child: ChildProcess | undefined;
+  private channel: WorkerChannel | undefined;
+  private workerPid: number | undefined;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   private watchdog: NodeJS.Timeout | undefined;
@@ -38,78 +54,40 @@ export class MediaWorkerProcess extends EventEmitter<{ message: [FromWorker]; ex
   /** The last error the worker printed outside its log (Node's own, before our code ran): says why it died early. */
   private lastError = "";
 
-  constructor(private readonly log: Logger) {
+  constructor(
+    private readonly socketPath: string,
+    private readonly log: Logger,
+  ) {
     super();
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.workerPid;
   }
 
-  /** Resolves when the worker is ready; rejects with the reason it is not (GStreamer missing, crash, time-out). */
-  start(timeoutMs: number): Promise<void> {
-    const child = spawn(process.execPath, workerCommand(), {
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
-      env: { ...process.env, UV_THREADPOOL_SIZE: THREAD_POOL_SIZE },
-    });
-    this.child = child;
-    for (const stream of [child.stdout!, child.stderr!])
-      createInterface({ input: stream }).on("line", (line) => this.relay(line));
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.kill();
-        reject(new Error(`the media worker did not start within ${timeoutMs / 1000} s`));
-      }, timeoutMs);
-      let ready = false;
-      child.on("message", (raw) => {
-        const parsed = fromWorker.safeParse(raw);
-        if (!parsed.success) {
-          this.log.warn({ reason: parsed.error.message.slice(0, 300) }, "message from the media worker dropped");
-          return;
-        }
-        const message = parsed.data;
-        this.lastAnswer = performance.now();
-        if (message.type === "ready") {
-          ready = true;
-          clearTimeout(timer);
-          this.startWatchdog();
-          resolve();
-        } else if (message.type === "unavailable") {
-          this.exitReason = message.reason;
-        } else if (message.type === "reply") {
-          const waiter = this.pending.get(message.id);
-          this.pending.delete(message.id);
-          if (message.error !== undefined) waiter?.reject(new Error(message.error));
-          else waiter?.resolve(message.result);
-        }
-        this.emit("message", message);
-      });
-      child.on("error", (error) => {
-        this.exitReason ??= `could not be started: ${error.message}`;
-      });
-      // "close", not "exit": by then its last words on stderr have been read.
-      child.on("close", (code, signal) => {
-        clearTimeout(timer);
-        clearInterval(this.watchdog);
-        const reason = this.exitReason ?? (signal ? `was killed (${signal})` : `exited (code ${code})`);
-        for (const waiter of this.pending.values()) waiter.reject(new Error(`the media worker ${reason}`));
-        this.pending.clear();
-        this.child = undefined;
-        const why = this.lastError ? `: ${this.lastError}` : "";
-        if (!ready) reject(new Error(this.exitReason ?? `the media worker ${reason} before it was ready${why}`));
-        else this.emit("exit", reason);
-      });
-    });
+  /**
+   * Adopts the worker already listening on the socket (its agent died; its pipelines and recording went on), or
+   * starts one. Resolves with its ready message; rejects with the reason it is not (GStreamer missing, crash, time-out).
+   */
+  async start(timeoutMs: number): Promise<WorkerReady> {
+    const deadline = performance.now() + timeoutMs;
+    let channel = await connectToWorker(this.socketPath);
+    if (!channel) {
+      // Nothing listens: a file left by a worker that died is in the way of the new one.
+      rmSync(this.socketPath, { force: true });
+      channel = await this.spawnWorker(deadline);
+    }
+    return this.handshake(channel, deadline);
   }
 
   send(message: ToWorker): void {
-    if (this.child?.connected) this.child.send(message);
+    this.channel?.send(message);
   }
 
   request<T>(message: Request, timeoutMs = 3000): Promise<T> {
     const id = this.nextId++;
-    const child = this.child;
-    if (!child?.connected) return Promise.reject(new Error("the media worker is not running"));
+    const channel = this.channel;
+    if (!channel?.open) return Promise.reject(new Error("the media worker is not running"));
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
@@ -125,28 +103,141 @@ export class MediaWorkerProcess extends EventEmitter<{ message: [FromWorker]; ex
           reject(error);
         },
       });
-      child.send({ ...message, id } as ToWorker);
+      channel.send({ ...message, id } as ToWorker);
     });
   }
 
   /** Asks the worker to close the recording and its pipelines, then ends it; kills it if it does not answer. */
   async stop(graceMs = 6000): Promise<void> {
-    const child = this.child;
-    if (!child) return;
+    const channel = this.channel;
+    if (!channel) return;
     clearInterval(this.watchdog);
     this.exitReason = "was stopped";
-    const exited = new Promise<void>((resolve) => child.once("close", () => resolve()));
+    const closed = new Promise<void>((resolve) => channel.once("close", () => resolve()));
     await this.request({ type: "stop" }, graceMs).catch((error: Error) =>
       this.log.warn({ err: error.message }, "media worker did not stop cleanly"),
     );
     // The worker never exits by itself (see media-worker.ts): ending it is ours.
-    child.kill("SIGKILL");
-    await exited;
+    this.kill();
+    await closed;
   }
 
   kill(reason?: string): void {
     if (reason) this.exitReason = reason;
-    this.child?.kill("SIGKILL");
+    const pid = this.workerPid ?? this.child?.pid;
+    if (pid === undefined) return;
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // Gone already.
+    }
+  }
+
+  /** Starts a worker in a session of its own (an agent killed with its process group leaves it running). */
+  private async spawnWorker(deadline: number): Promise<WorkerChannel> {
+    const child = spawn(process.execPath, [...workerCommand(), this.socketPath], {
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+      env: { ...process.env, UV_THREADPOOL_SIZE: THREAD_POOL_SIZE },
+    });
+    this.child = child;
+    this.workerPid = child.pid;
+    for (const stream of [child.stdout!, child.stderr!])
+      createInterface({ input: stream }).on("line", (line) => this.relay(line));
+    let exited: string | undefined;
+    child.on("error", (error) => {
+      exited ??= `could not be started: ${error.message}`;
+    });
+    // "close", not "exit": by then its last words on stderr have been read.
+    child.on("close", (code, signal) => {
+      exited ??= signal ? `was killed (${signal})` : `exited (code ${code})`;
+      this.exitReason ??= exited;
+      if (this.child === child) this.child = undefined;
+    });
+    for (;;) {
+      const why = this.lastError ? `: ${this.lastError}` : "";
+      if (exited) throw new Error(`the media worker ${exited} before it was ready${why}`);
+      if (performance.now() > deadline) {
+        this.kill();
+        throw new Error(`the media worker did not start within the time allowed${why}`);
+      }
+      const channel = await connectToWorker(this.socketPath, 200);
+      if (channel) return channel;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  private handshake(channel: WorkerChannel, deadline: number): Promise<WorkerReady> {
+    return new Promise<WorkerReady>((resolve, reject) => {
+      let ready: WorkerReady | undefined;
+      let unavailable: string | undefined;
+      const timer = setTimeout(
+        () => {
+          // A worker that holds the socket but does not answer: the next start begins a new one beside it.
+          if (!this.child) rmSync(this.socketPath, { force: true });
+          this.kill();
+          channel.close();
+          reject(new Error("the media worker did not say it was ready in time"));
+        },
+        Math.max(0, deadline - performance.now()),
+      );
+      channel.on("message", (raw) => {
+        const parsed = fromWorker.safeParse(raw);
+        if (!parsed.success) {
+          this.log.warn({ reason: parsed.error.message.slice(0, 300) }, "message from the media worker dropped");
+          return;
+        }
+        const message = parsed.data;
+        this.lastAnswer = performance.now();
+        if (message.type === "ready") {
+          ready = message;
+          clearTimeout(timer);
+          this.workerPid = message.pid;
+          this.channel = channel;
+          this.startWatchdog();
+          resolve(message);
+        } else if (message.type === "unavailable") {
+          unavailable = message.reason;
+        } else if (message.type === "log") {
+          this.log[message.level]({ worker: this.workerPid, ...message.data }, message.msg);
+        } else if (message.type === "reply") {
+          const waiter = this.pending.get(message.id);
+          this.pending.delete(message.id);
+          if (message.error !== undefined) waiter?.reject(new Error(message.error));
+          else waiter?.resolve(message.result);
+        }
+        this.emit("message", message);
+      });
+      channel.on("close", () => void this.closed(channel, timer, ready, unavailable, reject));
+    });
+  }
+
+  /** The channel closed: the worker died, hung and was killed, or was stopped. Makes sure it is gone, then says why. */
+  private async closed(
+    channel: WorkerChannel,
+    timer: NodeJS.Timeout,
+    ready: WorkerReady | undefined,
+    unavailable: string | undefined,
+    reject: (error: Error) => void,
+  ): Promise<void> {
+    clearTimeout(timer);
+    clearInterval(this.watchdog);
+    if (this.channel === channel) this.channel = undefined;
+    const pid = this.workerPid;
+    // Its own child tells how it ended once its pipes are read; an adopted one is only looked at.
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null)
+      await new Promise((resolve) => {
+        child.once("close", resolve);
+        setTimeout(resolve, 1000);
+      });
+    if (pid !== undefined && isAlive(pid)) this.kill();
+    const reason = unavailable ?? this.exitReason ?? "closed its connection";
+    for (const waiter of this.pending.values()) waiter.reject(new Error(`the media worker ${reason}`));
+    this.pending.clear();
+    const why = this.lastError ? `: ${this.lastError}` : "";
+    if (!ready) reject(new Error(unavailable ?? `the media worker ${reason} before it was ready${why}`));
+    else this.emit("exit", reason);
   }
 
   private startWatchdog(): void {
@@ -160,15 +251,10 @@ export class MediaWorkerProcess extends EventEmitter<{ message: [FromWorker]; ex
     }, PING_EVERY_MS);
   }
 
-  /** The worker's JSON log lines at their level; anything else it prints (GStreamer, GLib) as a warning. */
+  /** What the worker prints outside its log (GStreamer, GLib, Node's own errors), as a warning. */
   private relay(line: string): void {
     if (!line.trim()) return;
-    try {
-      const { level, msg, ...data } = JSON.parse(line) as { level: "info" | "warn" | "error"; msg: string };
-      this.log[level in this.log ? level : "info"]({ worker: this.pid, ...data }, msg);
-    } catch {
-      if (/Error\b/.test(line)) this.lastError = line.trim().slice(0, 300);
-      this.log.warn({ worker: this.pid, line: line.slice(0, 500) }, "media worker output");
-    }
+    if (/Error\b/.test(line)) this.lastError = line.trim().slice(0, 300);
+    this.log.warn({ worker: this.workerPid, line: line.slice(0, 500) }, "media worker output");
   }
 }
