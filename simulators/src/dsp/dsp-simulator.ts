@@ -14,6 +14,11 @@ export interface Misbehaviour {
   echo: boolean;
   /** Answer every command with this line instead (a DSP busy or failing: `-GENERAL_FAILURE`, `E22`, `NAK`). */
   answerWith: string | null;
+  /**
+   * After each start (power-up, a cable plugged in), lines are read but not answered for this long: a DSP still
+   * booting, or a USB adapter that loses what comes first.
+   */
+  bootingMs: number;
 }
 
 /** A change made at the DSP itself (front panel, a wall button, another controller), addressed as the DSP does. */
@@ -26,7 +31,13 @@ export type LocalChange =
 export abstract class DspSimulator {
   readonly mutes: boolean[];
   readonly levels: number[];
-  readonly misbehaviour: Misbehaviour = { frozen: false, replyDelayMs: 0, echo: false, answerWith: null };
+  readonly misbehaviour: Misbehaviour = {
+    frozen: false,
+    replyDelayMs: 0,
+    echo: false,
+    answerWith: null,
+    bootingMs: 0,
+  };
   /** Every line received, for tests that check what the driver sent. */
   readonly received: string[] = [];
   readonly presetsRecalled: number[] = [];
@@ -34,6 +45,8 @@ export abstract class DspSimulator {
   private buffer = "";
   private meterTimer: NodeJS.Timeout | undefined;
   private startedAt = Date.now();
+  /** Until when (ms) the DSP is still booting since its last start. */
+  private bootedAt = 0;
 
   constructor(
     readonly path: string,
@@ -71,6 +84,7 @@ export abstract class DspSimulator {
     port.on("data", (chunk: Buffer) => this.receive(chunk.toString("latin1")));
     port.on("error", () => {});
     this.port = port;
+    this.bootedAt = Date.now() + this.misbehaviour.bootingMs;
     this.setMeterPeriod(this.meterPeriodMs);
   }
 
@@ -128,7 +142,7 @@ export abstract class DspSimulator {
       this.buffer = this.buffer.slice(match.index + match[0].length);
       if (line.length === 0) continue;
       this.received.push(line);
-      if (this.misbehaviour.frozen) continue;
+      if (this.misbehaviour.frozen || Date.now() < this.bootedAt) continue;
       if (this.misbehaviour.echo) this.write([line]);
       this.write(this.misbehaviour.answerWith === null ? this.answer(line) : [this.misbehaviour.answerWith]);
     }

@@ -374,6 +374,24 @@ describe.each(RIGS)("mixer driver against a simulated $model", (rig) => {
     expect(dsp.groupMuted(rig.mics)).toBe(true);
   });
 
+  it("a DSP re-plugged that misses its first lines is set up on the first try: short keep-alives until it answers", async () => {
+    const { pty, dsp, supervisor } = await setUpRig(rig, cleanups);
+    await dsp.stop();
+    await pty.stop();
+    await until("not ok", () => supervisor.health().status !== "ok", 3000);
+    const before = dsp.received.length;
+    dsp.misbehaviour.bootingMs = 1200;
+    await pty.start();
+    await dsp.start();
+    await until("ok again", () => supervisor.health().status === "ok", 6000);
+    const since = dsp.received.slice(before);
+    const profile = profileOf(rig.model);
+    // Asked several times while deaf, then set up once: no initialisation lost to a time-out and started over.
+    expect(since.filter((line) => line === profile.keepAlive.send).length).toBeGreaterThan(2);
+    const firstStep = profile.init[0]?.send ?? profile.keepAlive.send;
+    expect(since.filter((line) => line === firstStep).length).toBe(1);
+  });
+
   it("fault 7: after a DSP is re-plugged, the state reports the levels and mutes it re-applied, and privacy stays on while a seat mic is muted", async () => {
     const { pty, dsp, driver, supervisor, privacy, facts } = await setUpRig(rig, cleanups);
     await driver.level(1, -12);

@@ -38,6 +38,9 @@ export interface MixerContext extends Partial<MixerRoomHooks> {
 const PANEL_METER_INTERVAL_MS = 250;
 /** The mute group that privacy mutes, when the room profile names one. */
 const MICS_GROUP = "mics";
+/** After the port opens: how long each keep-alive waits, and how long the DSP has to answer one (see firstAnswer). */
+const FIRST_ANSWER_TRY_MS = 300;
+const FIRST_ANSWER_WITHIN_MS = 3000;
 
 export class MixerDriver
   extends EventEmitter<{ meters: [number, number[]] }>
@@ -204,7 +207,30 @@ export class MixerDriver
       },
       timedOut: () => this.counters.timeouts++,
     });
+    await this.firstAnswer();
     await this.initialise(link);
+  }
+
+  /**
+   * A port that has just opened may lead to a DSP still booting, or lose the first bytes (a cable re-plugged, a
+   * USB adapter waking up): the keep-alive is asked with short waits until it is answered, so that the first reads
+   * that follow are not each lost at the full time-out (issue 11: a re-plug took 6.9 s so). A DSP that never
+   * answers fails the connection as before.
+   */
+  private async firstAnswer(): Promise<void> {
+    const { send, expect } = this.profile.keepAlive;
+    const until = performance.now() + FIRST_ANSWER_WITHIN_MS;
+    for (;;) {
+      try {
+        await this.line.send(
+          this.codec.raw(send, expect),
+          Math.min(FIRST_ANSWER_TRY_MS, this.profile.pacing.timeoutMs),
+        );
+        return;
+      } catch (error) {
+        if (performance.now() > until || !this.line.isOpen) throw error;
+      }
+    }
   }
 
   async probe(): Promise<void> {

@@ -27,6 +27,7 @@ export interface SerialLineHooks<C extends LineCommand> {
 
 interface Queued<C, R> {
   command: C;
+  timeoutMs: number;
   resolve: (reply: R) => void;
   reject: (error: Error) => void;
 }
@@ -76,10 +77,10 @@ export class SerialLine<C extends LineCommand, R> {
   }
 
   /** Queues a command; resolves with what answer() is given for it. */
-  send(command: C): Promise<R> {
+  send(command: C, timeoutMs = this.options.timeoutMs): Promise<R> {
     if (!this.isOpen) return Promise.reject(new Error("not connected"));
     return new Promise((resolve, reject) => {
-      this.queue.push({ command, resolve, reject });
+      this.queue.push({ command, timeoutMs, resolve, reject });
       this.next();
     });
   }
@@ -107,7 +108,7 @@ export class SerialLine<C extends LineCommand, R> {
     if (this.current || !this.isOpen) return;
     const queued = this.queue.shift();
     if (!queued) return;
-    const { timeoutMs } = this.options;
+    const { timeoutMs } = queued;
     const timer = setTimeout(() => {
       this.hooks?.timedOut?.(queued.command);
       this.answer(new Error(`no reply to ${JSON.stringify(queued.command.line.trim())} within ${timeoutMs} ms`));
