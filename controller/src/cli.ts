@@ -1,7 +1,7 @@
 #!/usr/bin/env -S node --import tsx
 // controller [serve] | rooms add|list|remove | mosquitto-acl — see USAGE.
 import { parseArgs } from "node:util";
-import { ROOM_LEVELS, type RoomLevel } from "@rc/protocol";
+import { ROOM_KINDS, ROOM_LEVELS, type RoomKind, type RoomLevel, type SrtAddress } from "@rc/protocol";
 import { type Logger, pino } from "pino";
 import { Writer } from "steno";
 import { renderMosquittoAcl } from "./acl.ts";
@@ -15,8 +15,10 @@ const USAGE = `usage:
       Without --broker, starts the embedded MQTT broker on --mqtt-host:--mqtt-port (127.0.0.1:1883).
       With --broker (Mosquitto, EMQX), logs in as "controller" with RC_CONTROLLER_PASSWORD or the password kept in
       DIR/controller-credentials.json.
-  controller rooms add ID --name NAME --level ${ROOM_LEVELS.join("|")} [--parent ID] [--credentials-out FILE]
-      Registers a room and creates its agent's broker login (username = ID); prints the password once.
+  controller rooms add ID --name NAME --level ${ROOM_LEVELS.join("|")} [--parent ID] [--kind ${ROOM_KINDS.join("|")}]
+                        [--srt HOST:PORT] [--credentials-out FILE]
+      Registers a room and creates its agent's broker login (username = ID); prints the password once. --srt is
+      where its agent's SRT listener is reached by the other points of a session.
   controller rooms list | rooms remove ID
   controller mosquitto-acl
       Prints the Mosquitto ACL file with the same rules as the embedded broker.`;
@@ -42,6 +44,8 @@ function parse(args: string[]) {
         name: { type: "string" },
         level: { type: "string" },
         parent: { type: "string" },
+        kind: { type: "string" },
+        srt: { type: "string" },
         "credentials-out": { type: "string" },
         help: { type: "boolean" },
       },
@@ -56,6 +60,13 @@ function port(value: string, flag: string): number {
   if (!Number.isInteger(number) || number < 0 || number > 65535)
     fail(`${flag}: expected a port number, got "${value}"`);
   return number;
+}
+
+function srtAddressOf(value: string): SrtAddress {
+  const match = /^(.+):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[2]);
+  if (!match || port < 1 || port > 65535) fail(`rooms add: --srt expects HOST:PORT, got "${value}"`);
+  return { host: match[1]!.replace(/^\[(.*)\]$/, "$1"), port };
 }
 
 async function openStore(dir: string): Promise<Store> {
@@ -123,7 +134,8 @@ async function rooms(action: string | undefined, id: string | undefined, values:
   const store = await openStore(values.data);
   if (action === "list") {
     for (const room of Object.values(store.data.rooms)) {
-      process.stdout.write(`${room.id}\t${room.level}\t${room.parent ?? "-"}\t${room.name}\n`);
+      const srt = room.srt ? `${room.srt.host}:${room.srt.port}` : "-";
+      process.stdout.write(`${room.id}\t${room.level}\t${room.kind}\t${room.parent ?? "-"}\t${srt}\t${room.name}\n`);
     }
     return;
   }
@@ -136,6 +148,8 @@ async function rooms(action: string | undefined, id: string | undefined, values:
     if (!values.name) fail("rooms add: --name is required");
     if (!ROOM_LEVELS.includes(values.level as RoomLevel))
       fail(`rooms add: --level must be one of ${ROOM_LEVELS.join(", ")}`);
+    if (values.kind !== undefined && !ROOM_KINDS.includes(values.kind as RoomKind))
+      fail(`rooms add: --kind must be one of ${ROOM_KINDS.join(", ")}`);
     let credentials: { username: string; password: string };
     try {
       credentials = await registerRoom(store, {
@@ -143,6 +157,8 @@ async function rooms(action: string | undefined, id: string | undefined, values:
         name: values.name,
         level: values.level as RoomLevel,
         parent: values.parent ?? null,
+        ...(values.kind ? { kind: values.kind as RoomKind } : {}),
+        ...(values.srt ? { srt: srtAddressOf(values.srt) } : {}),
       });
     } catch (error) {
       fail((error as Error).message);

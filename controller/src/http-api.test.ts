@@ -17,7 +17,15 @@ describe("REST API errors", () => {
     const log = pino({ level: "silent" });
     const registry = new RoomRegistry(log);
     registry.setRegistrations([
-      { id: "xa-a", name: "Xã A", level: "commune", parent: null, createdAt: new Date().toISOString() },
+      {
+        id: "xa-a",
+        name: "Xã A",
+        level: "commune",
+        kind: "commune",
+        parent: null,
+        srt: null,
+        createdAt: new Date().toISOString(),
+      },
     ]);
     const app = createHttpApi({
       registry,

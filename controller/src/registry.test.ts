@@ -5,7 +5,15 @@ import { RoomRegistry } from "./registry.ts";
 function registry() {
   const rooms = new RoomRegistry(pino({ level: "silent" }));
   rooms.setRegistrations([
-    { id: "xa-a", name: "Xã A", level: "commune", parent: null, createdAt: new Date().toISOString() },
+    {
+      id: "xa-a",
+      name: "Xã A",
+      level: "commune",
+      kind: "commune",
+      parent: null,
+      srt: null,
+      createdAt: new Date().toISOString(),
+    },
   ]);
   return rooms;
 }

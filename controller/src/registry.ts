@@ -11,6 +11,7 @@ import type {
   RoomChange,
   RoomView,
   StatePayload,
+  TelemetryPayload,
 } from "@rc/protocol";
 import type { Logger } from "pino";
 import type { RoomRecord } from "./store.ts";
@@ -27,6 +28,8 @@ function agentGone(health: HealthPayload, since: string): HealthPayload {
 export class RoomRegistry extends EventEmitter<{ change: [RoomChange, RoomView] }> {
   private readonly rooms = new Map<string, RoomView>();
   private readonly warnedUnregistered = new Set<string>();
+  /** Each room's last telemetry: read by the readiness check, not pushed to browsers (it comes every 10 s). */
+  private readonly telemetries = new Map<string, TelemetryPayload>();
 
   constructor(private readonly log: Logger) {
     super();
@@ -35,17 +38,22 @@ export class RoomRegistry extends EventEmitter<{ change: [RoomChange, RoomView] 
   /** Adopts the store's registrations: new rooms appear (availability unknown), removed ones disappear. */
   setRegistrations(records: RoomRecord[]): void {
     const ids = new Set(records.map((record) => record.id));
-    for (const id of this.rooms.keys()) if (!ids.has(id)) this.rooms.delete(id);
+    for (const id of this.rooms.keys()) {
+      if (ids.has(id)) continue;
+      this.rooms.delete(id);
+      this.telemetries.delete(id);
+    }
     for (const record of records) {
       const view = this.rooms.get(record.id);
       if (view) {
-        Object.assign(view, { name: record.name, level: record.level, parent: record.parent });
+        Object.assign(view, { name: record.name, level: record.level, kind: record.kind, parent: record.parent });
         continue;
       }
       this.rooms.set(record.id, {
         id: record.id,
         name: record.name,
         level: record.level,
+        kind: record.kind,
         parent: record.parent,
         availability: { state: "unknown", boot: null, bootId: null, since: new Date().toISOString() },
         desired: null,
@@ -128,6 +136,14 @@ export class RoomRegistry extends EventEmitter<{ change: [RoomChange, RoomView] 
     view.health[device] =
       view.availability.state === "offline" ? agentGone(payload, new Date().toISOString()) : payload;
     this.emit("change", "health", view);
+  }
+
+  telemetry(room: string, payload: TelemetryPayload): void {
+    if (this.seen(room)) this.telemetries.set(room, payload);
+  }
+
+  lastTelemetry(room: string): TelemetryPayload | undefined {
+    return this.telemetries.get(room);
   }
 
   /** Any message from the room counts as a sign of life. */

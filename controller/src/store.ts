@@ -1,21 +1,35 @@
-// The controller's lowdb store: room registrations, broker credentials and each room's desired state. Written atomically (lowdb writes a
-// temporary file and renames it), versioned, checked on every read.
+// The controller's lowdb store: room registrations, broker credentials, each room's desired state, the reception
+// sessions and their schedules. Written atomically (lowdb writes a temporary file and renames it), versioned, checked
+// on every read.
 import { unwatchFile, watchFile } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { id, validateProfile } from "@rc/hardware-profiles";
-import { desiredPayload, ROOM_LEVELS } from "@rc/protocol";
+import {
+  desiredPayload,
+  guestPointView,
+  ROOM_LEVELS,
+  type RoomKind,
+  type RoomLevel,
+  roomKind,
+  sessionView,
+  srtAddress,
+  srtPassphrase,
+} from "@rc/protocol";
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
 import { z } from "zod";
 
-export const STORE_VERSION = 2;
+export const STORE_VERSION = 3;
 
 const roomRecord = z.strictObject({
   id,
   name: z.string().min(1),
   level: z.enum(ROOM_LEVELS),
+  kind: roomKind,
   parent: id.nullable(),
+  /** Where the room's agent listens for its peers' SRT calls; null until registered (no link to it then). */
+  srt: srtAddress.nullable(),
   createdAt: z.iso.datetime({ offset: true }),
 });
 export type RoomRecord = z.infer<typeof roomRecord>;
@@ -36,6 +50,51 @@ const desiredRecord = z.strictObject({
 });
 export type DesiredRecord = z.infer<typeof desiredRecord>;
 
+/** A guest point as stored: with the passphrase its SRT listener wants. */
+export const guestPointRecord = guestPointView.extend({ passphrase: srtPassphrase });
+export type GuestPointRecord = z.infer<typeof guestPointRecord>;
+
+/** A session as stored: the view plus its secrets. */
+export const sessionRecord = sessionView.extend({
+  guests: z.array(guestPointRecord),
+  /** Drawn fresh when the session goes live; every point's SRT link uses it. */
+  passphrase: srtPassphrase.nullable(),
+});
+export type SessionRecord = z.infer<typeof sessionRecord>;
+
+/** What every session of a schedule is made from, besides its times. */
+export const sessionTemplate = z.strictObject({
+  title: sessionView.shape.title,
+  host: id,
+  hostHead: z.string().max(200).nullable(),
+  points: z.array(z.strictObject({ room: id, head: z.string().max(200).nullable() })),
+  guests: z.array(guestPointRecord),
+  presiding: sessionView.shape.presiding,
+  caseRef: sessionView.shape.caseRef,
+  confidential: z.boolean(),
+  crossLevelReason: sessionView.shape.crossLevelReason,
+});
+export type SessionTemplate = z.infer<typeof sessionTemplate>;
+
+export const scheduleRecord = z.strictObject({
+  id,
+  /** An RFC 5545 RRULE (without DTSTART), e.g. FREQ=MONTHLY;BYMONTHDAY=20. */
+  rrule: z.string().min(1),
+  /** The first session's start (DTSTART); later ones keep its time of day in Asia/Ho_Chi_Minh. */
+  firstStart: z.iso.datetime({ offset: true }),
+  durationMin: z
+    .int()
+    .min(1)
+    .max(24 * 60),
+  /** How far ahead its sessions exist. */
+  horizonWeeks: z.int().min(1).max(52),
+  template: sessionTemplate,
+  createdAt: z.iso.datetime({ offset: true }),
+  changedAt: z.iso.datetime({ offset: true }),
+  changedBy: z.string().min(1),
+});
+export type ScheduleRecord = z.infer<typeof scheduleRecord>;
+
 export const storeData = z.strictObject({
   version: z.literal(STORE_VERSION),
   rooms: z.record(z.string(), roomRecord),
@@ -43,6 +102,10 @@ export const storeData = z.strictObject({
   credentials: z.record(z.string(), credentialRecord),
   /** By room id. */
   desired: z.record(z.string(), desiredRecord),
+  /** By session id. */
+  sessions: z.record(z.string(), sessionRecord),
+  /** By schedule id. */
+  schedules: z.record(z.string(), scheduleRecord),
 });
 export type StoreData = z.infer<typeof storeData>;
 
@@ -50,10 +113,26 @@ export type StoreData = z.infer<typeof storeData>;
 const migrations: Record<number, (data: Record<string, unknown>) => Record<string, unknown>> = {
   // 1 → 2: desired states moved from the broker's memory into the store; nothing was wanted yet.
   1: (data) => ({ ...data, version: 2, desired: {} }),
+  // 2 → 3: reception sessions and schedules; rooms get a kind (guessed from their level) and an SRT address to be
+  // registered.
+  2: (data) => {
+    const rooms = Object.fromEntries(
+      Object.entries((data.rooms ?? {}) as Record<string, Record<string, unknown>>).map(([key, room]) => [
+        key,
+        { ...room, kind: defaultRoomKind(room.level as RoomLevel), srt: null },
+      ]),
+    );
+    return { ...data, version: 3, rooms, sessions: {}, schedules: {} };
+  },
 };
 
+/** A room registered without a kind: a commune's point is its people's committee, others a reception office. */
+export function defaultRoomKind(level: RoomLevel): RoomKind {
+  return level === "commune" ? "commune" : "reception_office";
+}
+
 function emptyStore(): StoreData {
-  return { version: STORE_VERSION, rooms: {}, credentials: {}, desired: {} };
+  return { version: STORE_VERSION, rooms: {}, credentials: {}, desired: {}, sessions: {}, schedules: {} };
 }
 
 export class Store {

@@ -4,4 +4,5 @@ export * from "./client-ids.ts";
 export * from "./codec.ts";
 export * from "./messages.ts";
 export * from "./realtime.ts";
+export * from "./sessions.ts";
 export * from "./topics.ts";

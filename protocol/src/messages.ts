@@ -13,6 +13,15 @@ export const ROOM_LEVELS = ["central", "province", "district", "commune"] as con
 export const roomLevel = z.enum(ROOM_LEVELS);
 export type RoomLevel = z.infer<typeof roomLevel>;
 
+/**
+ * What kind of office a room belongs to, beside its level, so a department can be a point as well as a reception
+ * office: the reception office of a level (Ban / Trụ sở tiếp công dân), a people's committee (UBND tỉnh/huyện), a
+ * department or sector (sở, ngành), a commune's people's committee (UBND xã).
+ */
+export const ROOM_KINDS = ["reception_office", "people_committee", "department", "commune"] as const;
+export const roomKind = z.enum(ROOM_KINDS);
+export type RoomKind = z.infer<typeof roomKind>;
+
 export const DEVICE_KINDS = ["camera", "mixer", "gpio", "media", "test"] as const;
 export const deviceKind = z.enum(DEVICE_KINDS);
 export type DeviceKind = z.infer<typeof deviceKind>;
@@ -159,10 +168,23 @@ export const eventPayload = z.strictObject({
 });
 export type EventPayload = z.infer<typeof eventPayload>;
 
+/** Where an SRT listener is reached. */
+export const srtAddress = z.strictObject({ host: z.string().min(1).max(253), port: z.int().min(1).max(65535) });
+export type SrtAddress = z.infer<typeof srtAddress>;
+/** SRT's own limits on a passphrase (AES key derivation): 10 to 79 characters. */
+export const srtPassphrase = z.string().min(10).max(79);
+
 export const peer = z.strictObject({
+  /** A room id, or for a guest point the id the session gave it. */
   room: id,
   /** Where the peer's SRT listener is reached (the controller knows each room's address); without it, no link. */
-  srt: z.strictObject({ host: z.string().min(1).max(253), port: z.int().min(1).max(65535) }).optional(),
+  srt: srtAddress.optional(),
+  /**
+   * A guest point: not our agent (the central government's office, a hardware codec), reached at `srt` with its own
+   * passphrase instead of the session's. Only the host has guests among its peers: it sends a guest the session
+   * program and shows its picture over that one link.
+   */
+  guest: z.strictObject({ name: z.string().min(1).max(200), passphrase: srtPassphrase }).optional(),
 });
 export type Peer = z.infer<typeof peer>;
 export const desiredPayload = z.strictObject({
@@ -177,7 +199,7 @@ export const desiredPayload = z.strictObject({
       id: z.string().min(1),
       role: z.enum(["central", "component"]),
       peers: z.array(peer),
-      passphrase: z.string().min(10).max(79),
+      passphrase: srtPassphrase,
     })
     .nullable(),
   recording: z.boolean(),

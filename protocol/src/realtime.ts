@@ -1,5 +1,6 @@
 // What the controller pushes to browsers over socket.io, and what browsers may ask.
-import type { DesiredPayload, HealthPayload, InfoPayload, RoomLevel, StatePayload } from "./messages.ts";
+import type { DesiredPayload, HealthPayload, InfoPayload, RoomKind, RoomLevel, StatePayload } from "./messages.ts";
+import type { SessionView } from "./sessions.ts";
 
 export type Availability = "online" | "offline" | "unknown";
 
@@ -8,6 +9,7 @@ export interface RoomView {
   id: string;
   name: string;
   level: RoomLevel;
+  kind: RoomKind;
   parent: string | null;
   availability: { state: Availability; boot: number | null; bootId: string | null; since: string };
   /** What the controller wants of the room (its store owns it), without secrets; null before anything was wanted. */
@@ -41,8 +43,16 @@ export function desiredView(desired: DesiredPayload, changedAt: string, changedB
 
 export type RoomChange = "availability" | "desired" | "info" | "state" | "health";
 
+/** What happened to a session: created or changed (PATCH, a point, a note, attendance) or a change of its state. */
+export type SessionChange = "created" | "changed" | "state";
+
 export interface ServerToClientEvents {
   room: (update: { change: RoomChange; room: RoomView }) => void;
+  /**
+   * To the sockets subscribed to any of the session's points or to all rooms. A confidential session comes without
+   * its title and case reference, as in lists.
+   */
+  session: (update: { change: SessionChange; session: SessionView }) => void;
 }
 
 export interface ClientToServerEvents {
