@@ -1,4 +1,4 @@
-// The controller's composition root: store → (embedded broker) → MQTT client → registry → HTTP + socket.io.
+// The controller's composition root: store → sessions → (embedded broker) → MQTT client → registry → HTTP + socket.io.
 import { randomBytes } from "node:crypto";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -22,6 +22,8 @@ import { Metrics } from "./metrics.ts";
 import { Realtime } from "./realtime.ts";
 import { RoomRegistry } from "./registry.ts";
 import { RoomRequests } from "./room-requests.ts";
+import { Schedules } from "./schedules.ts";
+import { Sessions } from "./sessions.ts";
 import { Store } from "./store.ts";
 
 export interface ControllerOptions {
@@ -54,6 +56,8 @@ export class Controller {
   readonly store: Store;
   readonly registry: RoomRegistry;
   readonly desired: DesiredStates;
+  readonly sessions: Sessions;
+  readonly schedules: Schedules;
   readonly broker: EmbeddedBroker | undefined;
   private client: MqttClient | undefined;
   private http: HttpServer | undefined;
@@ -76,6 +80,13 @@ export class Controller {
       () => this.client,
       options.log.child({ part: "desired" }),
     );
+    this.sessions = new Sessions({
+      store: this.store,
+      desired: this.desired,
+      registry: this.registry,
+      log: options.log.child({ part: "sessions" }),
+    });
+    this.schedules = new Schedules(this.store, this.sessions, options.log.child({ part: "schedules" }));
     this.requests = new RoomRequests(
       () => this.client,
       options.requestTimeoutMs,
@@ -105,6 +116,9 @@ export class Controller {
     const password = this.options.brokerPassword ?? (await controllerCredentials(this.store));
     this.registry.setRegistrations(Object.values(this.store.data.rooms));
     this.desired.show();
+    // A session live before a restart is live after it: its rooms' desired states are made to agree before publishing.
+    await this.sessions.start();
+    this.schedules.start();
     this.stopWatching = this.store.watch(() => void this.reloadStore());
     await this.broker?.start();
     this.connect(password);
@@ -114,6 +128,8 @@ export class Controller {
 
   async stop(): Promise<void> {
     this.stopWatching?.();
+    this.schedules.stop();
+    this.sessions.stop();
     clearTimeout(this.resyncTimer);
     await this.realtime?.stop(); // also closes the HTTP server
     const client = this.client;
@@ -133,6 +149,7 @@ export class Controller {
       await this.store.reload();
       this.registry.setRegistrations(Object.values(this.store.data.rooms));
       this.desired.show();
+      await this.sessions.reconcile("store"); // a room's SRT address may have changed
       this.desired.publishAll();
       this.log.info({ rooms: Object.keys(this.store.data.rooms).length }, "store reloaded");
     } catch (error) {
@@ -227,8 +244,10 @@ export class Controller {
         this.registry.touch(message.room);
         this.requests.response(message.room, message.value);
         break;
-      case "events":
       case "telemetry":
+        this.registry.telemetry(message.room, message.value);
+        break;
+      case "events":
         this.registry.touch(message.room);
         break;
       default:
@@ -243,9 +262,10 @@ export class Controller {
       metrics: this.metrics,
       brokerConnected: () => this.client?.connected ?? false,
       desired: this.desired,
+      sessions: { sessions: this.sessions, schedules: this.schedules, registry: this.registry, store: this.store },
     });
     const http = createServer(app);
-    this.realtime = new Realtime(this.registry, this.log.child({ part: "realtime" }));
+    this.realtime = new Realtime(this.registry, this.sessions, this.log.child({ part: "realtime" }));
     this.realtime.start(http);
     await new Promise<void>((resolve, reject) => {
       http.once("error", reject);

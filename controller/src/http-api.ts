@@ -1,11 +1,13 @@
-// REST: rooms, requests to a room's agent, health and metrics.
+// REST: rooms, requests to a room's agent, reception sessions, health and metrics.
 import { actionParams, describeZodError, isActionName, requestId } from "@rc/protocol";
 import express, { type ErrorRequestHandler, type Express } from "express";
 import { z } from "zod";
 import type { DesiredStates } from "./desired-states.ts";
 import type { Metrics } from "./metrics.ts";
+import { sendProblem } from "./problem.ts";
 import type { RoomRegistry } from "./registry.ts";
 import type { RoomRequests } from "./room-requests.ts";
+import { type SessionRouteParts, sessionRoutes } from "./session-api.ts";
 
 const requestBody = z.strictObject({
   action: z.string().min(1),
@@ -20,10 +22,8 @@ export interface HttpApiParts {
   metrics: Metrics;
   brokerConnected: () => boolean;
   desired: DesiredStates;
-}
-
-function error(code: string, message: string) {
-  return { ok: false, error: { code, message } };
+  /** Reception sessions, schedules and reports (absent in tests of the rooms' routes alone). */
+  sessions?: SessionRouteParts;
 }
 
 /** What went wrong before a route could answer, in words that name the real fault (the URL, the body, its size…). */
@@ -53,7 +53,14 @@ export function describeHttpFailure(failure: unknown): { status: number; message
   return { status, message: detail };
 }
 
-export function createHttpApi({ registry, requests, metrics, brokerConnected, desired }: HttpApiParts): Express {
+export function createHttpApi({
+  registry,
+  requests,
+  metrics,
+  brokerConnected,
+  desired,
+  sessions,
+}: HttpApiParts): Express {
   const app = express();
   app.disable("x-powered-by");
   app.use(express.json({ limit: "64kb" }));
@@ -73,43 +80,46 @@ export function createHttpApi({ registry, requests, metrics, brokerConnected, de
 
   app.get("/api/rooms/:id", (request, response) => {
     const room = registry.get(request.params.id);
-    if (!room) return void response.status(404).json(error("not_found", `no room "${request.params.id}"`));
+    if (!room) return sendProblem(response, 404, "not_found", `no room "${request.params.id}"`);
     response.json(room);
   });
 
   app.post("/api/rooms/:id/requests", async (request, response) => {
     const room = registry.get(request.params.id);
-    if (!room) return void response.status(404).json(error("not_found", `no room "${request.params.id}"`));
+    if (!room) return sendProblem(response, 404, "not_found", `no room "${request.params.id}"`);
     const body = requestBody.safeParse(request.body);
-    if (!body.success) return void response.status(400).json(error("invalid_params", describeZodError(body.error)));
+    if (!body.success) return sendProblem(response, 400, "invalid_params", describeZodError(body.error));
     const { action, params, id } = body.data;
-    if (!isActionName(action))
-      return void response.status(400).json(error("unknown_action", `unknown action "${action}"`));
+    if (!isActionName(action)) return sendProblem(response, 400, "unknown_action", `unknown action "${action}"`);
     const checked = actionParams[action].safeParse(params);
     if (!checked.success) {
-      return void response.status(400).json(error("invalid_params", describeZodError(checked.error)));
+      return sendProblem(response, 400, "invalid_params", describeZodError(checked.error), "params");
     }
     // Say whose link is down: a controller that lost the broker (or stalled and was dropped by it) shows every room
     // `unknown`, and blaming the rooms' agents would send people to the wrong end.
     if (!brokerConnected()) {
-      return void response
-        .status(503)
-        .json(error("device_unavailable", "the controller is not connected to the broker: it cannot reach any room"));
+      return sendProblem(
+        response,
+        503,
+        "device_unavailable",
+        "the controller is not connected to the broker: it cannot reach any room",
+      );
     }
     if (room.availability.state === "unknown") {
-      return void response
-        .status(503)
-        .json(
-          error(
-            "device_unavailable",
-            `room ${room.id} is unknown: the controller has not heard from it since connecting to the broker`,
-          ),
-        );
+      return sendProblem(
+        response,
+        503,
+        "device_unavailable",
+        `room ${room.id} is unknown: the controller has not heard from it since connecting to the broker`,
+      );
     }
     if (room.availability.state !== "online") {
-      return void response
-        .status(503)
-        .json(error("device_unavailable", `room ${room.id} is ${room.availability.state}: its agent is not connected`));
+      return sendProblem(
+        response,
+        503,
+        "device_unavailable",
+        `room ${room.id} is ${room.availability.state}: its agent is not connected`,
+      );
     }
     // A reused id is refused before anything acts on it, a wanted fact changed in the store included.
     const refused = id === undefined ? null : requests.refusal(room.id, id, action, checked.data);
@@ -125,13 +135,21 @@ export function createHttpApi({ registry, requests, metrics, brokerConnected, de
     response.status(outcome.status).json(outcome.body);
   });
 
+  if (sessions) app.use(sessionRoutes(sessions));
+
   app.use((_request, response) => {
-    response.status(404).json(error("not_found", "no such endpoint"));
+    sendProblem(response, 404, "not_found", "no such endpoint");
   });
 
   const handleError: ErrorRequestHandler = (failure, _request, response, _next) => {
     const { status, message } = describeHttpFailure(failure);
-    response.status(status).json(error(status >= 500 ? "internal" : "invalid_params", message));
+    sendProblem(
+      response,
+      status,
+      status >= 500 ? "internal" : "invalid_params",
+      message,
+      message.startsWith("body") ? "body" : null,
+    );
   };
   app.use(handleError);
   return app;

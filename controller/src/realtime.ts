@@ -1,10 +1,13 @@
-// socket.io: browsers subscribe to some rooms (or all) and get each change of availability, state, health, info.
+// socket.io: browsers subscribe to some rooms (or all) and get each change of availability, state, health, info, and
+// of the sessions those rooms are points of.
 import type { Server as HttpServer } from "node:http";
-import type { ClientToServerEvents, RoomChange, RoomView, ServerToClientEvents } from "@rc/protocol";
+import type { ClientToServerEvents, RoomChange, RoomView, ServerToClientEvents, SessionChange } from "@rc/protocol";
 import type { Logger } from "pino";
 import { Server } from "socket.io";
 import { z } from "zod";
 import type { RoomRegistry } from "./registry.ts";
+import { type Sessions, sessionListView } from "./sessions.ts";
+import type { SessionRecord } from "./store.ts";
 
 const subscribeFilter = z.strictObject({ rooms: z.union([z.literal("all"), z.array(z.string()).max(10_000)]) });
 const ALL = "all";
@@ -14,9 +17,16 @@ export class Realtime {
   private readonly onChange = (change: RoomChange, room: RoomView): void => {
     this.io?.to(`room:${room.id}`).to(ALL).emit("room", { change, room });
   };
+  private readonly onSession = (change: SessionChange, session: SessionRecord): void => {
+    if (!this.io) return;
+    let to = this.io.to(ALL);
+    for (const point of session.points) to = to.to(`room:${point.room}`);
+    to.emit("session", { change, session: sessionListView(session) });
+  };
 
   constructor(
     private readonly registry: RoomRegistry,
+    private readonly sessions: Sessions,
     private readonly log: Logger,
   ) {}
 
@@ -41,11 +51,13 @@ export class Realtime {
       });
     });
     this.registry.on("change", this.onChange);
+    this.sessions.on("change", this.onSession);
     this.io = io;
   }
 
   async stop(): Promise<void> {
     this.registry.off("change", this.onChange);
+    this.sessions.off("change", this.onSession);
     await new Promise<void>((resolve) => (this.io ? this.io.close(() => resolve()) : resolve()));
     this.io = undefined;
   }

@@ -1,0 +1,299 @@
+// REST for reception sessions, schedules and reports (DESIGN §3.6, issue 13). Bodies and queries are checked by
+// their zod schema; every refusal is problem+json naming the field.
+import { describeZodError, type ErrorCode } from "@rc/protocol";
+import express, { type Request, type RequestHandler, type Response, type Router } from "express";
+import type { z } from "zod";
+import { sendProblem } from "./problem.ts";
+import { fromWallTime } from "./reception-time.ts";
+import type { RoomRegistry } from "./registry.ts";
+import type { Schedules } from "./schedules.ts";
+import {
+  addPointBodyIsGuest,
+  guestPointBody,
+  newSessionBody,
+  noteBody,
+  onlyGiven,
+  pointPatchBody,
+  reportQuery,
+  roomPointBody,
+  scheduleBody,
+  schedulePatchBody,
+  sessionListQuery,
+  sessionPatchBody,
+} from "./session-input.ts";
+import { sessionReadiness } from "./session-readiness.ts";
+import { reportCsv, sessionReport } from "./session-reports.ts";
+import { type SessionDraft, SessionError, type Sessions, sessionListView, sessionView } from "./sessions.ts";
+import type { ScheduleRecord, SessionRecord, Store } from "./store.ts";
+
+export interface SessionRouteParts {
+  sessions: Sessions;
+  schedules: Schedules;
+  registry: RoomRegistry;
+  store: Store;
+}
+
+const CODES: Record<number, ErrorCode> = { 400: "invalid_params", 404: "not_found", 409: "conflict" };
+
+/** Who asks. Users and roles arrive with issue 14; until then every REST caller is "api" (with its address). */
+function actorOf(request: Request): string {
+  return `api:${request.ip ?? "?"}`;
+}
+
+/** A path parameter (express types them loosely when the route is declared apart from its path). */
+function param(request: Request, name: "id" | "room"): string {
+  return String(request.params[name]);
+}
+
+/** The parsed input, or undefined after answering 400 naming the first field at fault. */
+function parse<S extends z.ZodType>(schema: S, value: unknown, response: Response): z.output<S> | undefined {
+  const parsed = schema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  const field = parsed.error.issues[0]?.path.join(".") || null;
+  sendProblem(response, 400, "invalid_params", describeZodError(parsed.error), field);
+  return undefined;
+}
+
+/** Runs a route; a SessionError becomes its problem answer, anything else goes to the app's error handler. */
+function route(handler: (request: Request, response: Response) => Promise<void> | void): RequestHandler {
+  return async (request, response) => {
+    try {
+      await handler(request, response);
+    } catch (error) {
+      if (!(error instanceof SessionError)) throw error;
+      sendProblem(response, error.status, CODES[error.status] ?? "invalid_params", error.message, error.field);
+    }
+  };
+}
+
+/** A query's bound: an ISO time, or a date meaning its midnight in Asia/Ho_Chi_Minh. */
+function instantOf(bound: string): Date {
+  return bound.length === 10 ? fromWallTime(new Date(`${bound}T00:00:00Z`)) : new Date(bound);
+}
+
+function draftOf(body: z.output<typeof newSessionBody>): SessionDraft {
+  return { ...body, scheduleId: null, crossLevelReason: body.crossLevel ? body.crossLevelReason : null };
+}
+
+function scheduleView(schedule: ScheduleRecord) {
+  const guests = schedule.template.guests.map(({ passphrase: _secret, ...guest }) => guest);
+  return { ...schedule, template: { ...schedule.template, guests } };
+}
+
+/** Sessions in order of their planned start (then id); the cursor is the last one a page showed. */
+function page(sessions: SessionRecord[], cursor: string | undefined, limit: number) {
+  const key = (session: SessionRecord): [number, string] => [Date.parse(session.start), session.id];
+  const after = (a: [number, string], b: [number, string]) => a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
+  let last: [number, string] | undefined;
+  if (cursor !== undefined) {
+    try {
+      const decoded: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+      if (!Array.isArray(decoded) || typeof decoded[0] !== "number" || typeof decoded[1] !== "string") throw 0;
+      last = [decoded[0], decoded[1]];
+    } catch {
+      throw new SessionError(400, "cursor", "not a cursor this API gave");
+    }
+  }
+  const sorted = sessions
+    .filter((session) => !last || after(key(session), last))
+    .sort((a, b) => (after(key(a), key(b)) ? 1 : -1));
+  const items = sorted.slice(0, limit);
+  const more = sorted.length > limit;
+  const nextCursor = more ? Buffer.from(JSON.stringify(key(items.at(-1)!))).toString("base64url") : null;
+  return { items: items.map(sessionListView), nextCursor };
+}
+
+export function sessionRoutes({ sessions, schedules, registry, store }: SessionRouteParts): Router {
+  const router = express.Router();
+  const found = (id: string): SessionRecord => {
+    const session = sessions.get(id);
+    if (!session) throw new SessionError(404, null, `no session "${id}"`);
+    return session;
+  };
+  const answer = (response: Response, session: SessionRecord, status = 200) =>
+    void response.status(status).json(sessionView(session));
+
+  router.post(
+    "/api/sessions",
+    route(async (request, response) => {
+      const body = parse(newSessionBody, request.body, response);
+      if (!body) return;
+      const session = await sessions.create(draftOf(body), actorOf(request));
+      response.location(`/api/sessions/${session.id}`);
+      answer(response, session, 201);
+    }),
+  );
+
+  router.get(
+    "/api/sessions",
+    route((request, response) => {
+      const query = parse(sessionListQuery, request.query, response);
+      if (!query) return;
+      const from = query.from === undefined ? -Infinity : instantOf(query.from).getTime();
+      const to = query.to === undefined ? Infinity : instantOf(query.to).getTime();
+      const matching = sessions.all().filter((session) => {
+        const start = Date.parse(session.start);
+        return (
+          (query.state === undefined || session.state === query.state) &&
+          (query.room === undefined || session.points.some((point) => point.room === query.room)) &&
+          start >= from &&
+          start < to
+        );
+      });
+      response.json(page(matching, query.cursor, query.limit));
+    }),
+  );
+
+  router.get(
+    "/api/sessions/:id",
+    route((request, response) => answer(response, found(param(request, "id")))),
+  );
+
+  router.patch(
+    "/api/sessions/:id",
+    route(async (request, response) => {
+      found(param(request, "id"));
+      const body = parse(sessionPatchBody, request.body, response);
+      if (!body) return;
+      const change: Partial<SessionDraft> = onlyGiven(body, request.body);
+      if (change.crossLevel === false) change.crossLevelReason = null;
+      answer(response, await sessions.patch(param(request, "id"), change, actorOf(request)));
+    }),
+  );
+
+  for (const [path, transition] of [
+    ["start", sessions.begin],
+    ["end", sessions.end],
+    ["cancel", sessions.cancel],
+  ] as const) {
+    router.post(
+      `/api/sessions/:id/${path}`,
+      route(async (request, response) => {
+        answer(response, await transition.call(sessions, param(request, "id"), actorOf(request)));
+      }),
+    );
+  }
+
+  router.post(
+    "/api/sessions/:id/points",
+    route(async (request, response) => {
+      found(param(request, "id"));
+      const by = actorOf(request);
+      if (addPointBodyIsGuest(request.body)) {
+        const body = parse(guestPointBody, request.body, response);
+        if (body) answer(response, await sessions.addGuestPoint(param(request, "id"), body.guest, by));
+        return;
+      }
+      const body = parse(roomPointBody, request.body, response);
+      if (body) answer(response, await sessions.addRoomPoint(param(request, "id"), body, by));
+    }),
+  );
+
+  router.delete(
+    "/api/sessions/:id/points/:room",
+    route(async (request, response) => {
+      answer(response, await sessions.removePoint(param(request, "id"), param(request, "room"), actorOf(request)));
+    }),
+  );
+
+  router.patch(
+    "/api/sessions/:id/points/:room",
+    route(async (request, response) => {
+      found(param(request, "id"));
+      const body = parse(pointPatchBody, request.body, response);
+      if (!body) return;
+      answer(
+        response,
+        await sessions.setPointHead(param(request, "id"), param(request, "room"), body, actorOf(request)),
+      );
+    }),
+  );
+
+  router.post(
+    "/api/sessions/:id/notes",
+    route(async (request, response) => {
+      found(param(request, "id"));
+      const body = parse(noteBody, request.body, response);
+      if (!body) return;
+      const session = await sessions.addNote(param(request, "id"), body, actorOf(request));
+      response.status(201).json(session.notes.at(-1));
+    }),
+  );
+
+  router.get(
+    "/api/sessions/:id/readiness",
+    route((request, response) => {
+      const session = found(param(request, "id"));
+      const rooms = store.data.rooms;
+      response.json(
+        sessionReadiness(
+          session,
+          (room) => registry.get(room),
+          (room) => (Object.hasOwn(rooms, room) ? rooms[room] : undefined),
+          (room) => registry.lastTelemetry(room),
+        ),
+      );
+    }),
+  );
+
+  router.post(
+    "/api/schedules",
+    route(async (request, response) => {
+      const body = parse(scheduleBody, request.body, response);
+      if (!body) return;
+      const { schedule, created } = await schedules.create(body, actorOf(request));
+      response.location(`/api/schedules/${schedule.id}`);
+      response.status(201).json({ schedule: scheduleView(schedule), sessions: created.map((session) => session.id) });
+    }),
+  );
+
+  router.get(
+    "/api/schedules",
+    route((_request, response) => void response.json(schedules.all().map(scheduleView))),
+  );
+
+  router.get(
+    "/api/schedules/:id",
+    route((request, response) => {
+      const schedule = schedules.get(param(request, "id"));
+      if (!schedule) throw new SessionError(404, null, `no schedule "${param(request, "id")}"`);
+      response.json(scheduleView(schedule));
+    }),
+  );
+
+  router.patch(
+    "/api/schedules/:id",
+    route(async (request, response) => {
+      if (!schedules.get(param(request, "id")))
+        throw new SessionError(404, null, `no schedule "${param(request, "id")}"`);
+      const body = parse(schedulePatchBody, request.body, response);
+      if (!body) return;
+      const { schedule, created } = await schedules.patch(
+        param(request, "id"),
+        onlyGiven(body, request.body),
+        actorOf(request),
+      );
+      response.json({ schedule: scheduleView(schedule), sessions: created.map((session) => session.id) });
+    }),
+  );
+
+  router.get(
+    "/api/reports/sessions",
+    route((request, response) => {
+      const query = parse(reportQuery, request.query, response);
+      if (!query) return;
+      const from = instantOf(query.from);
+      const to = instantOf(query.to);
+      if (to <= from) throw new SessionError(400, "to", `to (${query.to}) is not after from (${query.from})`);
+      const report = sessionReport(sessions.all(), store.data.rooms, from, to, query.groupBy, new Date());
+      const csv = query.format === "csv" || (query.format === undefined && request.accepts(["json", "csv"]) === "csv");
+      if (!csv) return void response.json(report);
+      response
+        .type("text/csv; charset=utf-8")
+        .attachment(`phien-${query.from.slice(0, 10)}_${query.to.slice(0, 10)}_${query.table}.csv`)
+        .send(reportCsv(report, query.table));
+    }),
+  );
+
+  return router;
+}
