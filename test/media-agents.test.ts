@@ -2,7 +2,7 @@
 // reaches the component point over encrypted SRT (and a wrong passphrase says so), a cut at one shows at the
 // other's decoder, and a media worker killed mid-recording comes back with a new segment while the room's mixer
 // and camera keep answering. Test pictures of distinct colours stand for the cameras.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { DesiredPayload, RoomView } from "@rc/protocol";
 import { OnvifCamera, PtyPair, TesiraSimulator } from "@rc/simulators";
@@ -244,6 +244,26 @@ describe("media between two agents", () => {
     expect(report.videoSeconds).toBeGreaterThan(recordedS - 1.5);
     expect(report.videoFrames).toBeGreaterThan(report.videoSeconds * 15 * 0.9);
     expect(report.audioSeconds).toBeGreaterThan(recordedS - 1.5);
+  });
+
+  it("a worker left without its agent and without its socket (the data folder wiped) closes its recording and ends", async () => {
+    expect(await request(CENTRAL, "media.record", { on: true })).toMatchObject({ body: { ok: true } });
+    await waitFor("a segment", () => typeof reading(CENTRAL, "recording.segment") === "string", 10_000);
+    const segment = String(reading(CENTRAL, "recording.segment"));
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    const socket = join(site.room(CENTRAL).dataDir, "media-worker.sock");
+    const worker = processTable().find((p) => p.args.at(-1) === socket)?.pid;
+    expect(worker).toBeGreaterThan(0);
+    centralAgent.signal("SIGKILL");
+    await waitFor("the agent gone", () => centralAgent.exited, 5000);
+    rmSync(socket);
+    await waitFor("the worker ended", () => !isRunning(worker!), 10_000);
+    const report = await inspectRecording(segment);
+    expect(report.error).toBeNull();
+    expect(report.videoFrames).toBeGreaterThan(15);
+    centralAgent = site.startAgent(CENTRAL);
+    await waitFor("media ok again", () => view(CENTRAL).health.media?.status === "ok", 20_000);
+    expect(processTable().find((p) => p.args.at(-1) === socket)?.pid).not.toBe(worker);
   });
 
   it("fault 2: a recording started by request stays on when the agent's broker connection drops and comes back", async () => {

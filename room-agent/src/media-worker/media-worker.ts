@@ -1,11 +1,11 @@
 // The media worker: a process of its own, started by the agent, that owns every GStreamer pipeline of the room, so a
 // GStreamer crash or hang cannot take camera or mixer control down. It listens on a unix socket (worker-channel.ts)
 // and speaks the typed messages of worker-messages.ts there, its log lines included. It outlives an agent that dies:
-// the pipelines and the recording go on, and the next agent connects and adopts it; with no agent for 30 s it closes
-// the recording and ends. Otherwise it never exits by itself: the agent ends it (see the note on exits below).
+// the pipelines and the recording go on, and the next agent connects and adopts it; with no agent for 30 s (or its
+// socket removed, so that none can find it) it closes the recording and ends. Otherwise it never exits by itself: the agent ends it (see the note on exits below).
 //   dev: node --import tsx room-agent/src/media-worker/media-worker.ts SOCKET   bundle: node dist/media-worker.mjs SOCKET
 import { execFileSync } from "node:child_process";
-import { constants, openSync, rmSync } from "node:fs";
+import { constants, openSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -168,19 +168,29 @@ async function main(): Promise<void> {
   // Configurations apply one after the other: each may wait for the recording to close.
   let queue = Promise.resolve();
   let orphanTimer: NodeJS.Timeout | undefined;
+  /** The socket file this worker listens on: removed or replaced, no agent can find this worker any more. */
+  let listening: number | undefined;
+  const socketGone = () =>
+    listening !== undefined && statSync(socketPath, { throwIfNoEntry: false })?.ino !== listening;
   const orphaned = () => {
-    clearTimeout(orphanTimer);
+    clearInterval(orphanTimer);
     // An agent that asked us to stop ends us; if it died before doing so, end once the stop is done.
     if (stopping) {
       void queue.finally(die);
       return;
     }
-    orphanTimer = setTimeout(() => {
+    const since = performance.now();
+    orphanTimer = setInterval(() => {
+      const gone = socketGone();
+      if (!gone && performance.now() - since < ADOPT_WITHIN_MS) return;
+      clearInterval(orphanTimer);
       process.stderr.write(
-        `media-worker: no agent for ${ADOPT_WITHIN_MS / 1000} s: closing the recording and ending\n`,
+        gone
+          ? "media-worker: no agent, and its socket is gone (the data folder wiped?): closing the recording and ending\n"
+          : `media-worker: no agent for ${ADOPT_WITHIN_MS / 1000} s: closing the recording and ending\n`,
       );
       void (engine ? engine.stop() : Promise.resolve()).finally(die);
-    }, ADOPT_WITHIN_MS);
+    }, 1000);
   };
   orphaned();
 
@@ -237,7 +247,7 @@ async function main(): Promise<void> {
       agent.close();
     }
     agent = channel;
-    clearTimeout(orphanTimer);
+    clearInterval(orphanTimer);
     channel.on("message", (raw) => onMessage(channel, raw));
     channel.on("close", () => {
       if (agent !== channel) return;
@@ -275,6 +285,7 @@ async function main(): Promise<void> {
       server.once("error", reject);
       server.listen(socketPath, resolve);
     });
+    listening = statSync(socketPath).ino;
   } catch (error) {
     process.stderr.write(`media-worker: cannot listen on ${socketPath}: ${(error as Error).message}\n`);
     die();
