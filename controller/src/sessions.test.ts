@@ -188,7 +188,11 @@ describe("life of a session", () => {
     const first = await sessions.create(draft(), "test");
     const second = await sessions.create(draft({ host: "huyen", points: [{ room: "xa", head: null }] }), "test");
     await sessions.begin(first.id, "test");
-    expect(await refusal(sessions.begin(second.id, "test"))).toMatchObject({ status: 409, field: "points.0.room" });
+    expect(await refusal(sessions.begin(second.id, "test"))).toMatchObject({
+      status: 409,
+      field: "points",
+      message: `room huyen is already live in session ${first.id}`,
+    });
     expect(await refusal(sessions.patch(first.id, { title: "khác" }, "test"))).toMatchObject({ status: 409 });
     expect(await refusal(sessions.cancel(first.id, "test"))).toMatchObject({ status: 409 });
     const third = await sessions.create(

@@ -299,9 +299,7 @@ export class Sessions extends EventEmitter<{ change: [SessionChange, SessionReco
     return this.update(id, by, "start", "state", (session, data, now) => {
       if (session.state === "live") return null;
       if (session.state !== "scheduled") throw new SessionError(409, null, `session ${id} is ${session.state}`);
-      session.points.filter(ACTIVE).forEach((point, index) => {
-        refuseIfLiveElsewhere(data, point.room, id, `points.${index}.room`);
-      });
+      for (const point of session.points.filter(ACTIVE)) refuseIfLiveElsewhere(data, point.room, id, "points");
       session.state = "live";
       session.transitions.push({ state: "live", at: now, by });
       session.passphrase = randomBytes(24).toString("base64url");
