@@ -10,6 +10,8 @@ export function sendProblem(
   code: ErrorCode,
   detail: string,
   field: string | null = null,
+  /** More members for the client (RFC 9457 §3.2): e.g. the bytes an upload may go on from. */
+  extra: Record<string, unknown> = {},
 ): void {
   response
     .status(status)
@@ -20,6 +22,7 @@ export function sendProblem(
       status,
       detail,
       ...(field === null ? {} : { field }),
+      ...extra,
       ok: false,
       error: { code, message: detail },
     });

@@ -118,6 +118,17 @@ export const statePayload = z.strictObject({
   privacy: z.boolean(),
   /** The auto director's mode and the reason of its last decision; null in a room without one. */
   director: z.strictObject({ mode: z.enum(["auto", "manual", "paused"]), reason: z.string() }).nullable(),
+  /**
+   * Finished recording segments not yet confirmed by the controller's archive, and the last upload error; absent
+   * when the agent uploads nothing (no archive URL). Optional: added with the archive (issue 13 part 6).
+   */
+  uploads: z
+    .strictObject({
+      pending: z.int().nonnegative(),
+      bytesPending: z.int().nonnegative(),
+      lastError: z.string().max(1000).nullable(),
+    })
+    .optional(),
   devices: z.record(
     id,
     z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null(), z.array(z.string())])),
@@ -251,6 +262,10 @@ export const ERROR_CODES = [
   "device_error",
   "timeout",
   "internal",
+  /** REST only: no login, or a wrong one (the archive's uploads). */
+  "unauthorized",
+  /** REST only: a login that may not do this (another room's recordings). */
+  "forbidden",
 ] as const;
 export const errorCode = z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof errorCode>;

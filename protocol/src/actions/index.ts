@@ -56,4 +56,6 @@ export const httpStatusOfError: Record<ErrorCode, number> = {
   device_error: 502,
   timeout: 504,
   internal: 500,
+  unauthorized: 401,
+  forbidden: 403,
 };
