@@ -14,6 +14,7 @@ import {
 import { connectMqtt } from "@rc/protocol/mqtt";
 import type { MqttClient } from "mqtt";
 import type { Logger } from "pino";
+import { type ArchiveSettings, RecordingArchive } from "./archive.ts";
 import { controllerCredentials } from "./controller-credentials.ts";
 import { DesiredStates } from "./desired-states.ts";
 import { EmbeddedBroker } from "./embedded-broker.ts";
@@ -40,6 +41,8 @@ export interface ControllerOptions {
   requestTimeoutMs: number;
   /** After a (re)connect, how long rooms have to answer the resync before they count as offline. */
   resyncGraceMs: number;
+  /** The recording archive's limits and retention (defaults: DEFAULT_ARCHIVE_SETTINGS). */
+  archive?: Partial<ArchiveSettings>;
   log: Logger;
 }
 
@@ -58,6 +61,7 @@ export class Controller {
   readonly desired: DesiredStates;
   readonly sessions: Sessions;
   readonly schedules: Schedules;
+  readonly archive: RecordingArchive;
   readonly broker: EmbeddedBroker | undefined;
   private client: MqttClient | undefined;
   private http: HttpServer | undefined;
@@ -87,6 +91,13 @@ export class Controller {
       log: options.log.child({ part: "sessions" }),
     });
     this.schedules = new Schedules(this.store, this.sessions, options.log.child({ part: "schedules" }));
+    this.archive = new RecordingArchive({
+      dataDir: options.dataDir,
+      settings: options.archive,
+      sessionKind: (id) =>
+        Object.hasOwn(this.store.data.sessions, id) ? this.store.data.sessions[id]!.kind : undefined,
+      log: options.log.child({ part: "archive" }),
+    });
     this.requests = new RoomRequests(
       () => this.client,
       options.requestTimeoutMs,
@@ -119,6 +130,7 @@ export class Controller {
     // A session live before a restart is live after it: its rooms' desired states are made to agree before publishing.
     await this.sessions.start();
     this.schedules.start();
+    await this.archive.start();
     this.stopWatching = this.store.watch(() => void this.reloadStore());
     await this.broker?.start();
     this.connect(password);
@@ -130,6 +142,7 @@ export class Controller {
     this.stopWatching?.();
     this.schedules.stop();
     this.sessions.stop();
+    this.archive.stop();
     clearTimeout(this.resyncTimer);
     await this.realtime?.stop(); // also closes the HTTP server
     const client = this.client;
@@ -263,6 +276,7 @@ export class Controller {
       brokerConnected: () => this.client?.connected ?? false,
       desired: this.desired,
       sessions: { sessions: this.sessions, schedules: this.schedules, registry: this.registry, store: this.store },
+      archive: { archive: this.archive, store: this.store, log: this.log.child({ part: "archive" }) },
     });
     const http = createServer(app);
     this.realtime = new Realtime(this.registry, this.sessions, this.log.child({ part: "realtime" }));

@@ -2,6 +2,7 @@
 import { actionParams, describeZodError, isActionName, requestId } from "@rc/protocol";
 import express, { type ErrorRequestHandler, type Express } from "express";
 import { z } from "zod";
+import { type ArchiveRouteParts, archiveRoutes } from "./archive-api.ts";
 import type { DesiredStates } from "./desired-states.ts";
 import type { Metrics } from "./metrics.ts";
 import { sendProblem } from "./problem.ts";
@@ -24,6 +25,8 @@ export interface HttpApiParts {
   desired: DesiredStates;
   /** Reception sessions, schedules and reports (absent in tests of the rooms' routes alone). */
   sessions?: SessionRouteParts;
+  /** The recording archive (absent in tests of the rooms' routes alone). */
+  archive?: ArchiveRouteParts;
 }
 
 /** What went wrong before a route could answer, in words that name the real fault (the URL, the body, its size…). */
@@ -60,9 +63,12 @@ export function createHttpApi({
   brokerConnected,
   desired,
   sessions,
+  archive,
 }: HttpApiParts): Express {
   const app = express();
   app.disable("x-powered-by");
+  // Before the JSON parser: an upload's body is the file, streamed to disk as it arrives.
+  if (archive) app.use(archiveRoutes(archive));
   app.use(express.json({ limit: "64kb" }));
 
   app.get("/healthz", (_request, response) => {
