@@ -2,6 +2,7 @@
 // state, privacy, the auto director, telemetry) and the broker link; starts them in order, each feature in its own
 // try/catch; answers requests through one dispatch table; and builds the room's info and state from the parts.
 import { randomBytes } from "node:crypto";
+import { resolve } from "node:path";
 import { type LoadedRoom, modelOf } from "@rc/hardware-profiles";
 import {
   describeActions,
@@ -22,6 +23,7 @@ import type { DeviceKindModule, DriverContext } from "./devices/driver-contract.
 import { deviceKinds } from "./devices/driver-registry.ts";
 import { directorFeature } from "./director/room-director.ts";
 import { RoomPrivacy } from "./privacy.ts";
+import { RecordingUpload } from "./recording-upload.ts";
 import { REQUEST_MEMORY, RequestDispatcher, type RequestHandler } from "./request-dispatcher.ts";
 import { NO_DRIVER, RoomDevices } from "./room-devices.ts";
 import { RoomFacts } from "./room-facts.ts";
@@ -38,6 +40,8 @@ export interface AgentOptions {
   /** Where the boot counter and the applied desired state live. */
   dataDir: string;
   keepaliveS: number;
+  /** The controller's base URL for the recording archive; without it recordings stay on this PC. */
+  archiveUrl?: string;
   log: Logger;
 }
 
@@ -58,6 +62,7 @@ export class RoomAgent {
   /** The only writer of `facts.privacy`: the switch, requests and the DSPs tell it what they want or hold. */
   private readonly privacy: RoomPrivacy;
   private readonly desired: DesiredState;
+  private upload: RecordingUpload | undefined;
 
   constructor(private readonly options: AgentOptions) {
     this.room = options.loaded.room;
@@ -94,6 +99,7 @@ export class RoomAgent {
       },
     );
     this.buildDevices();
+    this.upload = this.recordingUpload();
     this.features = [
       this.desired,
       this.privacy,
@@ -110,6 +116,7 @@ export class RoomAgent {
         (sample) => this.link?.publish("telemetry", sample, 0),
         this.log.child({ part: "telemetry" }),
       ),
+      ...(this.upload ? [this.upload] : []),
     ];
     const requestsLog = this.log.child({ part: "requests" });
     this.dispatcher = new RequestDispatcher(this.buildHandlers(), requestsLog, {
@@ -174,6 +181,26 @@ export class RoomAgent {
       supervisor.on("readings", () => this.scheduleState());
       this.devices.add(supervisor);
     }
+  }
+
+  /** Uploads the finished segments of the room's media devices' recordings folders, given an archive URL. */
+  private recordingUpload(): RecordingUpload | undefined {
+    const folders = this.room.devices.flatMap((entry) =>
+      entry.kind === "media" ? [resolve(entry.recordings.dir)] : [],
+    );
+    if (!this.options.archiveUrl) {
+      if (folders.length > 0) this.log.warn("no --archive-url: finished recordings stay on this PC, none is uploaded");
+      return undefined;
+    }
+    return new RecordingUpload({
+      archiveUrl: this.options.archiveUrl,
+      room: this.room.id,
+      username: this.options.username,
+      password: this.options.password,
+      folders,
+      log: this.log.child({ part: "upload" }),
+      changed: () => this.scheduleState(),
+    });
   }
 
   /** One table: the agent's own requests, each feature's, and every device kind's (routed to the named device). */
@@ -283,6 +310,7 @@ export class RoomAgent {
   }
 
   private emitEvent(event: Omit<EventPayload, "at">): void {
+    if (event.type === "recording_segment_closed") this.upload?.segmentClosed();
     this.link?.publish("events", { at: new Date().toISOString(), ...event }, event.type === "meters" ? 0 : 1);
   }
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env -S node --import tsx
 // room-agent --room profile.json --broker mqtt://host:1883 [--credentials creds.json] [--data DIR] [--keepalive S]
+//            [--archive-url http://controller:8080]
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadRoom, ProfileError } from "@rc/hardware-profiles";
@@ -12,7 +13,10 @@ import { readCredentials } from "./credentials-file.ts";
 process.umask(0o077);
 
 const USAGE = `usage: room-agent --room PROFILE.json --broker URL [--credentials FILE] [--data DIR] [--keepalive SECONDS]
-  credentials: a JSON file {"username","password"}, or RC_AGENT_USERNAME / RC_AGENT_PASSWORD in the environment`;
+                  [--archive-url URL]
+  credentials: a JSON file {"username","password"}, or RC_AGENT_USERNAME / RC_AGENT_PASSWORD in the environment
+  archive-url: the controller's HTTP address (http://host:8080); finished recording segments are uploaded there with
+               the same credentials and deleted here once it confirmed their sha256. Without it nothing is uploaded.`;
 
 function fail(message: string): never {
   process.stderr.write(`room-agent: ${message}\n`);
@@ -28,6 +32,7 @@ const { values } = (() => {
         credentials: { type: "string" },
         data: { type: "string" },
         keepalive: { type: "string", default: "10" },
+        "archive-url": { type: "string" },
         help: { type: "boolean" },
       },
     });
@@ -43,6 +48,11 @@ if (!values.room) fail(`--room is required\n${USAGE}`);
 const keepaliveS = Number(values.keepalive);
 if (!Number.isInteger(keepaliveS) || keepaliveS < 1 || keepaliveS > 600)
   fail("--keepalive: expected whole seconds, 1…600");
+
+const archiveUrl = values["archive-url"];
+if (archiveUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(archiveUrl)) {
+  fail(`--archive-url: expected http://HOST:PORT or https://…, got "${archiveUrl}"`);
+}
 
 let loaded: ReturnType<typeof loadRoom>;
 try {
@@ -66,6 +76,7 @@ const agent = new RoomAgent({
   password: credentials.password,
   dataDir: values.data ?? join("data", `agent-${loaded.room.id}`),
   keepaliveS,
+  archiveUrl,
   log,
 });
 
