@@ -85,7 +85,7 @@ describe("recording archive", () => {
     });
     expect(readFileSync(archive.filePath(entry!)).equals(video)).toBe(true);
     // The index on disk says the same, for the next start.
-    const index = JSON.parse(readFileSync(join(dir, "archive", "index.json"), "utf8"));
+    const index = JSON.parse(readFileSync(join(dir, "archive", "phien-1", "index.json"), "utf8"));
     expect(index.recordings.map((recording: { id: string }) => recording.id)).toEqual([entry!.id]);
   });
 
@@ -158,12 +158,25 @@ describe("recording archive", () => {
     await archiveSidecar();
     await archive.receive(SEGMENT, ...piece(video, 0));
     archive.stop();
-    rmSync(join(dir, "archive", "index.json"));
+    rmSync(join(dir, "archive", "phien-1", "index.json"));
     archive = new RecordingArchive({ dataDir: dir, sessionKind: () => undefined, log: pino({ level: "silent" }) });
     await archive.start();
     expect(archive.list("phien-1")).toEqual([]);
     expect(await archive.status(SEGMENT)).toMatchObject({ complete: true, sha256: sha(video) });
     expect(archive.list("phien-1")).toHaveLength(1);
+  });
+
+  it("keeps its recordings and holds across a restart, from each session's index", async () => {
+    await archiveSidecar();
+    await archive.receive(SEGMENT, ...piece(video, 0));
+    const hold = { at: "2027-01-21T00:00:00Z", by: "test", reason: "tố cáo" };
+    await archive.holdRecording(recordingIdOf(SEGMENT), hold);
+    await archive.holdSession("phien-2", hold); // no recording yet: held all the same
+    archive.stop();
+    archive = new RecordingArchive({ dataDir: dir, sessionKind: () => undefined, log: pino({ level: "silent" }) });
+    await archive.start();
+    expect(archive.list("phien-1")).toMatchObject([{ sha256: sha(video), hold }]);
+    expect(archive.sessionHold("phien-2")).toEqual(hold);
   });
 
   it("deletes recordings past their session kind's retention, never one held by itself or by its session", async () => {

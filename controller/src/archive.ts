@@ -1,12 +1,13 @@
 // The hearing's record at the centre (DESIGN §3.6, issue 13 part 6): the recording segments the agents upload, each
 // with its sidecar. A file arrives in pieces into `{data}/archive-uploads/{session}/{room}/{file}.part`; only when it
 // is whole and its sha256 is the one the agent declared is it renamed into `{data}/archive/{session}/{room}/{file}`
-// and, for a segment, listed in the index (`{data}/archive/index.json`, replaced whole: temporary file, then rename).
+// and, for a segment, listed in its session's index (`{data}/archive/{session}/index.json`, replaced whole: temporary
+// file, then rename; one per session, so that adding a segment costs the same with 10 or 100,000 in the archive).
 // Nothing half-uploaded is ever listed. Retention is per session kind; a legal hold keeps a recording for ever.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -82,11 +83,13 @@ export interface RecordingEntry {
   hold: Hold | null;
 }
 
+/** One session's index. */
 interface IndexFile {
   version: typeof INDEX_VERSION;
+  session: string;
+  /** A hold on the session keeps every recording of it, present and to come. */
+  hold: Hold | null;
   recordings: RecordingEntry[];
-  /** Sessions whose every recording is held, present and to come. */
-  heldSessions: Record<string, Hold>;
 }
 
 /** Which segment (or sidecar) an upload is: each part checked against the patterns before any path is made. */
@@ -259,10 +262,12 @@ export class RecordingArchive {
   readonly uploadsRoot: string;
   readonly settings: ArchiveSettings;
   private readonly recordings = new Map<string, RecordingEntry>();
+  /** The same entries by session, by id: a session is listed and its index written without going through all. */
+  private readonly bySession = new Map<string, Map<string, RecordingEntry>>();
   private readonly heldSessions = new Map<string, Hold>();
+  private readonly writers = new Map<string, Writer>();
   /** Files being received: a second upload of one file at once is refused, not interleaved. */
   private readonly receiving = new Set<string>();
-  private readonly writer: Writer;
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly log: Logger;
 
@@ -270,23 +275,24 @@ export class RecordingArchive {
     this.root = join(options.dataDir, "archive");
     this.uploadsRoot = join(options.dataDir, "archive-uploads");
     this.settings = { ...DEFAULT_ARCHIVE_SETTINGS, ...options.settings };
-    this.writer = new Writer(join(this.root, "index.json"));
     this.log = options.log;
   }
 
   async start(): Promise<void> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
-    let text: string | undefined;
-    try {
-      text = await readFile(join(this.root, "index.json"), "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
-    if (text !== undefined) {
+    for (const session of await readdir(this.root)) {
+      if (!ID_PATTERN.test(session)) continue;
+      let text: string;
+      try {
+        text = await readFile(join(this.root, session, "index.json"), "utf8");
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") continue;
+        throw error;
+      }
       const index = JSON.parse(text) as IndexFile;
-      if (index.version !== INDEX_VERSION) throw new Error(`archive index: version ${index.version} is not known`);
-      for (const entry of index.recordings) this.recordings.set(entry.id, entry);
-      for (const [session, hold] of Object.entries(index.heldSessions)) this.heldSessions.set(session, hold);
+      if (index.version !== INDEX_VERSION) throw new Error(`archive index of ${session}: version ${index.version}?`);
+      for (const entry of index.recordings) this.add(entry);
+      if (index.hold) this.heldSessions.set(session, index.hold);
     }
     this.sweepTimer = setInterval(() => void this.sweep().catch(() => {}), this.settings.sweepEveryMs);
     this.sweepTimer.unref();
@@ -442,23 +448,38 @@ export class RecordingArchive {
       archivedAt: new Date().toISOString(),
       hold: null,
     };
-    this.recordings.set(id, entry);
-    await this.save();
+    this.add(entry);
+    await this.save(key.session);
     return entry;
   }
 
-  private async save(): Promise<void> {
+  private add(entry: RecordingEntry): void {
+    this.recordings.set(entry.id, entry);
+    let session = this.bySession.get(entry.session);
+    if (!session) this.bySession.set(entry.session, (session = new Map()));
+    session.set(entry.id, entry);
+  }
+
+  /** Rewrites one session's index (steno: temporary file, then rename; writes that queue up become one). */
+  private async save(session: string): Promise<void> {
+    let writer = this.writers.get(session);
+    if (!writer) {
+      await mkdir(join(this.root, session), { recursive: true, mode: 0o700 });
+      writer = new Writer(join(this.root, session, "index.json"));
+      this.writers.set(session, writer);
+    }
     const index: IndexFile = {
       version: INDEX_VERSION,
-      recordings: [...this.recordings.values()],
-      heldSessions: Object.fromEntries(this.heldSessions),
+      session,
+      hold: this.heldSessions.get(session) ?? null,
+      recordings: this.list(session),
     };
-    await this.writer.write(`${JSON.stringify(index)}\n`);
+    await writer.write(`${JSON.stringify(index)}\n`);
   }
 
   /** A session's recordings in the order they were recorded. */
   list(session: string): RecordingEntry[] {
-    const found = [...this.recordings.values()].filter((entry) => entry.session === session);
+    const found = [...(this.bySession.get(session)?.values() ?? [])];
     return found.sort((a, b) => (a.start ?? a.file).localeCompare(b.start ?? b.file) || a.room.localeCompare(b.room));
   }
 
@@ -483,7 +504,7 @@ export class RecordingArchive {
     const entry = this.recordings.get(id);
     if (!entry) throw new ArchiveError(404, `no recording "${id}"`);
     entry.hold = hold;
-    await this.save();
+    await this.save(entry.session);
     this.log.info({ recording: id, hold: hold !== null, by: hold?.by }, hold ? "legal hold set" : "legal hold lifted");
     return entry;
   }
@@ -491,13 +512,14 @@ export class RecordingArchive {
   async holdSession(session: string, hold: Hold | null): Promise<void> {
     if (hold) this.heldSessions.set(session, hold);
     else this.heldSessions.delete(session);
-    await this.save();
+    await this.save(session);
     this.log.info({ session, hold: hold !== null, by: hold?.by }, hold ? "legal hold set" : "legal hold lifted");
   }
 
   /** Deletes every recording past its session kind's retention that no hold keeps, logging each. */
   async sweep(now = Date.now()): Promise<string[]> {
     const deleted: string[] = [];
+    const touched = new Set<string>();
     for (const entry of [...this.recordings.values()]) {
       if (this.holdOf(entry)) continue;
       const kind = this.options.sessionKind(entry.session);
@@ -511,13 +533,15 @@ export class RecordingArchive {
       await rm(this.archivedPath(entry), { force: true });
       await rm(this.archivedPath({ ...entry, file: entry.file.replace(/\.mkv$/, ".json") }), { force: true });
       this.recordings.delete(entry.id);
+      this.bySession.get(entry.session)?.delete(entry.id);
       deleted.push(entry.id);
+      touched.add(entry.session);
       this.log.info(
         { recording: entry.id, session: entry.session, kind: kind ?? "other", retentionDays: days, end: entry.end },
         "recording deleted: past its retention",
       );
     }
-    if (deleted.length > 0) await this.save();
+    for (const session of touched) await this.save(session);
     return deleted;
   }
 }
