@@ -106,6 +106,9 @@ function segment(name: string, closed: string | null = "split", session = "phien
   return { path, sidecar: join(folder, `${name}.json`) };
 }
 
+/** Nothing left to send: the segment is deleted first, then its sidecar, then it leaves the backlog. */
+const done = () => upload?.uploads().pending === 0;
+
 function startUpload() {
   upload = new RecordingUpload({
     archiveUrl: archive.url,
@@ -127,7 +130,7 @@ describe("recording upload", () => {
     const { path, sidecar } = segment("20270120T013000Z_0");
     const open = segment("20270120T013000Z_1", null);
     startUpload();
-    await waitFor("the segment deleted after its confirmation", () => !existsSync(path), 5000);
+    await waitFor("the segment deleted after its confirmation", () => !existsSync(path) && done(), 5000);
     expect(existsSync(sidecar)).toBe(false);
     expect(archive.files.get("phien-1/xa-an-phu/20270120T013000Z_0.mkv")?.data.equals(segmentData)).toBe(true);
     expect(archive.requests.map(({ method, file }) => `${method} ${file}`)).toEqual([
@@ -150,7 +153,7 @@ describe("recording upload", () => {
       complete: false,
     });
     startUpload();
-    await waitFor("the segment deleted after its confirmation", () => !existsSync(path), 5000);
+    await waitFor("the segment deleted after its confirmation", () => !existsSync(path) && done(), 5000);
     const put = archive.requests.find(({ method, file }) => method === "PUT" && file.endsWith(".mkv"));
     expect(put?.range).toBe("bytes 150000-199999/200000");
   });
@@ -172,7 +175,7 @@ describe("recording upload", () => {
       bytesPending: segmentData.length,
       lastError: expect.stringMatching(/503/),
     });
-    await waitFor("the segment deleted after its confirmation", () => !existsSync(path), 5000);
+    await waitFor("the segment deleted after its confirmation", () => !existsSync(path) && done(), 5000);
     const waits = failedAt.slice(1).map((at, index) => at - failedAt[index]!);
     expect(waits[0]).toBeGreaterThanOrEqual(15);
     expect(waits[2]).toBeGreaterThanOrEqual(60); // 20, 40, 80 ms ±20 %
@@ -196,7 +199,7 @@ describe("recording upload", () => {
     await waitFor("the other sha256 reported", () => upload!.uploads().lastError?.includes("not this copy's"), 5000);
     expect(existsSync(path) && existsSync(sidecar)).toBe(true);
     archive.lie = undefined; // the archive now says the truth: confirmed, deleted
-    await waitFor("the segment deleted after its confirmation", () => !existsSync(path), 5000);
+    await waitFor("the segment deleted after its confirmation", () => !existsSync(path) && done(), 5000);
   });
 
   it("finds a segment closed later, when told one closed", async () => {
@@ -204,7 +207,7 @@ describe("recording upload", () => {
     await upload!.idle();
     const { path } = segment("20270120T020000Z_0");
     upload!.segmentClosed();
-    await waitFor("the segment deleted after its confirmation", () => !existsSync(path), 5000);
+    await waitFor("the segment deleted after its confirmation", () => !existsSync(path) && done(), 5000);
   });
 });
 
