@@ -197,9 +197,6 @@ export const PERTURBATIONS: Record<Kind, Perturbation> = {
       const bootId = (await roomView(demo, victim.id))?.availability.bootId ?? null;
       // The demo restarts an agent right after it dies: its data folder goes while it is frozen, then it dies.
       const pid = await kill(demo.agentPid(victim.id), `agent of ${victim.id}`, "SIGSTOP");
-      // A replaced PC takes its media worker with it (on one machine here, it would outlive its agent).
-      const worker = demo.mediaWorkerPid(victim.id);
-      if (worker !== undefined) await killAndWait(worker, `media worker of ${victim.id}`);
       rmSync(join(demo.dir, "agents", victim.id), { recursive: true, force: true });
       const killed = await killAndWait(pid, `agent of ${victim.id}`);
       const at = Date.now();

@@ -1,15 +1,16 @@
 // The media worker: a process of its own, started by the agent, that owns every GStreamer pipeline of the room, so a
 // GStreamer crash or hang cannot take camera or mixer control down. It listens on a unix socket (worker-channel.ts)
 // and speaks the typed messages of worker-messages.ts there, its log lines included. It outlives an agent that dies:
-// the pipelines and the recording go on, and the next agent connects and adopts it; with no agent for 30 s (or its
-// socket removed, so that none can find it) it closes the recording and ends. Otherwise it never exits by itself: the agent ends it (see the note on exits below).
+// the pipelines and the recording go on, and the next agent connects and adopts it (its socket is put back if the
+// data folder was wiped); with no agent for 30 s it closes the recording and ends. Otherwise it never exits by
+// itself: the agent ends it (see the note on exits below).
 //   dev: node --import tsx room-agent/src/media-worker/media-worker.ts SOCKET   bundle: node dist/media-worker.mjs SOCKET
 import { execFileSync } from "node:child_process";
-import { constants, openSync, rmSync, statSync } from "node:fs";
+import { constants, mkdirSync, openSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer, Socket } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { freeUdpPorts } from "./free-udp-port.ts";
 import { parseElementMessage } from "./gstreamer-text.ts";
@@ -57,6 +58,8 @@ const REQUIRED_ELEMENTS = [
 const ADOPT_WITHIN_MS = 30_000;
 /** What waits for the next agent while none is connected (segments, cuts, log lines): the newest this many. */
 const BACKLOG_MAX = 200;
+/** How often the socket file is looked at (an agent restarted by a supervisor looks for it within a second). */
+const SOCKET_CHECK_MS = 200;
 
 /** The connected agent, or null between one agent's death and the next one's adoption. */
 let agent: WorkerChannel | null = null;
@@ -167,32 +170,18 @@ async function main(): Promise<void> {
   let segmentWhenLost: { file: string; at: number } | null = null;
   // Configurations apply one after the other: each may wait for the recording to close.
   let queue = Promise.resolve();
-  let orphanTimer: NodeJS.Timeout | undefined;
-  /** The socket file this worker listens on: removed or replaced, no agent can find this worker any more. */
-  let listening: number | undefined;
-  const socketGone = () =>
-    listening !== undefined && statSync(socketPath, { throwIfNoEntry: false })?.ino !== listening;
+  /** Since when no agent has been connected (performance clock), or null while one is. */
+  let orphanSince: number | null = performance.now();
   const orphaned = () => {
-    clearInterval(orphanTimer);
     // An agent that asked us to stop ends us; if it died before doing so, end once the stop is done.
-    if (stopping) {
-      void queue.finally(die);
-      return;
-    }
-    const since = performance.now();
-    orphanTimer = setInterval(() => {
-      const gone = socketGone();
-      if (!gone && performance.now() - since < ADOPT_WITHIN_MS) return;
-      clearInterval(orphanTimer);
-      process.stderr.write(
-        gone
-          ? "media-worker: no agent, and its socket is gone (the data folder wiped?): closing the recording and ending\n"
-          : `media-worker: no agent for ${ADOPT_WITHIN_MS / 1000} s: closing the recording and ending\n`,
-      );
-      void (engine ? engine.stop() : Promise.resolve()).finally(die);
-    }, 1000);
+    if (stopping) void queue.finally(die);
+    else orphanSince = performance.now();
   };
-  orphaned();
+  const end = (why: string) => {
+    stopping = true;
+    process.stderr.write(`media-worker: ${why}: closing the recording and ending\n`);
+    void (engine ? engine.stop() : Promise.resolve()).finally(die);
+  };
 
   const onMessage = (channel: WorkerChannel, raw: unknown) => {
     const parsed = toWorker.safeParse(raw);
@@ -247,7 +236,7 @@ async function main(): Promise<void> {
       agent.close();
     }
     agent = channel;
-    clearInterval(orphanTimer);
+    orphanSince = null;
     channel.on("message", (raw) => onMessage(channel, raw));
     channel.on("close", () => {
       if (agent !== channel) return;
@@ -279,17 +268,49 @@ async function main(): Promise<void> {
       },
     );
   };
-  const server = createServer((socket) => accept(new WorkerChannel(socket)));
-  try {
+  /** The inode of the socket file agents find this worker by. */
+  let listening: number | undefined;
+  const listen = async () => {
+    mkdirSync(dirname(socketPath), { recursive: true, mode: 0o700 });
+    const server = createServer((socket) => accept(new WorkerChannel(socket)));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(socketPath, resolve);
     });
     listening = statSync(socketPath).ino;
+  };
+  try {
+    await listen();
   } catch (error) {
     process.stderr.write(`media-worker: cannot listen on ${socketPath}: ${(error as Error).message}\n`);
     die();
   }
+  // The socket file removed (the data folder wiped) is put back, so the next agent still adopts the recording; the
+  // old listener stays open, unreachable, rather than be closed (closing unlinks whatever file is there now).
+  // Taken by another worker, this one can no longer be found: without an agent, it ends.
+  let checking = false;
+  setInterval(async () => {
+    if (checking) return;
+    checking = true;
+    try {
+      const now = statSync(socketPath, { throwIfNoEntry: false });
+      let taken = now !== undefined && now.ino !== listening;
+      if (!now) {
+        await listen().then(
+          () => log("warn", "the socket was removed (the data folder wiped?): put back", { socket: socketPath }),
+          (error: Error) => {
+            taken = true;
+            log("warn", "the socket was removed and could not be put back", { err: error.message });
+          },
+        );
+      }
+      if (orphanSince === null || stopping) return;
+      if (taken) end("no agent, and another worker took the socket");
+      else if (performance.now() - orphanSince > ADOPT_WITHIN_MS) end(`no agent for ${ADOPT_WITHIN_MS / 1000} s`);
+    } finally {
+      checking = false;
+    }
+  }, SOCKET_CHECK_MS);
 
   let gst: Gstreamer;
   try {

@@ -21,6 +21,8 @@ import { MediaWorkerProcess } from "./worker-process.ts";
 
 /** How long the worker may take to load GStreamer and say it is ready. */
 const START_TIMEOUT_MS = 8000;
+/** How long an adopted worker is left untouched while the room's desired state is still unknown. */
+const ADOPTED_HOLD_MS = 30_000;
 /** Free space is looked at this often while recording. */
 const DISK_EVERY_MS = 5000;
 /** Recordings and their folders: the hearing's sound and pictures are for the agent's user only. */
@@ -59,6 +61,8 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
   private segmentBytes: number | null = null;
   private stopping = false;
   private programFailingSince: number | null = null;
+  /** Until when an adopted worker is left as it is while the room's desired state is unknown (ms, wall clock). */
+  private holdUntil = 0;
   private shape = "";
   private numbersAt = 0;
   private readonly segments: SegmentLog;
@@ -145,6 +149,7 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
     this.worker = worker;
     // An adopted worker kept the program on its camera: the room's fact follows, so the first config does not cut.
     if (ready.adopted && ready.programCamera) this.facts.set({ programCamera: ready.programCamera });
+    this.holdUntil = ready.adopted ? Date.now() + ADOPTED_HOLD_MS : 0;
     this.facts.on("change", this.onFacts);
     this.diskTimer = setInterval(() => void this.watchDisk(), DISK_EVERY_MS);
     if (ready.adopted)
@@ -328,6 +333,13 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
   private configure(): void {
     const worker = this.worker;
     if (!worker) return;
+    if (this.holdUntil > Date.now() && !this.facts.get().desired) {
+      // Adopted before this agent knew the room's desired state (its data folder lost, the controller not heard
+      // yet): the worker goes on as the last agent wanted, rather than stop a recording for want of knowing.
+      clearTimeout(this.configureTimer);
+      this.configureTimer = setTimeout(() => this.configure(), this.holdUntil - Date.now());
+      return;
+    }
     const config = this.config();
     if (config.recording) {
       try {
