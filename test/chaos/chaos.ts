@@ -4,6 +4,7 @@
 // at the end it checks the requests against the agents' logs and the recording's segments with ffprobe. Prints a
 // table and every violation; exits 1 if there was any, or if a check could not run.
 //   npm run chaos -- [--rounds N] [--only KIND[,KIND…]]
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { isRunning } from "../support/process-table.ts";
 import { DemoUnderTest, postRequest } from "./demo-under-test.ts";
@@ -17,6 +18,15 @@ const POLL_MS = 200;
 /** After its budget, a round waits this much longer for recovery (then it is "never"), so the next starts clean. */
 const GRACE_AFTER_BUDGET_MS = 30_000;
 const BASELINE_WITHIN_MS = 60_000;
+/**
+ * Each harm starts from a steady demo: the last one's aftermath (a new media worker's pipelines warming up, cameras
+ * and links reconnecting) has the machine's two cores busy for a few seconds after the invariants hold again, and a
+ * DSP's simulator starved of CPU then answers late. The budgets are for one fault, so the next round waits until
+ * the machine has this much idle time over a second again (the demo alone leaves about a quarter), or at most the
+ * time after.
+ */
+const CALM_IDLE_SHARE = 0.15;
+const CALM_WITHIN_MS = 15_000;
 
 const { values } = parseArgs({
   // --keep leaves the demo's folder (logs, recordings, data) behind for a look after the run.
@@ -58,6 +68,24 @@ class ControllerWatch {
 /** Set on Ctrl-C: no new round starts, and no report is made of a run cut short. */
 let interrupted = false;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The machine's idle and total CPU time so far, from /proc/stat. */
+function cpuTimes(): { idle: number; total: number } {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { idle: fields[3]! + (fields[4] ?? 0), total: fields.reduce((sum, value) => sum + value, 0) };
+}
+
+/** Waits until a second passes with the machine idle at least CALM_IDLE_SHARE of the time; returns the wait in ms. */
+async function machineCalm(): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < CALM_WITHIN_MS) {
+    const before = cpuTimes();
+    await sleep(1000);
+    const after = cpuTimes();
+    if ((after.idle - before.idle) / Math.max(1, after.total - before.total) >= CALM_IDLE_SHARE) break;
+  }
+  return Date.now() - started;
+}
 
 /** Polls the invariants (and the round's own sign of recovery) until they hold or the time is up. */
 async function awaitRecovery(
@@ -113,6 +141,7 @@ async function main(demo: DemoUnderTest): Promise<number> {
   const runViolations: string[] = [];
   const outages: { from: number; to: number }[] = [];
   const roundSpans: { from: number; to: number; kind: Kind; round: number }[] = [];
+  const calmWaits: number[] = [];
 
   const recordingProblem = await startRecording(demo);
   if (recordingProblem) runViolations.push(recordingProblem);
@@ -124,6 +153,7 @@ async function main(demo: DemoUnderTest): Promise<number> {
   for (let round = 1; round <= ROUNDS && !interrupted; round++) {
     for (const [index, kind] of kinds.entries()) {
       if (interrupted) break;
+      calmWaits.push(await machineCalm());
       const perturbation = PERTURBATIONS[kind];
       const victim = demo.rooms[(round - 1 + index) % demo.rooms.length]!;
       const startedAt = Date.now();
@@ -203,7 +233,15 @@ async function main(demo: DemoUnderTest): Promise<number> {
     rounds: results.filter((result) => result.kind === kind),
   }));
   const out: string[] = ["", renderTable(summaries), ""];
-  out.push(`requests: ${requests.summary}`, `recording: ${recordings.summary}`, "");
+  calmWaits.sort((a, b) => a - b);
+  const calm = (share: number) =>
+    `${((calmWaits[Math.floor(share * (calmWaits.length - 1))] ?? 0) / 1000).toFixed(1)} s`;
+  out.push(
+    `requests: ${requests.summary}`,
+    `recording: ${recordings.summary}`,
+    `calm before each round (≥ ${CALM_IDLE_SHARE * 100} % idle over 1 s): p50 ${calm(0.5)}, max ${calm(1)}`,
+    "",
+  );
   const violations = [
     ...results.flatMap((r) => r.violations.map((v) => `round ${r.round} ${r.kind} (${r.target}): ${v}`)),
     ...runViolations.map((v) => `run: ${v}`),
