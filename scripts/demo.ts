@@ -1,19 +1,19 @@
 // The demo: the controller with its embedded broker and the three demo rooms (hardware-profiles/rooms), each with
 // simulated devices, on this machine only: cameras with live pictures, DSPs playing a hearing, GPIO boards running
-// the real firmware, and each room's media worker — in a session, the central point and the two component points
-// sending each other their programs over SRT on loopback. Prints the URLs and the credentials it created; Ctrl-C
+// the real firmware, and each room's media worker — in a hearing held through the controller's session API, the
+// central point and the two component points sending each other their programs over SRT on loopback, recorded, the
+// finished segments uploaded to the controller's archive. Prints the URLs and the credentials it created; Ctrl-C
 // stops everything. Like a site's supervisor (systemd), it restarts the controller, a room agent or the boards when
 // they die, and plugs a DSP's serial link in again when its socat dies.
 //   DEMO_HTTP_PORT (8080), DEMO_MQTT_PORT (1883), DEMO_DISCOVERY_PORT (3702), DEMO_BOARDS_PORT (8091),
 //   DEMO_DIR (.demo) may be set.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createWriteStream, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { setPriority } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { changeDesired, registerRoom, Store } from "@rc/controller";
+import { registerRoom, Store } from "@rc/controller";
 import { loadProfile, loadRoom, type RoomProfile } from "@rc/hardware-profiles";
 import type { RoomView } from "@rc/protocol";
 import { type AudioScene, audioScene, DiscoveryResponder, SimulatedRooms } from "@rc/simulators";
@@ -216,32 +216,20 @@ const store = new Store(join(DIR, "controller"));
 await store.open();
 const credentials: Record<string, string> = {};
 for (const room of profiles) {
-  const login = await registerRoom(store, { id: room.id, name: room.name, level: room.level, parent: room.parent });
+  const srt = srtPorts[room.id] === undefined ? null : { host: "127.0.0.1", port: srtPorts[room.id]! };
+  const login = await registerRoom(store, {
+    id: room.id,
+    name: room.name,
+    level: room.level,
+    parent: room.parent,
+    srt,
+  });
   credentials[room.id] = login.password;
   writeFileSync(join(DIR, "credentials", `${room.id}.json`), JSON.stringify(login), { mode: 0o600 });
   writeFileSync(join(DIR, "rooms", `${room.id}.json`), JSON.stringify(room, null, 2));
 }
 
-// A hearing in session: the province's point is central, every other point a component; each calls its peers' SRT
-// listeners with one passphrase. The controller has no session API yet: the demo writes into the controller's store
-// what a session would, and the controller publishes it to the rooms (and again after any restart).
 const central = profiles.find((room) => room.parent === null) ?? profiles[0]!;
-const passphrase = randomBytes(18).toString("base64url");
-const sessionId = `demo-${new Date().toISOString().slice(0, 10)}`;
-const peerOf = (room: RoomProfile) =>
-  srtPorts[room.id] === undefined
-    ? { room: room.id }
-    : { room: room.id, srt: { host: "127.0.0.1", port: srtPorts[room.id]! } };
-for (const room of profiles) {
-  const isCentral = room.id === central.id;
-  const session = {
-    id: sessionId,
-    role: isCentral ? ("central" as const) : ("component" as const),
-    peers: isCentral ? profiles.filter((other) => other !== room).map(peerOf) : [peerOf(central)],
-    passphrase,
-  };
-  await changeDesired(store, room.id, (current) => ({ ...current, session }), "demo");
-}
 
 /**
  * Starts a process with run() and waits for the line that says it is ready; the demo stops if it exits first.
@@ -273,6 +261,42 @@ await runUntilReady(
   ],
   (line) => line.includes('"ready":true'),
 );
+// The hearing, held as an operator would through the controller's session API: the province's point hosts, every
+// other point takes part (the commune skips the district: a cross-level link, said so). The controller computes each
+// room's desired state from it (peers, a fresh passphrase, recording on) and publishes it to the agents.
+const http = `http://127.0.0.1:${HTTP_PORT}`;
+async function api(method: string, path: string, body?: object): Promise<Record<string, unknown>> {
+  const response = await fetch(`${http}${path}`, {
+    method,
+    headers: body ? { "content-type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const answer = (await response.json()) as Record<string, unknown>;
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(answer)}`);
+  return answer;
+}
+const now = Date.now();
+const hearing = await api("POST", "/api/sessions", {
+  title: "Tiếp công dân định kỳ (phiên trình diễn)",
+  kind: "ad_hoc",
+  start: new Date(now).toISOString(),
+  end: new Date(now + 2 * 3600_000).toISOString(),
+  host: central.id,
+  hostHead: "Nguyễn Văn An",
+  points: profiles.filter((room) => room !== central).map((room) => ({ room: room.id })),
+  presiding: { name: "Nguyễn Văn An", title: "Phó Chủ tịch UBND tỉnh" },
+  crossLevel: profiles.some((room) => room !== central && room.parent !== central.id),
+  crossLevelReason: "Xã tham gia trực tiếp cùng huyện (liên thông ba cấp)",
+}).catch(async (error: Error) => {
+  process.stderr.write(`demo: the hearing could not be created: ${error.message}\n`);
+  return stopEverything(1);
+});
+const sessionId = String(hearing.id);
+await api("POST", `/api/sessions/${sessionId}/start`).catch(async (error: Error) => {
+  process.stderr.write(`demo: the hearing could not start: ${error.message}\n`);
+  await stopEverything(1);
+});
+
 // The boards run in their own process: a simulated AVR keeps a share of a core busy.
 if (boards.length > 0) {
   await runUntilReady(
@@ -303,6 +327,8 @@ for (const room of profiles) {
     join(DIR, "credentials", `${room.id}.json`),
     "--data",
     join(DIR, "agents", room.id),
+    "--archive-url",
+    http,
   ];
   superviseProcess(name, args, run(name, args));
 }
@@ -322,7 +348,6 @@ if (online !== profiles.length) {
   await stopEverything(1);
 }
 
-const http = `http://127.0.0.1:${HTTP_PORT}`;
 process.stdout.write(
   [
     "",
@@ -342,11 +367,13 @@ process.stdout.write(
           `    press a seat button: curl -X POST 'http://127.0.0.1:${BOARDS_PORT}/boards/${boards[0]!.name}/click?pin=2'`,
         ]
       : []),
-    `  Session ${sessionId}: ${central.id} central, SRT on 127.0.0.1 (${Object.entries(srtPorts)
+    `  Hearing (live, recorded at every point): ${http}/api/sessions/${sessionId}`,
+    `    host ${central.id}, SRT on 127.0.0.1 (${Object.entries(srtPorts)
       .map(([room, port]) => `${room} :${port}`)
       .join(", ")})`,
-    `    recording: curl -X POST ${http}/api/rooms/${central.id}/requests -H 'content-type: application/json' \\`,
-    `         -d '{"action":"media.record","params":{"device":"media","on":true}}'`,
+    `    readiness: curl ${http}/api/sessions/${sessionId}/readiness`,
+    `    end it:    curl -X POST ${http}/api/sessions/${sessionId}/end`,
+    `    its record (finished segments reach the archive): curl ${http}/api/sessions/${sessionId}/recordings`,
     `  Try: curl -X POST ${http}/api/rooms/${profiles[0]!.id}/requests -H 'content-type: application/json' \\`,
     `         -d '{"action":"ptz.goto","params":{"device":"cam-cong-dan","seat":"cong-dan"}}'`,
     `  Logs: ${join(DIR, "logs")}`,

@@ -223,7 +223,7 @@ async function main(demo: DemoUnderTest): Promise<number> {
   ).catch((error: Error) => ({ status: 0, body: error.message }));
   if (stopped.status !== 200)
     runViolations.push(`recording did not stop at the end: ${stopped.status} ${JSON.stringify(stopped.body)}`);
-  const recordings = await checkRecordings(`${demo.dir}/recordings`, central);
+  const recordings = await checkRecordings([`${demo.dir}/recordings`, `${demo.dir}/controller/archive`], central);
   const requests = ledger.verify(outages);
   runViolations.push(...recordings.violations, ...requests.violations);
 

@@ -1,6 +1,7 @@
 // The hearing's record after the run: every segment of the central room plays (ffprobe finds a duration), and the
 // segments follow each other with no gap over 3 s (one's end, from its sidecar or else its start + duration, to the
-// next one's start).
+// next one's start). Segments are looked for in the room's recordings folder and in the controller's archive (a
+// finished segment is uploaded there and then deleted at the room).
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -42,33 +43,38 @@ async function durationOf(file: string): Promise<{ durationS: number | null; pro
 }
 
 export async function checkRecordings(
-  recordings: string,
+  folders: string[],
   room: string,
 ): Promise<{ violations: string[]; summary: string }> {
-  if (!existsSync(recordings)) return { violations: [`no recordings folder ${recordings}`], summary: "no recordings" };
   const segments: Segment[] = [];
   const violations: string[] = [];
-  for (const session of readdirSync(recordings)) {
-    const folder = join(recordings, session, room);
-    if (!existsSync(folder)) continue;
-    for (const name of readdirSync(folder).filter((file) => file.endsWith(".mkv"))) {
-      const file = join(folder, name);
-      const sidecarFile = file.replace(/\.mkv$/, ".json");
-      let sidecar: { start?: string; end?: string | null; closed?: string | null } = {};
-      try {
-        sidecar = JSON.parse(readFileSync(sidecarFile, "utf8"));
-      } catch (error) {
-        violations.push(`${session}/${name}: no readable sidecar (${(error as Error).message.slice(0, 100)})`);
+  const seen = new Set<string>();
+  for (const recordings of folders.filter((folder) => existsSync(folder))) {
+    for (const session of readdirSync(recordings)) {
+      const folder = join(recordings, session, room);
+      if (!existsSync(folder)) continue;
+      for (const name of readdirSync(folder).filter((file) => file.endsWith(".mkv"))) {
+        // Archived and not yet deleted at the room: the same segment twice.
+        if (seen.has(`${session}/${name}`)) continue;
+        seen.add(`${session}/${name}`);
+        const file = join(folder, name);
+        const sidecarFile = file.replace(/\.mkv$/, ".json");
+        let sidecar: { start?: string; end?: string | null; closed?: string | null } = {};
+        try {
+          sidecar = JSON.parse(readFileSync(sidecarFile, "utf8"));
+        } catch (error) {
+          violations.push(`${session}/${name}: no readable sidecar (${(error as Error).message.slice(0, 100)})`);
+        }
+        const { durationS, problem } = await durationOf(file);
+        if (problem) violations.push(`${session}/${name} does not play: ${problem}`);
+        const start = sidecar.start ? Date.parse(sidecar.start) : null;
+        const end = sidecar.end
+          ? Date.parse(sidecar.end)
+          : start !== null && durationS !== null
+            ? start + durationS * 1000
+            : null;
+        segments.push({ file: `${session}/${name}`, start, end, closed: sidecar.closed ?? null, durationS });
       }
-      const { durationS, problem } = await durationOf(file);
-      if (problem) violations.push(`${session}/${name} does not play: ${problem}`);
-      const start = sidecar.start ? Date.parse(sidecar.start) : null;
-      const end = sidecar.end
-        ? Date.parse(sidecar.end)
-        : start !== null && durationS !== null
-          ? start + durationS * 1000
-          : null;
-      segments.push({ file: `${session}/${name}`, start, end, closed: sidecar.closed ?? null, durationS });
     }
   }
   if (segments.length === 0)
