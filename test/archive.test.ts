@@ -312,4 +312,22 @@ describe("recording archive", () => {
     expect((await fetch(`${site.httpUrl}/api/recordings/__proto__/file`)).status).toBe(404);
     expect((await listing("khong-co")).status).toBe(404);
   });
+
+  // Last: it spends this address's budget of unproven logins (127.0.0.1 for every test here).
+  it("logins not yet proven are limited per address before any scrypt (429), and a room's proven login is not", async () => {
+    const url = `${site.httpUrl}/api/archive/uploads/${SESSION}/${ROOM}/20270120T019000Z_0.json`;
+    // All at once, as a flood comes: the address's burst reaches scrypt, the rest is refused before it.
+    const statuses = await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => {
+        const response = await fetch(url, { headers: { authorization: basic(ROOM, `wrong-${i}`) } });
+        return response.status;
+      }),
+    );
+    expect(statuses.filter((status) => status === 401).length).toBeGreaterThan(0);
+    expect(statuses.filter((status) => status === 429).length).toBeGreaterThan(0);
+    expect(site.controllerLog.some((line) => line.includes("too many logins from this address"))).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // a few tokens back
+    const proven = await fetch(url, { headers: { authorization: basic(ROOM, site.room(ROOM).password) } });
+    expect(proven.status).toBe(200);
+  });
 });

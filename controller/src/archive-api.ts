@@ -18,6 +18,7 @@ import {
   SHA256_PATTERN,
   type UploadKey,
 } from "./archive.ts";
+import { ConnectRateLimit } from "./connection-guard.ts";
 import { type PasswordHash, VerifiedPasswords } from "./credentials.ts";
 import { sendProblem } from "./problem.ts";
 import type { Store } from "./store.ts";
@@ -79,6 +80,8 @@ export function archiveRoutes({ archive, store, log }: ArchiveRouteParts): Route
   const router = express.Router();
   // Proofs of passwords already checked, in memory: a resumed upload costs a keyed hash, not another scrypt.
   const passwords = new VerifiedPasswords();
+  // Before a login is proven, each try may cost a scrypt: an address gets a few, as at the broker.
+  const unproven = new ConnectRateLimit({ burst: 20, perSecond: 5 });
 
   /** The room whose broker login the request carries, after answering 401/403 when it may not upload here. */
   const uploader = async (request: Request, response: Response, key: UploadKey): Promise<boolean> => {
@@ -87,6 +90,13 @@ export function archiveRoutes({ archive, store, log }: ArchiveRouteParts): Route
     const colon = decoded.indexOf(":");
     const [login, password] = colon > 0 ? [decoded.slice(0, colon), decoded.slice(colon + 1)] : ["", ""];
     // Own members only: a login such as "__proto__" finds nothing. Only rooms upload, never the controller's login.
+    const address = request.socket.remoteAddress ?? "";
+    if (!unproven.take(address)) {
+      log.warn({ ip: address }, "archive upload refused: too many logins from this address");
+      response.setHeader("Retry-After", "1");
+      sendProblem(response, 429, "rate_limited", "too many uploads not yet logged in from this address: retry later");
+      return false;
+    }
     const rooms = store.data.rooms;
     const credentials = store.data.credentials as Record<string, PasswordHash>;
     const known = Object.hasOwn(rooms, login) && Object.hasOwn(credentials, login);
@@ -96,6 +106,7 @@ export function archiveRoutes({ archive, store, log }: ArchiveRouteParts): Route
       sendProblem(response, 401, "unauthorized", "the room's broker login is needed to upload");
       return false;
     }
+    unproven.giveBack(address);
     if (login !== key.room) {
       log.warn({ login, room: key.room, file: key.file }, "archive upload refused: another room's login");
       sendProblem(response, 403, "forbidden", `room ${login} may upload only its own recordings, not ${key.room}'s`);

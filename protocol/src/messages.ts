@@ -266,6 +266,8 @@ export const ERROR_CODES = [
   "unauthorized",
   /** REST only: a login that may not do this (another room's recordings). */
   "forbidden",
+  /** REST only: too many tries not yet logged in from one address. */
+  "rate_limited",
 ] as const;
 export const errorCode = z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof errorCode>;

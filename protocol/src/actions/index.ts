@@ -58,4 +58,5 @@ export const httpStatusOfError: Record<ErrorCode, number> = {
   internal: 500,
   unauthorized: 401,
   forbidden: 403,
+  rate_limited: 429,
 };
