@@ -456,7 +456,10 @@ export class RecordingArchive {
   private add(entry: RecordingEntry): void {
     this.recordings.set(entry.id, entry);
     let session = this.bySession.get(entry.session);
-    if (!session) this.bySession.set(entry.session, (session = new Map()));
+    if (!session) {
+      session = new Map();
+      this.bySession.set(entry.session, session);
+    }
     session.set(entry.id, entry);
   }
 

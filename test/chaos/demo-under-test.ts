@@ -1,7 +1,7 @@
 // The demo the chaos suite perturbs: started as a child on free loopback ports in a temporary folder, its processes
 // found by their command lines in /proc, its REST API read with a time limit (a stalled controller must not stall
 // the suite), and stopped with everything it started — also the processes a restart left behind.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RoomView } from "@rc/protocol";
