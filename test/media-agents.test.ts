@@ -120,8 +120,8 @@ describe("media between two agents", () => {
         reading(COMPONENT, `link.${CENTRAL}.status`) === "ok" && reading(CENTRAL, `link.${COMPONENT}.status`) === "ok",
       20_000,
     );
-    // The callers count comes with the worker's next status, maybe a moment after the links are up.
-    await waitFor("one caller at the central point", () => reading(CENTRAL, "srt.callers") === 1, 5000);
+    // The callers count is a number: it is read every 3 s and reaches the state at most every 10 s (NUMBERS_EVERY_MS).
+    await waitFor("one caller at the central point", () => reading(CENTRAL, "srt.callers") === 1, 15_000);
     const seen = await request(COMPONENT, "media.snapshot", { source: CENTRAL });
     expect(seen).toMatchObject({ status: 200, body: { ok: true, result: { source: CENTRAL } } });
     expect((seen.body.result as { meanRgb: number[] }).meanRgb[0]).toBeGreaterThan(200); // the red camera

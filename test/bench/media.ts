@@ -7,9 +7,9 @@
 //      640×360, 15 fps, with recording at the central point) over 20 s, worker processes and agent side together
 //      (target ≤ 1.5 cores for the whole demo).
 //   node --import tsx test/bench/media.ts [--cuts N] [--kills N]
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { type RigRoom, startRigRoom, startSession } from "../support/media-rig.ts";
+import { cpuSecondsOf } from "../support/process-table.ts";
 import { waitFor } from "../support/wait-for.ts";
 
 const { values } = parseArgs({
@@ -27,12 +27,6 @@ function summary(samples: number[]): string {
   const sorted = [...samples].sort((a, b) => a - b);
   const f = (n: number) => n.toFixed(0);
   return `n=${sorted.length} min ${f(sorted[0]!)} p50 ${f(percentile(sorted, 50))} p95 ${f(percentile(sorted, 95))} p99 ${f(percentile(sorted, 99))} max ${f(sorted.at(-1)!)} ms`;
-}
-
-/** CPU seconds a process has used (user + system), from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 a second)
 }
 
 const rooms: RigRoom[] = [];
@@ -75,12 +69,12 @@ async function main(): Promise<void> {
   await central.driver.record(true);
   await sleep(3000);
   const pids = rooms.map((room) => room.driver.workerPid!);
-  const before = pids.map(cpuSeconds);
+  const before = pids.map(cpuSecondsOf);
   const agentBefore = process.cpuUsage();
   const started = performance.now();
   await sleep(20_000);
   const wallS = (performance.now() - started) / 1000;
-  const workerCores = pids.map((pid, index) => (cpuSeconds(pid) - before[index]!) / wallS);
+  const workerCores = pids.map((pid, index) => (cpuSecondsOf(pid) - before[index]!) / wallS);
   const agent = process.cpuUsage(agentBefore);
   const agentCores = (agent.user + agent.system) / 1e6 / wallS;
   const total = workerCores.reduce((sum, cores) => sum + cores, 0) + agentCores;

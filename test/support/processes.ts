@@ -105,9 +105,12 @@ export function startTs(
   return start(name, process.execPath, ["--import", "tsx", script, ...args], env);
 }
 
-/** Kills every process under test that is still running (not the services of a test bed). */
+/**
+ * Stops every process under test that is still running (not the services of a test bed): SIGTERM, so that an agent
+ * ends its media worker (a worker outlives an agent that is killed, for 30 s), then SIGKILL after a second.
+ */
 export async function stopAll(): Promise<void> {
-  await Promise.all([...running].map((p) => p.stop("SIGKILL")));
+  await Promise.all([...running].map((p) => p.stop("SIGTERM", 1000)));
 }
 
 export async function freePort(): Promise<number> {
