@@ -11,6 +11,7 @@ import {
   type AuditRecord,
   auditFileName,
   auditFiles,
+  entryHash,
   isSecretKey,
   queryAudit,
   recordFromCli,
@@ -34,6 +35,9 @@ const command = (room: string, params: unknown = {}): AuditRecord => ({
   result: { ok: true, status: 200 },
 });
 const lines = (file: string) => readFileSync(join(dir, file), "utf8").split("\n").filter(Boolean);
+/** A copy of the lines with line `index` (0-based) replaced, or removed when `line` is undefined. */
+const changed = (all: string[], index: number, line?: string) =>
+  line === undefined ? all.filter((_, at) => at !== index) : all.map((each, at) => (at === index ? line : each));
 const write = (file: string, content: string[]) => writeFileSync(join(dir, file), `${content.join("\n")}\n`);
 
 beforeEach(() => {
@@ -119,11 +123,16 @@ describe("secrets", () => {
 describe("verify names the first bad line", () => {
   const file = "audit-2026-12-03.jsonl";
   it.each([
-    ["a field edited", (all: string[]) => all.with(2, all[2]!.replace('"room":"c"', '"room":"x"')), 3, /hash mismatch/],
-    ["a line deleted", (all: string[]) => all.toSpliced(1, 1), 2, /sequence gap: expected entry 2, found 3/],
-    ["two lines swapped", (all: string[]) => all.with(1, all[2]!).with(2, all[1]!), 2, /reordered/],
-    ["a line moved back", (all: string[]) => [...all.toSpliced(1, 1), all[1]!], 2, /sequence gap/],
-    ["not JSON", (all: string[]) => all.with(3, "{oops"), 4, /bad JSON/],
+    [
+      "a field edited",
+      (all: string[]) => changed(all, 2, all[2]!.replace('"room":"c"', '"room":"x"')),
+      3,
+      /hash mismatch/,
+    ],
+    ["a line deleted", (all: string[]) => changed(all, 1), 2, /sequence gap: expected entry 2, found 3/],
+    ["two lines swapped", (all: string[]) => changed(changed(all, 1, all[2]!), 2, all[1]!), 2, /reordered/],
+    ["a line moved back", (all: string[]) => [...changed(all, 1), all[1]!], 2, /sequence gap/],
+    ["not JSON", (all: string[]) => changed(all, 3, "{oops"), 4, /bad JSON/],
   ])("%s", async (_name, tamper, line, reason) => {
     await fiveEntries();
     write(file, tamper(lines(file)));
@@ -135,11 +144,10 @@ describe("verify names the first bad line", () => {
   it("an entry edited and its hash recomputed breaks the next link", async () => {
     await fiveEntries();
     const all = lines(file);
-    const { entryHash } = await import("./audit-log.ts");
     const edited = JSON.parse(all[1]!);
     edited.what.target.room = "x";
     edited.hash = entryHash(edited);
-    write(file, all.with(1, JSON.stringify(edited)));
+    write(file, changed(all, 1, JSON.stringify(edited)));
     expect(await verifyAudit(dir)).toMatchObject({ ok: false, line: 3, reason: expect.stringMatching(/prev/) });
   });
 
