@@ -1,11 +1,12 @@
 #!/usr/bin/env -S node --import tsx
-// controller [serve] | rooms add|list|remove | mosquitto-acl — see USAGE.
+// controller [serve] | rooms add|list|remove | audit verify | mosquitto-acl — see USAGE.
 import { parseArgs } from "node:util";
 import { ROOM_KINDS, ROOM_LEVELS, type RoomKind, type RoomLevel, type SrtAddress } from "@rc/protocol";
 import { type Logger, pino } from "pino";
 import { Writer } from "steno";
 import { renderMosquittoAcl } from "./acl.ts";
-import { Controller, DEFAULT_CONTROLLER_OPTIONS } from "./controller.ts";
+import { type AuditRecord, describeVerdict, recordFromCli, verifyAudit } from "./audit-log.ts";
+import { auditDirOf, Controller, DEFAULT_CONTROLLER_OPTIONS } from "./controller.ts";
 import { registerRoom, removeRoom } from "./room-registration.ts";
 import { Store } from "./store.ts";
 
@@ -20,6 +21,9 @@ const USAGE = `usage:
       Registers a room and creates its agent's broker login (username = ID); prints the password once. --srt is
       where its agent's SRT listener is reached by the other points of a session.
   controller rooms list | rooms remove ID
+  controller audit verify [--data DIR]
+      Checks the audit log's hash chain: prints "ok N entries" (exit 0) or the first bad line, its file and why
+      (exit 1).
   controller mosquitto-acl
       Prints the Mosquitto ACL file with the same rules as the embedded broker.`;
 
@@ -130,6 +134,29 @@ async function serve(values: ReturnType<typeof parse>["values"]): Promise<void> 
   process.stdout.write(`${JSON.stringify({ ready: true, http: controller.httpUrl, broker: controller.brokerUrl })}\n`);
 }
 
+/**
+ * Leaves a registration change for the controller to chain into the audit log (it may be running: one writer keeps
+ * the chain). Never the password. A failure to record is said on stderr and the change stands.
+ */
+async function audited(dataDir: string, action: string, room: string, params: object, error?: string): Promise<void> {
+  const record: AuditRecord = {
+    who: { user: "cli", via: "cli", address: null },
+    what: { action, target: { room } },
+    params,
+    result: error === undefined ? { ok: true } : { ok: false, code: "refused", message: error },
+  };
+  await recordFromCli(auditDirOf(dataDir), record).catch((failure: unknown) => {
+    process.stderr.write(`controller: AUDIT WRITE FAILED: ${(failure as Error).message}\n`);
+  });
+}
+
+async function audit(action: string | undefined, values: ReturnType<typeof parse>["values"]) {
+  if (action !== "verify") fail(USAGE);
+  const verdict = await verifyAudit(auditDirOf(values.data));
+  process.stdout.write(`${describeVerdict(verdict)}\n`);
+  process.exit(verdict.ok ? 0 : 1);
+}
+
 async function rooms(action: string | undefined, id: string | undefined, values: ReturnType<typeof parse>["values"]) {
   const store = await openStore(values.data);
   if (action === "list") {
@@ -140,7 +167,11 @@ async function rooms(action: string | undefined, id: string | undefined, values:
     return;
   }
   if (action === "remove" && id) {
-    if (!(await removeRoom(store, id))) fail(`no room "${id}"`);
+    if (!(await removeRoom(store, id))) {
+      await audited(values.data, "room.remove", id, {}, `no room "${id}"`);
+      fail(`no room "${id}"`);
+    }
+    await audited(values.data, "room.remove", id, {});
     process.stdout.write(`removed ${id} and its broker login\n`);
     return;
   }
@@ -151,18 +182,23 @@ async function rooms(action: string | undefined, id: string | undefined, values:
     if (values.kind !== undefined && !ROOM_KINDS.includes(values.kind as RoomKind))
       fail(`rooms add: --kind must be one of ${ROOM_KINDS.join(", ")}`);
     let credentials: { username: string; password: string };
+    const room = {
+      id,
+      name: values.name,
+      level: values.level as RoomLevel,
+      parent: values.parent ?? null,
+      ...(values.kind ? { kind: values.kind as RoomKind } : {}),
+      ...(values.srt ? { srt: srtAddressOf(values.srt) } : {}),
+    };
+    // A room registered again gets a new agent password: the entry says its credentials changed.
+    const params = { ...room, agentLoginReplaced: true };
     try {
-      credentials = await registerRoom(store, {
-        id,
-        name: values.name,
-        level: values.level as RoomLevel,
-        parent: values.parent ?? null,
-        ...(values.kind ? { kind: values.kind as RoomKind } : {}),
-        ...(values.srt ? { srt: srtAddressOf(values.srt) } : {}),
-      });
+      credentials = await registerRoom(store, room);
     } catch (error) {
+      await audited(values.data, "room.register", id, params, (error as Error).message);
       fail((error as Error).message);
     }
+    await audited(values.data, "room.register", id, params);
     if (values["credentials-out"]) {
       const file = values["credentials-out"];
       await new Writer(file).write(`${JSON.stringify(credentials, null, 2)}\n`);
@@ -187,5 +223,6 @@ if (values.help) {
 const [command = "serve", action, id] = positionals;
 if (command === "serve") await serve(values);
 else if (command === "rooms") await rooms(action, id, values);
+else if (command === "audit") await audit(action, values);
 else if (command === "mosquitto-acl") process.stdout.write(renderMosquittoAcl());
 else fail(`unknown command "${command}"\n${USAGE}`);

@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import {
   CONTROLLER_USERNAME,
   clientIdOf,
@@ -15,6 +16,7 @@ import { connectMqtt } from "@rc/protocol/mqtt";
 import type { MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { type ArchiveSettings, RecordingArchive } from "./archive.ts";
+import { AuditLog } from "./audit-log.ts";
 import { controllerCredentials } from "./controller-credentials.ts";
 import { DesiredStates } from "./desired-states.ts";
 import { EmbeddedBroker } from "./embedded-broker.ts";
@@ -26,6 +28,11 @@ import { RoomRequests } from "./room-requests.ts";
 import { Schedules } from "./schedules.ts";
 import { Sessions } from "./sessions.ts";
 import { Store } from "./store.ts";
+
+/** Where the audit log's day files are kept under the data folder. */
+export function auditDirOf(dataDir: string): string {
+  return join(dataDir, "audit");
+}
 
 export interface ControllerOptions {
   dataDir: string;
@@ -62,6 +69,7 @@ export class Controller {
   readonly sessions: Sessions;
   readonly schedules: Schedules;
   readonly archive: RecordingArchive;
+  readonly audit: AuditLog;
   readonly broker: EmbeddedBroker | undefined;
   private client: MqttClient | undefined;
   private http: HttpServer | undefined;
@@ -98,6 +106,7 @@ export class Controller {
         Object.hasOwn(this.store.data.sessions, id) ? this.store.data.sessions[id]!.kind : undefined,
       log: options.log.child({ part: "archive" }),
     });
+    this.audit = new AuditLog({ dir: auditDirOf(options.dataDir), log: options.log.child({ part: "audit" }) });
     this.requests = new RoomRequests(
       () => this.client,
       options.requestTimeoutMs,
@@ -124,6 +133,7 @@ export class Controller {
 
   async start(): Promise<void> {
     await this.store.open();
+    await this.audit.start();
     const password = this.options.brokerPassword ?? (await controllerCredentials(this.store));
     this.registry.setRegistrations(Object.values(this.store.data.rooms));
     this.desired.show();
@@ -154,6 +164,7 @@ export class Controller {
     }
     await client?.endAsync(true).catch(() => {});
     await this.broker?.stop();
+    await this.audit.stop();
     this.log.info("controller stopped");
   }
 
@@ -277,6 +288,7 @@ export class Controller {
       desired: this.desired,
       sessions: { sessions: this.sessions, schedules: this.schedules, registry: this.registry, store: this.store },
       archive: { archive: this.archive, store: this.store, log: this.log.child({ part: "archive" }) },
+      audit: { log: this.audit, dir: auditDirOf(this.options.dataDir) },
     });
     const http = createServer(app);
     this.realtime = new Realtime(this.registry, this.sessions, this.log.child({ part: "realtime" }));

@@ -3,6 +3,8 @@ import { actionParams, describeZodError, isActionName, requestId } from "@rc/pro
 import express, { type ErrorRequestHandler, type Express } from "express";
 import { z } from "zod";
 import { type ArchiveRouteParts, archiveRoutes } from "./archive-api.ts";
+import { auditCommands, auditRoutes } from "./audit-api.ts";
+import type { AuditLog } from "./audit-log.ts";
 import type { DesiredStates } from "./desired-states.ts";
 import type { Metrics } from "./metrics.ts";
 import { sendProblem } from "./problem.ts";
@@ -27,6 +29,8 @@ export interface HttpApiParts {
   sessions?: SessionRouteParts;
   /** The recording archive (absent in tests of the rooms' routes alone). */
   archive?: ArchiveRouteParts;
+  /** The audit log every command is recorded in, and its folder (absent in tests of the rooms' routes alone). */
+  audit?: { log: AuditLog; dir: string };
 }
 
 /** What went wrong before a route could answer, in words that name the real fault (the URL, the body, its size…). */
@@ -64,9 +68,12 @@ export function createHttpApi({
   desired,
   sessions,
   archive,
+  audit,
 }: HttpApiParts): Express {
   const app = express();
   app.disable("x-powered-by");
+  // First: every command is recorded with its answer, refusals by any later layer included.
+  if (audit) app.use(auditCommands(audit.log));
   // Before the JSON parser: an upload's body is the file, streamed to disk as it arrives.
   if (archive) app.use(archiveRoutes(archive));
   app.use(express.json({ limit: "64kb" }));
@@ -142,6 +149,7 @@ export function createHttpApi({
   });
 
   if (sessions) app.use(sessionRoutes(sessions));
+  if (audit) app.use(auditRoutes(audit.dir));
 
   app.use((_request, response) => {
     sendProblem(response, 404, "not_found", "no such endpoint");

@@ -1,0 +1,218 @@
+// The REST side of the audit log (issue 14): every command that reaches the API is recorded by one middleware, from
+// the table below, with its result (refusals and failures too); GET /api/audit reads the day files, newest first.
+import { describeZodError } from "@rc/protocol";
+import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import { z } from "zod";
+import { type AuditLog, type AuditResult, type AuditTarget, type AuditWho, queryAudit } from "./audit-log.ts";
+import { sendProblem } from "./problem.ts";
+import { fromWallTime } from "./reception-time.ts";
+
+/** A command of the API: method, path pattern, the audit action, and which path segments name its targets. */
+interface AuditedRoute {
+  method: string;
+  pattern: RegExp;
+  action: string;
+  /** The target kind of each captured group, in order. */
+  targets: ("room" | "session" | "schedule" | "recording")[];
+  /** A created thing's id, read from the answer. */
+  created?: (body: unknown) => AuditTarget;
+}
+
+const segment = "([^/]+)";
+const idOf = (body: unknown) => (body as { id?: unknown } | undefined)?.id;
+const stringOr = (value: unknown) => (typeof value === "string" ? value : undefined);
+
+/**
+ * What is audited. Not here: reads (GET), and the agents' archive uploads (PUT /api/archive/uploads/…, a room's own
+ * data in many pieces, not a person's command; the archive logs them).
+ */
+const AUDITED_ROUTES: AuditedRoute[] = [
+  { method: "POST", pattern: /^\/api\/rooms\/([^/]+)\/requests$/, action: "room.request", targets: ["room"] },
+  {
+    method: "POST",
+    pattern: /^\/api\/sessions$/,
+    action: "session.create",
+    targets: [],
+    created: (body) => ({ session: stringOr(idOf(body)) }),
+  },
+  { method: "PATCH", pattern: new RegExp(`^/api/sessions/${segment}$`), action: "session.patch", targets: ["session"] },
+  {
+    method: "POST",
+    pattern: new RegExp(`^/api/sessions/${segment}/start$`),
+    action: "session.start",
+    targets: ["session"],
+  },
+  {
+    method: "POST",
+    pattern: new RegExp(`^/api/sessions/${segment}/end$`),
+    action: "session.end",
+    targets: ["session"],
+  },
+  {
+    method: "POST",
+    pattern: new RegExp(`^/api/sessions/${segment}/cancel$`),
+    action: "session.cancel",
+    targets: ["session"],
+  },
+  {
+    method: "POST",
+    pattern: new RegExp(`^/api/sessions/${segment}/points$`),
+    action: "session.point.add",
+    targets: ["session"],
+  },
+  {
+    method: "PATCH",
+    pattern: new RegExp(`^/api/sessions/${segment}/points/${segment}$`),
+    action: "session.point.patch",
+    targets: ["session", "room"],
+  },
+  {
+    method: "DELETE",
+    pattern: new RegExp(`^/api/sessions/${segment}/points/${segment}$`),
+    action: "session.point.remove",
+    targets: ["session", "room"],
+  },
+  {
+    method: "POST",
+    pattern: new RegExp(`^/api/sessions/${segment}/notes$`),
+    action: "session.note",
+    targets: ["session"],
+  },
+  {
+    method: "POST",
+    pattern: new RegExp(`^/api/sessions/${segment}/recordings/hold$`),
+    action: "session.recordings.hold",
+    targets: ["session"],
+  },
+  {
+    method: "POST",
+    pattern: new RegExp(`^/api/recordings/${segment}/hold$`),
+    action: "recording.hold",
+    targets: ["recording"],
+  },
+  {
+    method: "POST",
+    pattern: /^\/api\/schedules$/,
+    action: "schedule.create",
+    targets: [],
+    created: (body) => ({ schedule: stringOr(idOf((body as { schedule?: unknown } | undefined)?.schedule)) }),
+  },
+  {
+    method: "PATCH",
+    pattern: new RegExp(`^/api/schedules/${segment}$`),
+    action: "schedule.patch",
+    targets: ["schedule"],
+  },
+];
+
+/** Who calls over REST. TODO(issue 14 roles): the logged-in user instead of "anonymous". */
+export function restCaller(request: Request): AuditWho {
+  return { user: "anonymous", via: "rest", address: request.ip ?? request.socket.remoteAddress ?? null };
+}
+
+function resultOf(status: number, body: unknown): AuditResult {
+  if (status < 400) return { ok: true, status };
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  return {
+    ok: false,
+    status,
+    code: typeof error?.code === "string" ? error.code : `http_${status}`,
+    message: typeof error?.message === "string" ? error.message : "",
+  };
+}
+
+function decoded(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+/**
+ * Records each command in AUDITED_ROUTES once its answer is given: when the route answers with JSON (also when the
+ * caller has gone by then), or else when the answer is finished. Mounted before every route and body parser; it
+ * reads the parsed body only then.
+ */
+export function auditCommands(audit: AuditLog): express.RequestHandler {
+  return (request: Request, response: Response, next: NextFunction) => {
+    const path = request.path;
+    const route = AUDITED_ROUTES.find((each) => each.method === request.method && each.pattern.test(path));
+    if (!route) return next();
+    const groups = route.pattern.exec(path)!.slice(1);
+    let done = false;
+    const record = (body: unknown) => {
+      if (done) return;
+      done = true;
+      const target: AuditTarget = {};
+      route.targets.forEach((kind, index) => {
+        target[kind] = decoded(groups[index]!).slice(0, 200);
+      });
+      const status = response.statusCode;
+      if (route.created && status < 400) Object.assign(target, route.created(body));
+      audit.record({
+        who: restCaller(request),
+        what: { action: route.action, target: JSON.parse(JSON.stringify(target)) as AuditTarget },
+        params: request.body ?? {},
+        result: resultOf(status, body),
+      });
+    };
+    const json = response.json.bind(response);
+    response.json = (body: unknown) => {
+      record(body);
+      return json(body);
+    };
+    response.once("finish", () => record(undefined));
+    next();
+  };
+}
+
+const isoOrDate = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+const auditQuery = z.strictObject({
+  from: isoOrDate.optional(),
+  to: isoOrDate.optional(),
+  room: z.string().min(1).max(200).optional(),
+  user: z.string().min(1).max(200).optional(),
+  /** The `nextCursor` of the page before: the sequence number of its last (oldest) entry. */
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/, "not a cursor this API gave")
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** A bound: an ISO time, or a date meaning its midnight in Asia/Ho_Chi_Minh. */
+function instantOf(bound: string): Date {
+  return bound.length === 10 ? fromWallTime(new Date(`${bound}T00:00:00Z`)) : new Date(bound);
+}
+
+/**
+ * Whether the caller may read the audit log: the roles admin and it (issue 14).
+ * TODO(issue 14 roles): users and roles do not exist yet; until they do every caller may, as for the rest of the API.
+ */
+export function mayReadAudit(_request: Request): boolean {
+  return true;
+}
+
+export function auditRoutes(dir: string): Router {
+  const router = express.Router();
+  router.get("/api/audit", async (request, response) => {
+    if (!mayReadAudit(request)) return sendProblem(response, 403, "forbidden", "the audit log is for admin and it");
+    const parsed = auditQuery.safeParse(request.query);
+    if (!parsed.success) {
+      const field = parsed.error.issues[0]?.path.join(".") || null;
+      return sendProblem(response, 400, "invalid_params", describeZodError(parsed.error), field);
+    }
+    const query = parsed.data;
+    const page = await queryAudit(dir, {
+      ...(query.from ? { from: instantOf(query.from) } : {}),
+      ...(query.to ? { to: instantOf(query.to) } : {}),
+      ...(query.room ? { room: query.room } : {}),
+      ...(query.user ? { user: query.user } : {}),
+      ...(query.cursor ? { before: Number(query.cursor) } : {}),
+      limit: query.limit,
+    });
+    response.json({ items: page.items, nextCursor: page.more ? String(page.items.at(-1)!.seq) : null });
+  });
+  return router;
+}
