@@ -93,6 +93,18 @@ describe("media between two agents", () => {
 
   const view = (room: string): RoomView => site.controller.registry.get(room)!;
   const reading = (room: string, name: string) => view(room).state?.devices.media?.[name];
+  /** Starts the central point's agent again; it adopts the worker, which records on in the same segment. */
+  async function restartAdopting(
+    bootBefore: string | null | undefined,
+    was: { worker: number; socket: string; segment: string },
+  ): Promise<void> {
+    centralAgent = site.startAgent(CENTRAL);
+    await centralAgent.waitForLine(/media worker adopted/, 20_000);
+    await waitFor("the new agent online", () => isBack(bootBefore), 20_000);
+    await waitFor("recording", () => reading(CENTRAL, "recording.on") === true, 20_000);
+    expect(reading(CENTRAL, "recording.segment")).toBe(was.segment);
+    expect(processTable().find((p) => p.args.at(-1) === was.socket)?.pid).toBe(was.worker);
+  }
   /** The central point's agent is online in another boot than `before`, and has said so in its state. */
   const isBack = (before: string | null | undefined) => {
     const { availability, state } = view(CENTRAL);
@@ -229,12 +241,7 @@ describe("media between two agents", () => {
     // Alone for a while, as when a supervisor is slow to start the agent again.
     await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(isRunning(worker!)).toBe(true);
-    centralAgent = site.startAgent(CENTRAL);
-    await centralAgent.waitForLine(/media worker adopted/, 20_000);
-    await waitFor("the new agent online", () => isBack(bootBefore), 20_000);
-    await waitFor("recording", () => reading(CENTRAL, "recording.on") === true, 20_000);
-    expect(reading(CENTRAL, "recording.segment")).toBe(segment);
-    expect(processTable().find((p) => p.args.at(-1) === socket)?.pid).toBe(worker);
+    await restartAdopting(bootBefore, { worker: worker!, socket, segment });
     // The adopting agent writes on in the segment's sidecar.
     expect(await request(CENTRAL, "media.cut", { camera: "cam-blue" })).toMatchObject({ body: { ok: true } });
     await new Promise((resolve) => setTimeout(resolve, 2000));
@@ -266,12 +273,7 @@ describe("media between two agents", () => {
     await waitFor("the agent gone", () => centralAgent.exited, 5000);
     rmSync(dataDir, { recursive: true, force: true });
     await waitFor("the socket back", () => existsSync(socket), 5000);
-    centralAgent = site.startAgent(CENTRAL);
-    await centralAgent.waitForLine(/media worker adopted/, 20_000);
-    await waitFor("the new agent online", () => isBack(bootBefore), 20_000);
-    await waitFor("recording", () => reading(CENTRAL, "recording.on") === true, 20_000);
-    expect(reading(CENTRAL, "recording.segment")).toBe(segment);
-    expect(processTable().find((p) => p.args.at(-1) === socket)?.pid).toBe(worker);
+    await restartAdopting(bootBefore, { worker: worker!, socket, segment });
     expect(await request(CENTRAL, "media.record", { on: false })).toMatchObject({ body: { ok: true } });
   });
 

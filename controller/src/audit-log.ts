@@ -16,6 +16,7 @@ import { createReadStream } from "node:fs";
 import { chmod, type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { withSortedKeys } from "@rc/protocol";
 import type { Logger } from "pino";
 
 /** Who acted. `user` is null until users exist (issue 14 part 1): REST callers are "anonymous", the CLI "cli". */
@@ -113,17 +114,7 @@ export function redactParams(value: unknown): unknown {
 
 /** JSON with every object's keys sorted: the form that is hashed. */
 export function canonicalJson(value: unknown): string {
-  const sorted = (item: unknown): unknown => {
-    if (Array.isArray(item)) return item.map(sorted);
-    if (item === null || typeof item !== "object") return item;
-    const record = item as Record<string, unknown>;
-    return Object.fromEntries(
-      Object.keys(record)
-        .sort()
-        .map((key) => [key, sorted(record[key])]),
-    );
-  };
-  return JSON.stringify(sorted(value));
+  return JSON.stringify(withSortedKeys(value));
 }
 
 function sha256(text: string | Buffer): string {

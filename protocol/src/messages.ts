@@ -241,7 +241,8 @@ export function requestFingerprint(action: string, params: Record<string, unknow
   return JSON.stringify([action, withSortedKeys(params)]);
 }
 
-function withSortedKeys(value: unknown): unknown {
+/** The value with every object's keys sorted, for a canonical JSON form (fingerprints, the audit log's hashes). */
+export function withSortedKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withSortedKeys);
   if (value === null || typeof value !== "object") return value;
   const record = value as Record<string, unknown>;
