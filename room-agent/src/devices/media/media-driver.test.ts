@@ -1,6 +1,7 @@
 // The media device for real: each room a MediaDriver under the supervisor with its own worker process running
 // GStreamer, on loopback, with test pictures of distinct colours. Recording, a camera that does not answer, a peer
 // that is down and comes back, a full disk, a hung worker.
+import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -116,6 +117,49 @@ describe("media driver with its GStreamer worker", () => {
     const picture = await a.driver.snapshot("b");
     expect(picture.meanRgb[1]).toBeGreaterThan(200); // green, from b's camera
     expect(picture.jpegBase64.length).toBeGreaterThan(100);
+  });
+
+  it("shows a guest point's picture (gst-launch-1.0 as the guest: not our code) with the guest's own passphrase", async () => {
+    const guestPort = await freeUdpPort();
+    const passphrase = "khach-bo-cong-an-2027";
+    // A guest point as a hardware codec would be: an SRT listener sending its picture (yellow) and sound.
+    const guest = spawn(
+      "gst-launch-1.0",
+      [
+        "-q",
+        ..."videotestsrc is-live=true pattern=solid-color foreground-color=0xffffff00".split(" "),
+        // As SRT senders stream: parameter sets with every key frame (a caller joins late), and 7 TS packets per
+        // SRT message (1,316 bytes, SRT's live payload; larger buffers are not sent).
+        ..."! video/x-raw,width=320,height=180,framerate=15/1 ! x264enc tune=zerolatency key-int-max=15".split(" "),
+        ..."! h264parse config-interval=-1 ! mpegtsmux name=mux alignment=7 ! srtsink".split(" "),
+        `uri=srt://127.0.0.1:${guestPort}?mode=listener`,
+        `passphrase=${passphrase}`,
+        ..."audiotestsrc is-live=true ! audioconvert ! avenc_aac ! aacparse ! mux.".split(" "),
+      ],
+      { stdio: "ignore" },
+    );
+    cleanups.push(async () => {
+      guest.kill("SIGKILL");
+    });
+    const a = await room({ id: "a", inputs: { "cam-red": "testsrc:red" } });
+    const desired = {
+      rev: 1,
+      session: {
+        id: "phien-1",
+        role: "central" as const,
+        peers: [
+          { room: "khach-1", srt: { host: "127.0.0.1", port: guestPort }, guest: { name: "Bộ Công an", passphrase } },
+        ],
+        passphrase: "mat-khau-cua-phien-khac",
+      },
+      recording: false,
+    };
+    a.facts.set({ desired, session: { id: "phien-1", role: "central" } });
+    await waitFor("the guest's link up", () => a.driver.readings()["link.khach-1.status"] === "ok", 20_000);
+    const picture = await a.driver.snapshot("khach-1");
+    expect(picture.meanRgb[0]).toBeGreaterThan(200); // yellow: red and green, little blue
+    expect(picture.meanRgb[1]).toBeGreaterThan(200);
+    expect(picture.meanRgb[2]).toBeLessThan(80);
   });
 
   it("fault 9: a new recording segment, its sidecar and their folders are owner-only", async () => {

@@ -309,7 +309,8 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
         peer: peer.room,
         host: peer.srt?.host ?? null,
         port: peer.srt?.port ?? null,
-        passphrase: session!.passphrase,
+        // A guest point (not our agent: a hardware codec, the central government's office) has its own passphrase.
+        passphrase: peer.guest?.passphrase ?? session!.passphrase,
         latencyMs: srt.latencyMs,
       })),
       layout: session?.role === "central" ? "grid" : "single",
