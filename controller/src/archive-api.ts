@@ -20,6 +20,7 @@ import {
 } from "./archive.ts";
 import { ConnectRateLimit } from "./connection-guard.ts";
 import { type PasswordHash, VerifiedPasswords } from "./credentials.ts";
+import { jsonBody } from "./json-body.ts";
 import { sendProblem } from "./problem.ts";
 import type { Store } from "./store.ts";
 
@@ -40,7 +41,7 @@ const CODES: Record<number, ErrorCode> = {
   422: "invalid_params",
 };
 
-const holdBody = z.strictObject({ hold: z.boolean(), reason: z.string().max(500).optional() });
+export const holdBody = z.strictObject({ hold: z.boolean(), reason: z.string().max(500).optional() });
 
 /**
  * Whether the caller may read the recordings of this session: a confidential session's (a denunciation, the
@@ -243,7 +244,7 @@ export function archiveRoutes({ archive, store, log }: ArchiveRouteParts): Route
 
   router.post(
     "/api/recordings/:id/hold",
-    express.json({ limit: "8kb" }),
+    ...jsonBody("8kb"),
     route(async (request, response) => {
       const body = holdBody.safeParse(request.body ?? {});
       if (!body.success) return sendProblem(response, 400, "invalid_params", describeZodError(body.error), "hold");
@@ -258,7 +259,7 @@ export function archiveRoutes({ archive, store, log }: ArchiveRouteParts): Route
 
   router.post(
     "/api/sessions/:id/recordings/hold",
-    express.json({ limit: "8kb" }),
+    ...jsonBody("8kb"),
     route(async (request, response) => {
       const body = holdBody.safeParse(request.body ?? {});
       if (!body.success) return sendProblem(response, 400, "invalid_params", describeZodError(body.error), "hold");

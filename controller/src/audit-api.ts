@@ -168,7 +168,7 @@ export function auditCommands(audit: AuditLog): express.RequestHandler {
 }
 
 const isoOrDate = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
-const auditQuery = z.strictObject({
+export const auditQuery = z.strictObject({
   from: isoOrDate.optional(),
   to: isoOrDate.optional(),
   room: z.string().min(1).max(200).optional(),

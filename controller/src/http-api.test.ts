@@ -74,6 +74,7 @@ describe("REST API errors", () => {
   it("fault 9: a controller without its broker says so (503), whatever the room's last known state", async () => {
     const response = await post("/api/rooms/xa-a/requests", JSON.stringify({ action: "state.resync" }));
     expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("5");
     const body = (await response.json()) as { error: { message: string } };
     expect(body.error.message).toMatch(/controller is not connected to the broker/);
     expect(body.error.message).not.toMatch(/agent/);

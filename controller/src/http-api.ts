@@ -1,23 +1,18 @@
 // REST: rooms, requests to a room's agent, reception sessions, health and metrics.
-import { actionParams, describeZodError, isActionName, requestId } from "@rc/protocol";
+import { actionParams, describeZodError, isActionName } from "@rc/protocol";
 import express, { type ErrorRequestHandler, type Express } from "express";
-import { z } from "zod";
 import { type ArchiveRouteParts, archiveRoutes } from "./archive-api.ts";
 import { auditCommands, auditRoutes } from "./audit-api.ts";
 import type { AuditLog } from "./audit-log.ts";
 import type { DesiredStates } from "./desired-states.ts";
+import { jsonBody } from "./json-body.ts";
 import type { Metrics } from "./metrics.ts";
-import { sendProblem } from "./problem.ts";
+import { openApiDocument } from "./openapi.ts";
+import { idPageQuery, pageById } from "./paging.ts";
+import { sendProblem, withStatus } from "./problem.ts";
 import type { RoomRegistry } from "./registry.ts";
-import type { RoomRequests } from "./room-requests.ts";
+import { type RoomRequests, roomRequestBody } from "./room-requests.ts";
 import { type SessionRouteParts, sessionRoutes } from "./session-api.ts";
-
-const requestBody = z.strictObject({
-  action: z.string().min(1),
-  params: z.record(z.string(), z.unknown()).default({}),
-  /** A client retrying after a lost answer sends the same id again: the agent applies it once. */
-  id: requestId.optional(),
-});
 
 export interface HttpApiParts {
   registry: RoomRegistry;
@@ -76,19 +71,34 @@ export function createHttpApi({
   if (audit) app.use(auditCommands(audit.log));
   // Before the JSON parser: an upload's body is the file, streamed to disk as it arrives.
   if (archive) app.use(archiveRoutes(archive));
-  app.use(express.json({ limit: "64kb" }));
+  app.use(jsonBody("64kb"));
 
   app.get("/healthz", (_request, response) => {
     const connected = brokerConnected();
-    response.status(connected ? 200 : 503).json({ ok: connected, broker: connected ? "connected" : "disconnected" });
+    withStatus(response, connected ? 200 : 503).json({
+      ok: connected,
+      broker: connected ? "connected" : "disconnected",
+    });
   });
 
   app.get("/metrics", (_request, response) => {
     response.type("text/plain; version=0.0.4").send(metrics.render());
   });
 
-  app.get("/api/rooms", (_request, response) => {
-    response.json(registry.list());
+  let document: Record<string, unknown> | undefined;
+  app.get("/api/openapi.json", (_request, response) => {
+    document ??= openApiDocument();
+    response.json(document);
+  });
+
+  app.get("/api/rooms", (request, response) => {
+    const query = idPageQuery.safeParse(request.query);
+    if (!query.success) {
+      const field = query.error.issues[0]?.path.join(".") || null;
+      return sendProblem(response, 400, "invalid_params", describeZodError(query.error), field);
+    }
+    const rooms = registry.list();
+    response.json(pageById(rooms, query.data) ?? rooms);
   });
 
   app.get("/api/rooms/:id", (request, response) => {
@@ -100,7 +110,7 @@ export function createHttpApi({
   app.post("/api/rooms/:id/requests", async (request, response) => {
     const room = registry.get(request.params.id);
     if (!room) return sendProblem(response, 404, "not_found", `no room "${request.params.id}"`);
-    const body = requestBody.safeParse(request.body);
+    const body = roomRequestBody.safeParse(request.body);
     if (!body.success) return sendProblem(response, 400, "invalid_params", describeZodError(body.error));
     const { action, params, id } = body.data;
     if (!isActionName(action)) return sendProblem(response, 400, "unknown_action", `unknown action "${action}"`);
@@ -138,14 +148,14 @@ export function createHttpApi({
     const refused = id === undefined ? null : requests.refusal(room.id, id, action, checked.data);
     if (refused) {
       metrics.countRequest(refused.status);
-      return void response.status(refused.status).json(refused.body);
+      return void withStatus(response, refused.status).json(refused.body);
     }
     const from = `rest:${request.ip ?? "?"}`;
     // A wanted fact (recording) changes in the store first; the agent's answer then says whether it took effect.
     await desired.wish(room, action, checked.data, from);
     const outcome = await requests.send(room.id, action, checked.data, from, id);
     metrics.countRequest(outcome.status);
-    response.status(outcome.status).json(outcome.body);
+    withStatus(response, outcome.status).json(outcome.body);
   });
 
   if (sessions) app.use(sessionRoutes(sessions));

@@ -8,11 +8,21 @@ import {
   type RequestPayload,
   type ResponsePayload,
   requestFingerprint,
+  requestId,
   requestPayload,
   topics,
 } from "@rc/protocol";
 import type { MqttClient } from "mqtt";
 import type { Logger } from "pino";
+import { z } from "zod";
+
+/** What `POST /api/rooms/:id/requests` takes: an action of the contract and its params (checked by the action's schema). */
+export const roomRequestBody = z.strictObject({
+  action: z.string().min(1),
+  params: z.record(z.string(), z.unknown()).default({}),
+  /** A client retrying after a lost answer sends the same id again: the agent applies it once. */
+  id: requestId.optional(),
+});
 
 export interface RequestOutcome {
   status: number;

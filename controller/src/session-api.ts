@@ -3,6 +3,7 @@
 import { describeZodError, type ErrorCode } from "@rc/protocol";
 import express, { type Request, type RequestHandler, type Response, type Router } from "express";
 import type { z } from "zod";
+import { idPageQuery, pageById } from "./paging.ts";
 import { sendProblem } from "./problem.ts";
 import { fromWallTime } from "./reception-time.ts";
 import type { RoomRegistry } from "./registry.ts";
@@ -249,7 +250,12 @@ export function sessionRoutes({ sessions, schedules, registry, store }: SessionR
 
   router.get(
     "/api/schedules",
-    route((_request, response) => void response.json(schedules.all().map(scheduleView))),
+    route((request, response) => {
+      const query = parse(idPageQuery, request.query, response);
+      if (!query) return;
+      const page = pageById(schedules.all(), query);
+      response.json(page ? { ...page, items: page.items.map(scheduleView) } : schedules.all().map(scheduleView));
+    }),
   );
 
   router.get(

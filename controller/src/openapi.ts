@@ -1,0 +1,392 @@
+// The REST API described as OpenAPI 3.1, from the zod schemas the routes check their input with (zod's own JSON
+// Schema output, draft 2020-12, which OpenAPI 3.1 takes as it is). ROUTES is the one list of what the controller's
+// express app serves; openapi.test.ts walks the app's router and fails on a route missing here, or listed and not served.
+import { z } from "zod";
+import { holdBody } from "./archive-api.ts";
+import { auditQuery } from "./audit-api.ts";
+import { idPageQuery } from "./paging.ts";
+import { problemDetails, RETRY_AFTER_SECONDS } from "./problem.ts";
+import { roomRequestBody } from "./room-requests.ts";
+import {
+  guestPointBody,
+  newSessionBody,
+  noteBody,
+  pointPatchBody,
+  reportQuery,
+  roomPointBody,
+  scheduleBody,
+  schedulePatchBody,
+  sessionListQuery,
+  sessionPatchBody,
+} from "./session-input.ts";
+
+export type HttpMethod = "get" | "head" | "post" | "put" | "patch" | "delete";
+
+export interface DocumentedRoute {
+  method: HttpMethod;
+  /** In express's form (`/api/rooms/:id`). */
+  path: string;
+  tag: "system" | "rooms" | "sessions" | "schedules" | "reports" | "archive" | "audit";
+  summary: string;
+  /** A JSON body, checked by this schema (a body of another type: 415). */
+  body?: z.ZodType;
+  /** A body that is not JSON: its media type (an upload's bytes). */
+  rawBody?: string;
+  /** The query, an object schema: each of its keys a parameter. */
+  query?: z.ZodObject;
+  /** Answers by status; 4xx and 5xx are problem+json. */
+  responses: Record<number, string>;
+}
+
+const NOT_FOUND = "no such thing (problem+json)";
+const INVALID = "input refused, `field` names it (problem+json)";
+const UPLOAD = "/api/archive/uploads/:session/:room/:file";
+
+export const ROUTES: readonly DocumentedRoute[] = [
+  {
+    method: "get",
+    path: "/healthz",
+    tag: "system",
+    summary: "Whether the controller is connected to its broker",
+    responses: { 200: "connected", 503: "not connected to the broker" },
+  },
+  {
+    method: "get",
+    path: "/metrics",
+    tag: "system",
+    summary: "Prometheus metrics (text exposition format)",
+    responses: { 200: "the metrics" },
+  },
+  {
+    method: "get",
+    path: "/api/openapi.json",
+    tag: "system",
+    summary: "This document",
+    responses: { 200: "the OpenAPI 3.1 document" },
+  },
+  {
+    method: "get",
+    path: "/api/rooms",
+    tag: "rooms",
+    summary: "The rooms and their state; paged (`{items, nextCursor}`, by id) once `cursor` or `limit` is given",
+    query: idPageQuery,
+    responses: { 200: "all rooms as an array, or a page `{items, nextCursor}`", 400: INVALID },
+  },
+  {
+    method: "get",
+    path: "/api/rooms/:id",
+    tag: "rooms",
+    summary: "One room: registration, availability, devices, last state",
+    responses: { 200: "the room", 404: NOT_FOUND },
+  },
+  {
+    method: "post",
+    path: "/api/rooms/:id/requests",
+    tag: "rooms",
+    summary: "A request to the room's agent (an action of the contract with its params); audited",
+    body: roomRequestBody,
+    responses: {
+      200: "the agent's answer `{id, ok, result}`",
+      400: INVALID,
+      404: NOT_FOUND,
+      409: "the id was used lately for another request",
+      503: "the broker or the room's agent is not connected",
+      504: "the agent did not answer in time",
+    },
+  },
+  {
+    method: "post",
+    path: "/api/sessions",
+    tag: "sessions",
+    summary: "Plans a reception session; audited",
+    body: newSessionBody,
+    responses: { 201: "the session (`Location` names it)", 400: INVALID, 409: "a room is taken" },
+  },
+  {
+    method: "get",
+    path: "/api/sessions",
+    tag: "sessions",
+    summary: "Sessions in order of planned start, paged",
+    query: sessionListQuery,
+    responses: { 200: "`{items, nextCursor}`", 400: INVALID },
+  },
+  {
+    method: "get",
+    path: "/api/sessions/:id",
+    tag: "sessions",
+    summary: "One session",
+    responses: { 200: "the session", 404: NOT_FOUND },
+  },
+  {
+    method: "patch",
+    path: "/api/sessions/:id",
+    tag: "sessions",
+    summary: "Changes a scheduled session; audited",
+    body: sessionPatchBody,
+    responses: { 200: "the session", 400: INVALID, 404: NOT_FOUND, 409: "no longer scheduled" },
+  },
+  ...(["start", "end", "cancel"] as const).map(
+    (transition): DocumentedRoute => ({
+      method: "post",
+      path: `/api/sessions/:id/${transition}`,
+      tag: "sessions",
+      summary: `${transition[0]!.toUpperCase()}${transition.slice(1)}s the session (idempotent); audited`,
+      responses: { 200: "the session", 404: NOT_FOUND, 409: "the session's state does not allow it" },
+    }),
+  ),
+  {
+    method: "post",
+    path: "/api/sessions/:id/points",
+    tag: "sessions",
+    summary: "A room (`{room, head?}`) or a guest point (`{guest}`) joins; audited",
+    body: z.union([roomPointBody, guestPointBody]),
+    responses: { 200: "the session", 400: INVALID, 404: NOT_FOUND, 409: "the room is taken or the session ended" },
+  },
+  {
+    method: "patch",
+    path: "/api/sessions/:id/points/:room",
+    tag: "sessions",
+    summary: "Who came for a point: its head, and whether in person; audited",
+    body: pointPatchBody,
+    responses: { 200: "the session", 400: INVALID, 404: NOT_FOUND },
+  },
+  {
+    method: "delete",
+    path: "/api/sessions/:id/points/:room",
+    tag: "sessions",
+    summary: "A point leaves (kept in the record with its attendance); audited",
+    responses: { 200: "the session", 404: NOT_FOUND, 409: "the session's state does not allow it" },
+  },
+  {
+    method: "post",
+    path: "/api/sessions/:id/notes",
+    tag: "sessions",
+    summary: "A note or a direction, time-coded from the start; audited",
+    body: noteBody,
+    responses: { 201: "the note", 400: INVALID, 404: NOT_FOUND },
+  },
+  {
+    method: "get",
+    path: "/api/sessions/:id/readiness",
+    tag: "sessions",
+    summary: "Per point: availability, required devices, free disk, SRT address, link quality, problems",
+    responses: { 200: "the readiness", 404: NOT_FOUND },
+  },
+  {
+    method: "post",
+    path: "/api/schedules",
+    tag: "schedules",
+    summary: "A recurring session (RFC 5545 RRULE) and the sessions of its horizon; audited",
+    body: scheduleBody,
+    responses: { 201: "`{schedule, sessions}` (`Location` names it)", 400: INVALID },
+  },
+  {
+    method: "get",
+    path: "/api/schedules",
+    tag: "schedules",
+    summary: "The schedules; paged (`{items, nextCursor}`, by id) once `cursor` or `limit` is given",
+    query: idPageQuery,
+    responses: { 200: "all schedules as an array, or a page `{items, nextCursor}`", 400: INVALID },
+  },
+  {
+    method: "get",
+    path: "/api/schedules/:id",
+    tag: "schedules",
+    summary: "One schedule",
+    responses: { 200: "the schedule", 404: NOT_FOUND },
+  },
+  {
+    method: "patch",
+    path: "/api/schedules/:id",
+    tag: "schedules",
+    summary: "Changes a schedule; remakes only its sessions still scheduled; audited",
+    body: schedulePatchBody,
+    responses: { 200: "`{schedule, sessions}`", 400: INVALID, 404: NOT_FOUND },
+  },
+  {
+    method: "get",
+    path: "/api/reports/sessions",
+    tag: "reports",
+    summary: "Sessions report: JSON `{summary, points, directions}` or one table as CSV (`format=csv` or Accept)",
+    query: reportQuery,
+    responses: { 200: "the report (application/json or text/csv)", 400: INVALID },
+  },
+  ...(["get", "head"] as const).map(
+    (method): DocumentedRoute => ({
+      method,
+      path: UPLOAD,
+      tag: "archive",
+      summary: "An agent's upload: how much the archive has (`Upload-Offset`); the room's broker login (Basic)",
+      responses: { 200: "`{received, complete, sha256}`", 400: INVALID, 401: "no login", 403: "another room's login" },
+    }),
+  ),
+  {
+    method: "put",
+    path: UPLOAD,
+    tag: "archive",
+    summary: "A piece of an agent's upload (`Content-Range`, `X-Content-SHA256`); the room's broker login (Basic)",
+    rawBody: "application/octet-stream",
+    responses: {
+      200: "partial: `{received, complete: false}`",
+      201: "archived whole",
+      400: INVALID,
+      401: "no login",
+      403: "another room's login",
+      409: "out of step: `received` says where to go on",
+      413: "over 4 GB",
+      422: "wrong checksum or sidecar",
+      429: "too many logins not yet proven from this address",
+    },
+  },
+  {
+    method: "get",
+    path: "/api/sessions/:id/recordings",
+    tag: "archive",
+    summary: "The hearing's record: each archived segment with its sha256, times, cuts, tracks and hold",
+    responses: { 200: "`{session, hold, recordings}`", 403: "a confidential session's", 404: NOT_FOUND },
+  },
+  ...(["get", "head"] as const).map(
+    (method): DocumentedRoute => ({
+      method,
+      path: "/api/recordings/:id/file",
+      tag: "archive",
+      summary: "A recording's file, with HTTP Range",
+      responses: {
+        200: "the file (video/x-matroska)",
+        206: "the range asked for",
+        403: "a confidential session's",
+        404: NOT_FOUND,
+        416: "a range outside the file",
+      },
+    }),
+  ),
+  {
+    method: "post",
+    path: "/api/recordings/:id/hold",
+    tag: "archive",
+    summary: "Legal hold on a recording (never deleted while held); audited",
+    body: holdBody,
+    responses: { 200: "the recording", 400: INVALID, 403: "a confidential session's", 404: NOT_FOUND },
+  },
+  {
+    method: "post",
+    path: "/api/sessions/:id/recordings/hold",
+    tag: "archive",
+    summary: "Legal hold on a session's recordings, later arrivals too; audited",
+    body: holdBody,
+    responses: { 200: "`{session, hold}`", 400: INVALID, 404: NOT_FOUND },
+  },
+  {
+    method: "get",
+    path: "/api/audit",
+    tag: "audit",
+    summary: "The audit log, newest first, paged (`nextCursor`: the last entry's seq)",
+    query: auditQuery,
+    responses: { 200: "`{items, nextCursor}`", 400: INVALID, 403: "for admin and it" },
+  },
+];
+
+/** `/api/rooms/:id` → `/api/rooms/{id}`. */
+export function openApiPath(expressPath: string): string {
+  return expressPath.replace(/:(\w+)/g, "{$1}");
+}
+
+/** What a caller may send: defaults are filled in, so a field with one is not required. */
+function inputSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...json } = z.toJSONSchema(schema, {
+    io: "input",
+    target: "draft-2020-12",
+    unrepresentable: "any",
+  }) as Record<string, unknown>;
+  return json;
+}
+
+function queryParameters(query: z.ZodObject) {
+  const json = inputSchema(query) as { properties?: Record<string, object>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, schema]) => ({
+    name,
+    in: "query",
+    required: json.required?.includes(name) ?? false,
+    schema,
+  }));
+}
+
+function operationOf(route: DocumentedRoute) {
+  const parameters = [
+    ...[...route.path.matchAll(/:(\w+)/g)].map((match) => ({
+      name: match[1],
+      in: "path",
+      required: true,
+      schema: { type: "string" },
+    })),
+    ...(route.query ? queryParameters(route.query) : []),
+  ];
+  const statuses: Record<number, string> = { ...route.responses };
+  if (route.body) statuses[415] = "a body that is not JSON (problem+json)";
+  const responses = Object.fromEntries(
+    Object.entries(statuses).map(([status, description]) => {
+      if (Number(status) < 400) return [status, { description }];
+      return [
+        status,
+        {
+          description,
+          ...(status === "503"
+            ? {
+                headers: {
+                  "Retry-After": {
+                    description: `seconds to wait before retrying (${RETRY_AFTER_SECONDS})`,
+                    schema: { type: "integer" },
+                  },
+                },
+              }
+            : {}),
+          content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } },
+        },
+      ];
+    }),
+  );
+  return {
+    tags: [route.tag],
+    summary: route.summary,
+    operationId: `${route.method}${openApiPath(route.path).replace(/[^A-Za-z0-9]+(.)?/g, (_all, next: string | undefined) => (next ?? "").toUpperCase())}`,
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(route.body
+      ? { requestBody: { required: true, content: { "application/json": { schema: inputSchema(route.body) } } } }
+      : {}),
+    ...(route.rawBody
+      ? {
+          requestBody: {
+            required: true,
+            content: { [route.rawBody]: { schema: { type: "string", format: "binary" } } },
+          },
+        }
+      : {}),
+    responses,
+  };
+}
+
+/** The API's version in the document: its shape, not the package's release. */
+const API_VERSION = "0.1.0";
+
+/** The OpenAPI 3.1 document of ROUTES. */
+export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of ROUTES) {
+    const path = openApiPath(route.path);
+    paths[path] ??= {};
+    paths[path][route.method] = operationOf(route);
+  }
+  return {
+    openapi: "3.1.1",
+    info: {
+      title: "Room controller for online citizen-reception rooms",
+      version: API_VERSION,
+      description:
+        "Errors are RFC 9457 problem+json naming the `field` at fault. A JSON body of another Content-Type is " +
+        `refused with 415. Every 503 carries Retry-After (${RETRY_AFTER_SECONDS} s).`,
+    },
+    jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
+    paths,
+    components: { schemas: { Problem: inputSchema(problemDetails) } },
+  };
+}
