@@ -11,8 +11,12 @@ function hasBody(headers: { "content-length"?: string; "transfer-encoding"?: str
   return length !== undefined && length !== "0";
 }
 
+const BODY_METHODS = new Set(["POST", "PUT", "PATCH"]);
+
 const refuseOtherTypes: RequestHandler = (request, response, next) => {
-  if (!hasBody(request.headers) || request.is(["application/json", "application/*+json"])) return next();
+  // Only the methods our routes take a body with: a stray body on a GET or DELETE is ignored, as it always was.
+  if (!BODY_METHODS.has(request.method) || !hasBody(request.headers)) return next();
+  if (request.is(["application/json", "application/*+json"])) return next();
   const type = request.headers["content-type"];
   sendProblem(
     response,
