@@ -77,6 +77,10 @@ describe("the OpenAPI document", () => {
       paths: Record<string, Record<string, { requestBody?: unknown; parameters?: { name: string; in: string }[] }>>;
     };
     expect(document.openapi).toMatch(/^3\.1\.\d+$/);
+    const operationIds = Object.values(document.paths).flatMap((operations) =>
+      Object.values(operations).map((operation) => (operation as { operationId: string }).operationId),
+    );
+    expect(new Set(operationIds).size).toBe(ROUTES.length);
     expect(openApiPath("/api/sessions/:id/points/:room")).toBe("/api/sessions/{id}/points/{room}");
     const create = document.paths["/api/sessions"]!.post!;
     expect(create.requestBody).toMatchObject({
