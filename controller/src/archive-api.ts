@@ -5,12 +5,11 @@
 //   GET  /api/sessions/:id/recordings · GET /api/recordings/:id/file (HTTP Range)
 //   POST /api/recordings/:id/hold · POST /api/sessions/:id/recordings/hold   {hold: boolean, reason?}
 import { createReadStream } from "node:fs";
-import { describeZodError, type ErrorCode } from "@rc/protocol";
-import express, { type Request, type RequestHandler, type Response, type Router } from "express";
+import { describeZodError } from "@rc/protocol";
+import express, { type Request, type Response, type Router } from "express";
 import type { Logger } from "pino";
 import { z } from "zod";
 import {
-  ArchiveError,
   invalidKey,
   parseRange,
   type RecordingArchive,
@@ -21,7 +20,7 @@ import {
 import { ConnectRateLimit } from "./connection-guard.ts";
 import { type PasswordHash, VerifiedPasswords } from "./credentials.ts";
 import { jsonBody } from "./json-body.ts";
-import { sendProblem } from "./problem.ts";
+import { problemRoute, sendProblem } from "./problem.ts";
 import type { Store } from "./store.ts";
 
 export interface ArchiveRouteParts {
@@ -29,17 +28,6 @@ export interface ArchiveRouteParts {
   store: Store;
   log: Logger;
 }
-
-const CODES: Record<number, ErrorCode> = {
-  400: "invalid_params",
-  401: "unauthorized",
-  403: "forbidden",
-  404: "not_found",
-  409: "conflict",
-  413: "invalid_params",
-  416: "invalid_params",
-  422: "invalid_params",
-};
 
 export const holdBody = z.strictObject({ hold: z.boolean(), reason: z.string().max(500).optional() });
 
@@ -55,18 +43,6 @@ export function mayReadRecordings(_request: Request, _session: { confidential: b
 /** Who asks, for the holds' record (users arrive with issue 14). */
 function actorOf(request: Request): string {
   return `api:${request.ip ?? "?"}`;
-}
-
-function route(handler: (request: Request, response: Response) => Promise<void> | void): RequestHandler {
-  return async (request, response) => {
-    try {
-      await handler(request, response);
-    } catch (error) {
-      if (!(error instanceof ArchiveError)) throw error;
-      if (response.headersSent) return;
-      sendProblem(response, error.status, CODES[error.status] ?? "invalid_params", error.message, null, error.extra);
-    }
-  };
 }
 
 /** `bytes START-END/TOTAL` → the piece's start, length and total; undefined when it is not that. */
@@ -131,7 +107,7 @@ export function archiveRoutes({ archive, store, log }: ArchiveRouteParts): Route
   const uploadPath = "/api/archive/uploads/:session/:room/:file";
   router.get(
     uploadPath,
-    route(async (request, response) => {
+    problemRoute(async (request, response) => {
       const key = keyOf(request, response);
       if (!key || !(await uploader(request, response, key))) return;
       const status = await archive.status(key);
@@ -142,7 +118,7 @@ export function archiveRoutes({ archive, store, log }: ArchiveRouteParts): Route
 
   router.put(
     uploadPath,
-    route(async (request, response) => {
+    problemRoute(async (request, response) => {
       const key = keyOf(request, response);
       if (!key || !(await uploader(request, response, key))) return;
       const range = contentRange(request.headers["content-range"]);
@@ -191,7 +167,7 @@ export function archiveRoutes({ archive, store, log }: ArchiveRouteParts): Route
 
   router.get(
     "/api/sessions/:id/recordings",
-    route((request, response) => {
+    problemRoute((request, response) => {
       const id = String(request.params.id);
       const session = sessionOf(id);
       const recordings = archive.list(id);
@@ -214,7 +190,7 @@ export function archiveRoutes({ archive, store, log }: ArchiveRouteParts): Route
 
   router.get(
     "/api/recordings/:id/file",
-    route((request, response) => {
+    problemRoute((request, response) => {
       const entry = recordingOf(request, response);
       if (!entry) return;
       const range = parseRange(request.headers.range, entry.bytes);
@@ -245,7 +221,7 @@ export function archiveRoutes({ archive, store, log }: ArchiveRouteParts): Route
   router.post(
     "/api/recordings/:id/hold",
     ...jsonBody("8kb"),
-    route(async (request, response) => {
+    problemRoute(async (request, response) => {
       const body = holdBody.safeParse(request.body ?? {});
       if (!body.success) return sendProblem(response, 400, "invalid_params", describeZodError(body.error), "hold");
       const entry = recordingOf(request, response);
@@ -260,7 +236,7 @@ export function archiveRoutes({ archive, store, log }: ArchiveRouteParts): Route
   router.post(
     "/api/sessions/:id/recordings/hold",
     ...jsonBody("8kb"),
-    route(async (request, response) => {
+    problemRoute(async (request, response) => {
       const body = holdBody.safeParse(request.body ?? {});
       if (!body.success) return sendProblem(response, 400, "invalid_params", describeZodError(body.error), "hold");
       const id = String(request.params.id);

@@ -14,6 +14,7 @@ import { pipeline } from "node:stream/promises";
 import { ID_PATTERN } from "@rc/protocol";
 import type { Logger } from "pino";
 import { Writer } from "steno";
+import { ProblemError } from "./problem.ts";
 
 /** A segment `{start}_{n}.mkv` or its sidecar `{start}_{n}.json`: one name inside one folder, nothing that climbs. */
 const FILE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,120}\.(mkv|json)$/;
@@ -100,13 +101,9 @@ export interface UploadKey {
 }
 
 /** A refusal with its HTTP status; `extra` goes into the problem answer (the bytes received, the sha256 held). */
-export class ArchiveError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly extra: Record<string, unknown> = {},
-  ) {
-    super(message);
+export class ArchiveError extends ProblemError {
+  constructor(status: number, message: string, extra: Record<string, unknown> = {}) {
+    super(status, message, null, extra);
   }
 }
 

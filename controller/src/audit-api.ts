@@ -1,11 +1,8 @@
-// The REST side of the audit log (issue 14): every command that reaches the API is recorded by one middleware, from
-// the table below, with its result (refusals and failures too); GET /api/audit reads the day files, newest first.
-import { describeZodError } from "@rc/protocol";
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import { z } from "zod";
 import { type AuditLog, type AuditResult, type AuditTarget, type AuditWho, queryAudit } from "./audit-log.ts";
-import { sendProblem } from "./problem.ts";
-import { fromWallTime } from "./reception-time.ts";
+import { parseInput, sendProblem } from "./problem.ts";
+import { instantOf } from "./reception-time.ts";
 
 /** A command of the API: method, path pattern, the audit action, and which path segments name its targets. */
 interface AuditedRoute {
@@ -181,11 +178,6 @@ export const auditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-/** A bound: an ISO time, or a date meaning its midnight in Asia/Ho_Chi_Minh. */
-function instantOf(bound: string): Date {
-  return bound.length === 10 ? fromWallTime(new Date(`${bound}T00:00:00Z`)) : new Date(bound);
-}
-
 /**
  * Whether the caller may read the audit log: the roles admin and it (issue 14).
  * TODO(issue 14 roles): users and roles do not exist yet; until they do every caller may, as for the rest of the API.
@@ -198,12 +190,8 @@ export function auditRoutes(dir: string): Router {
   const router = express.Router();
   router.get("/api/audit", async (request, response) => {
     if (!mayReadAudit(request)) return sendProblem(response, 403, "forbidden", "the audit log is for admin and it");
-    const parsed = auditQuery.safeParse(request.query);
-    if (!parsed.success) {
-      const field = parsed.error.issues[0]?.path.join(".") || null;
-      return sendProblem(response, 400, "invalid_params", describeZodError(parsed.error), field);
-    }
-    const query = parsed.data;
+    const query = parseInput(auditQuery, request.query, response);
+    if (!query) return;
     const page = await queryAudit(dir, {
       ...(query.from ? { from: instantOf(query.from) } : {}),
       ...(query.to ? { to: instantOf(query.to) } : {}),

@@ -9,7 +9,7 @@ import { jsonBody } from "./json-body.ts";
 import type { Metrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { idPageQuery, pageById } from "./paging.ts";
-import { sendProblem, withStatus } from "./problem.ts";
+import { parseInput, sendProblem, withStatus } from "./problem.ts";
 import type { RoomRegistry } from "./registry.ts";
 import { type RoomRequests, roomRequestBody } from "./room-requests.ts";
 import { type SessionRouteParts, sessionRoutes } from "./session-api.ts";
@@ -92,13 +92,10 @@ export function createHttpApi({
   });
 
   app.get("/api/rooms", (request, response) => {
-    const query = idPageQuery.safeParse(request.query);
-    if (!query.success) {
-      const field = query.error.issues[0]?.path.join(".") || null;
-      return sendProblem(response, 400, "invalid_params", describeZodError(query.error), field);
-    }
+    const query = parseInput(idPageQuery, request.query, response);
+    if (!query) return;
     const rooms = registry.list();
-    response.json(pageById(rooms, query.data) ?? rooms);
+    response.json(pageById(rooms, query) ?? rooms);
   });
 
   app.get("/api/rooms/:id", (request, response) => {

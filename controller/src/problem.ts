@@ -1,8 +1,8 @@
 // Errors of the REST API as RFC 9457 problem details (DESIGN §3.6). `field` names the input at fault; `ok` and
 // `error` repeat the answer in the shape the API's first clients read (`{ok: false, error: {code, message}}`).
 import { STATUS_CODES } from "node:http";
-import type { ErrorCode } from "@rc/protocol";
-import type { Response } from "express";
+import { describeZodError, type ErrorCode } from "@rc/protocol";
+import type { Request, RequestHandler, Response } from "express";
 import { z } from "zod";
 
 /** What sendProblem answers, for the OpenAPI document. */
@@ -54,4 +54,55 @@ export function sendProblem(
       ok: false,
       error: { code, message: detail },
     });
+}
+
+/** An error a route answers as a problem: its status, its message, the input at fault and any more members. */
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly field: string | null = null,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** The error code a ProblemError's status answers with. */
+const CODES: Record<number, ErrorCode> = {
+  400: "invalid_params",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not_found",
+  409: "conflict",
+  413: "invalid_params",
+  416: "invalid_params",
+  422: "invalid_params",
+};
+
+/** Runs a route; a ProblemError becomes its problem answer, anything else goes to the app's error handler. */
+export function problemRoute(handler: (request: Request, response: Response) => Promise<void> | void): RequestHandler {
+  return async (request, response) => {
+    try {
+      await handler(request, response);
+    } catch (error) {
+      if (!(error instanceof ProblemError)) throw error;
+      if (response.headersSent) return;
+      const code = CODES[error.status] ?? "invalid_params";
+      sendProblem(response, error.status, code, error.message, error.field, error.extra);
+    }
+  };
+}
+
+/** The parsed input, or undefined after answering 400 naming the first field at fault. */
+export function parseInput<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  response: Response,
+): z.output<S> | undefined {
+  const parsed = schema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  const field = parsed.error.issues[0]?.path.join(".") || null;
+  sendProblem(response, 400, "invalid_params", describeZodError(parsed.error), field);
+  return undefined;
 }

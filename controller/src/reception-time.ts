@@ -55,3 +55,8 @@ export function localIso(instant: Date): string {
   const offset = `${sign}${String(Math.floor(abs / 60)).padStart(2, "0")}:${String(abs % 60).padStart(2, "0")}`;
   return `${toWallTime(instant).toISOString().slice(0, 19)}${offset}`;
 }
+
+/** A query's bound: an ISO time, or a date (YYYY-MM-DD) meaning its midnight in Asia/Ho_Chi_Minh. */
+export function instantOf(bound: string): Date {
+  return bound.length === 10 ? fromWallTime(new Date(`${bound}T00:00:00Z`)) : new Date(bound);
+}

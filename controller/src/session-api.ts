@@ -1,11 +1,8 @@
-// REST for reception sessions, schedules and reports (DESIGN §3.6, issue 13). Bodies and queries are checked by
-// their zod schema; every refusal is problem+json naming the field.
-import { describeZodError, type ErrorCode } from "@rc/protocol";
-import express, { type Request, type RequestHandler, type Response, type Router } from "express";
+import express, { type Request, type Response, type Router } from "express";
 import type { z } from "zod";
 import { idPageQuery, pageById } from "./paging.ts";
-import { sendProblem } from "./problem.ts";
-import { fromWallTime } from "./reception-time.ts";
+import { parseInput, problemRoute } from "./problem.ts";
+import { instantOf } from "./reception-time.ts";
 import type { RoomRegistry } from "./registry.ts";
 import type { Schedules } from "./schedules.ts";
 import {
@@ -34,8 +31,6 @@ export interface SessionRouteParts {
   store: Store;
 }
 
-const CODES: Record<number, ErrorCode> = { 400: "invalid_params", 404: "not_found", 409: "conflict" };
-
 /** Who asks. Users and roles arrive with issue 14; until then every REST caller is "api" (with its address). */
 function actorOf(request: Request): string {
   return `api:${request.ip ?? "?"}`;
@@ -44,32 +39,6 @@ function actorOf(request: Request): string {
 /** A path parameter (express types them loosely when the route is declared apart from its path). */
 function param(request: Request, name: "id" | "room"): string {
   return String(request.params[name]);
-}
-
-/** The parsed input, or undefined after answering 400 naming the first field at fault. */
-function parse<S extends z.ZodType>(schema: S, value: unknown, response: Response): z.output<S> | undefined {
-  const parsed = schema.safeParse(value ?? {});
-  if (parsed.success) return parsed.data;
-  const field = parsed.error.issues[0]?.path.join(".") || null;
-  sendProblem(response, 400, "invalid_params", describeZodError(parsed.error), field);
-  return undefined;
-}
-
-/** Runs a route; a SessionError becomes its problem answer, anything else goes to the app's error handler. */
-function route(handler: (request: Request, response: Response) => Promise<void> | void): RequestHandler {
-  return async (request, response) => {
-    try {
-      await handler(request, response);
-    } catch (error) {
-      if (!(error instanceof SessionError)) throw error;
-      sendProblem(response, error.status, CODES[error.status] ?? "invalid_params", error.message, error.field);
-    }
-  };
-}
-
-/** A query's bound: an ISO time, or a date meaning its midnight in Asia/Ho_Chi_Minh. */
-function instantOf(bound: string): Date {
-  return bound.length === 10 ? fromWallTime(new Date(`${bound}T00:00:00Z`)) : new Date(bound);
 }
 
 function draftOf(body: z.output<typeof newSessionBody>): SessionDraft {
@@ -116,8 +85,8 @@ export function sessionRoutes({ sessions, schedules, registry, store }: SessionR
 
   router.post(
     "/api/sessions",
-    route(async (request, response) => {
-      const body = parse(newSessionBody, request.body, response);
+    problemRoute(async (request, response) => {
+      const body = parseInput(newSessionBody, request.body, response);
       if (!body) return;
       const session = await sessions.create(draftOf(body), actorOf(request));
       response.location(`/api/sessions/${session.id}`);
@@ -127,8 +96,8 @@ export function sessionRoutes({ sessions, schedules, registry, store }: SessionR
 
   router.get(
     "/api/sessions",
-    route((request, response) => {
-      const query = parse(sessionListQuery, request.query, response);
+    problemRoute((request, response) => {
+      const query = parseInput(sessionListQuery, request.query, response);
       if (!query) return;
       const from = query.from === undefined ? -Infinity : instantOf(query.from).getTime();
       const to = query.to === undefined ? Infinity : instantOf(query.to).getTime();
@@ -147,14 +116,14 @@ export function sessionRoutes({ sessions, schedules, registry, store }: SessionR
 
   router.get(
     "/api/sessions/:id",
-    route((request, response) => answer(response, found(param(request, "id")))),
+    problemRoute((request, response) => answer(response, found(param(request, "id")))),
   );
 
   router.patch(
     "/api/sessions/:id",
-    route(async (request, response) => {
+    problemRoute(async (request, response) => {
       found(param(request, "id"));
-      const body = parse(sessionPatchBody, request.body, response);
+      const body = parseInput(sessionPatchBody, request.body, response);
       if (!body) return;
       const change: Partial<SessionDraft> = onlyGiven(body, request.body);
       if (change.crossLevel === false) change.crossLevelReason = null;
@@ -169,7 +138,7 @@ export function sessionRoutes({ sessions, schedules, registry, store }: SessionR
   ] as const) {
     router.post(
       `/api/sessions/:id/${path}`,
-      route(async (request, response) => {
+      problemRoute(async (request, response) => {
         answer(response, await transition.call(sessions, param(request, "id"), actorOf(request)));
       }),
     );
@@ -177,31 +146,31 @@ export function sessionRoutes({ sessions, schedules, registry, store }: SessionR
 
   router.post(
     "/api/sessions/:id/points",
-    route(async (request, response) => {
+    problemRoute(async (request, response) => {
       found(param(request, "id"));
       const by = actorOf(request);
       if (addPointBodyIsGuest(request.body)) {
-        const body = parse(guestPointBody, request.body, response);
+        const body = parseInput(guestPointBody, request.body, response);
         if (body) answer(response, await sessions.addGuestPoint(param(request, "id"), body.guest, by));
         return;
       }
-      const body = parse(roomPointBody, request.body, response);
+      const body = parseInput(roomPointBody, request.body, response);
       if (body) answer(response, await sessions.addRoomPoint(param(request, "id"), body, by));
     }),
   );
 
   router.delete(
     "/api/sessions/:id/points/:room",
-    route(async (request, response) => {
+    problemRoute(async (request, response) => {
       answer(response, await sessions.removePoint(param(request, "id"), param(request, "room"), actorOf(request)));
     }),
   );
 
   router.patch(
     "/api/sessions/:id/points/:room",
-    route(async (request, response) => {
+    problemRoute(async (request, response) => {
       found(param(request, "id"));
-      const body = parse(pointPatchBody, request.body, response);
+      const body = parseInput(pointPatchBody, request.body, response);
       if (!body) return;
       answer(
         response,
@@ -212,9 +181,9 @@ export function sessionRoutes({ sessions, schedules, registry, store }: SessionR
 
   router.post(
     "/api/sessions/:id/notes",
-    route(async (request, response) => {
+    problemRoute(async (request, response) => {
       found(param(request, "id"));
-      const body = parse(noteBody, request.body, response);
+      const body = parseInput(noteBody, request.body, response);
       if (!body) return;
       const session = await sessions.addNote(param(request, "id"), body, actorOf(request));
       response.status(201).json(session.notes.at(-1));
@@ -223,7 +192,7 @@ export function sessionRoutes({ sessions, schedules, registry, store }: SessionR
 
   router.get(
     "/api/sessions/:id/readiness",
-    route((request, response) => {
+    problemRoute((request, response) => {
       const session = found(param(request, "id"));
       const rooms = store.data.rooms;
       response.json(
@@ -239,8 +208,8 @@ export function sessionRoutes({ sessions, schedules, registry, store }: SessionR
 
   router.post(
     "/api/schedules",
-    route(async (request, response) => {
-      const body = parse(scheduleBody, request.body, response);
+    problemRoute(async (request, response) => {
+      const body = parseInput(scheduleBody, request.body, response);
       if (!body) return;
       const { schedule, created } = await schedules.create(body, actorOf(request));
       response.location(`/api/schedules/${schedule.id}`);
@@ -250,8 +219,8 @@ export function sessionRoutes({ sessions, schedules, registry, store }: SessionR
 
   router.get(
     "/api/schedules",
-    route((request, response) => {
-      const query = parse(idPageQuery, request.query, response);
+    problemRoute((request, response) => {
+      const query = parseInput(idPageQuery, request.query, response);
       if (!query) return;
       const page = pageById(schedules.all(), query);
       response.json(page ? { ...page, items: page.items.map(scheduleView) } : schedules.all().map(scheduleView));
@@ -260,7 +229,7 @@ export function sessionRoutes({ sessions, schedules, registry, store }: SessionR
 
   router.get(
     "/api/schedules/:id",
-    route((request, response) => {
+    problemRoute((request, response) => {
       const schedule = schedules.get(param(request, "id"));
       if (!schedule) throw new SessionError(404, null, `no schedule "${param(request, "id")}"`);
       response.json(scheduleView(schedule));
@@ -269,10 +238,10 @@ export function sessionRoutes({ sessions, schedules, registry, store }: SessionR
 
   router.patch(
     "/api/schedules/:id",
-    route(async (request, response) => {
+    problemRoute(async (request, response) => {
       if (!schedules.get(param(request, "id")))
         throw new SessionError(404, null, `no schedule "${param(request, "id")}"`);
-      const body = parse(schedulePatchBody, request.body, response);
+      const body = parseInput(schedulePatchBody, request.body, response);
       if (!body) return;
       const { schedule, created } = await schedules.patch(
         param(request, "id"),
@@ -285,8 +254,8 @@ export function sessionRoutes({ sessions, schedules, registry, store }: SessionR
 
   router.get(
     "/api/reports/sessions",
-    route((request, response) => {
-      const query = parse(reportQuery, request.query, response);
+    problemRoute((request, response) => {
+      const query = parseInput(reportQuery, request.query, response);
       if (!query) return;
       const from = instantOf(query.from);
       const to = instantOf(query.to);

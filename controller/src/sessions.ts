@@ -14,6 +14,7 @@ import {
 } from "@rc/protocol";
 import type { Logger } from "pino";
 import type { DesiredStates } from "./desired-states.ts";
+import { ProblemError } from "./problem.ts";
 import { localDate } from "./reception-time.ts";
 import type { RoomRegistry } from "./registry.ts";
 import type { GuestInput } from "./session-input.ts";
@@ -21,13 +22,9 @@ import { plannedSessions, reconcileDesired } from "./session-planner.ts";
 import type { SessionRecord, Store, StoreData } from "./store.ts";
 
 /** A refusal with its HTTP status and the input field it is about. */
-export class SessionError extends Error {
-  constructor(
-    readonly status: 400 | 404 | 409,
-    readonly field: string | null,
-    message: string,
-  ) {
-    super(message);
+export class SessionError extends ProblemError {
+  constructor(status: 400 | 404 | 409, field: string | null, message: string) {
+    super(status, message, field);
   }
 }
 
