@@ -1,6 +1,7 @@
-// The driver's parsing against recorded traffic of real cameras (../shared/research/onvif/fixtures): a replay server
-// answers each operation with what the AXIS, Hikvision and Pelco PTZ domes answered, and the driver must read the
-// same profile, stream, presets and position a person reads in the XML; every recorded fault must name itself.
+// The driver's parsing against recorded traffic of real cameras (test/fixtures/onvif-recorded, copied from the
+// research folder's fixtures, MIT licensed): a replay server answers each operation with what the AXIS, Hikvision and
+// Pelco PTZ domes answered, and the driver must read the same profile, stream, presets and position a person reads in
+// the XML; every recorded fault must name itself.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -17,10 +18,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { CameraDriver } from "./camera-driver.ts";
 import { CameraFault, parseFault, parseMoveStatus } from "./onvif-client.ts";
 
-const FIXTURES = new URL("../../../../../shared/research/onvif/fixtures/", import.meta.url).pathname;
-const RECORDED = join(FIXTURES, "hawkeye64-onvif-nvt/xml");
-const present = existsSync(RECORDED);
-if (!present) console.warn(`skipping the recorded-camera tests: ${RECORDED} is absent (see research/onvif.md)`);
+const RECORDED = new URL("../../../../test/fixtures/onvif-recorded/", import.meta.url).pathname;
 
 const servers: Server[] = [];
 afterAll(() => {
@@ -80,7 +78,7 @@ function recordedPresetNames(xml: string, reserved: [number, number][]): string[
   return names.sort();
 }
 
-describe.skipIf(!present)("driver against recorded real cameras", () => {
+describe("driver against recorded real cameras", () => {
   for (const [vendor, model] of [
     ["axis", "axis-v5925"],
     ["hikvision", "hikvision-ds-2de"],
