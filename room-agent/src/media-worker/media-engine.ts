@@ -124,6 +124,8 @@ export class MediaEngine {
   /** The segment being written and when it opened (wall-clock ms). */
   private segment: { file: string; at: number } | null = null;
   private statusTimer: NodeJS.Timeout | undefined;
+  /** The recording being closed (its stream ended, its file not yet finalised). */
+  private recordingClosing: { part: PipelinePart; done: Promise<void> } | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
   private lastStatus = "";
   /** The recording's folder and segment length, to tell whether a new config changes it. */
@@ -379,12 +381,18 @@ export class MediaEngine {
     part.start();
   }
 
-  private async stopRecording(): Promise<void> {
+  /** Ends the recording; until its file is finalised the status still shows it, so "stopped" means "complete". */
+  private stopRecording(): Promise<void> {
     const part = this.parts.get("recording");
-    if (!part) return;
+    if (!part) return this.recordingClosing?.done ?? Promise.resolve();
     this.parts.delete("recording");
-    await part.finish(5000);
-    if (this.segment) this.segmentEvent("closed", this.segment.file, Date.now());
+    const done = part.finish(5000).then(() => {
+      if (this.segment) this.segmentEvent("closed", this.segment.file, Date.now());
+      this.recordingClosing = undefined;
+      this.statusSoon();
+    });
+    this.recordingClosing = { part, done };
+    return done;
   }
 
   private onRecordingMessage(part: PipelinePart, message: GstBusMessage): void {
@@ -514,6 +522,7 @@ export class MediaEngine {
 
   status(): MediaStatus {
     const config = this.config;
+    const recording = this.parts.get("recording") ?? this.recordingClosing?.part;
     const of = (name: string): PartStatus =>
       this.parts.get(name)?.status() ?? { state: "stopped", detail: "not running" };
     const cameras: MediaStatus["cameras"] = {};
@@ -540,7 +549,7 @@ export class MediaEngine {
           : null,
       links,
       display: this.parts.has("display") ? of("display") : null,
-      recording: this.parts.has("recording") ? { ...of("recording"), segment: this.segment?.file ?? null } : null,
+      recording: recording ? { ...recording.status(), segment: this.segment?.file ?? null } : null,
     };
   }
 }
