@@ -286,7 +286,13 @@ export class Controller {
       metrics: this.metrics,
       brokerConnected: () => this.client?.connected ?? false,
       desired: this.desired,
-      sessions: { sessions: this.sessions, schedules: this.schedules, registry: this.registry, store: this.store },
+      sessions: {
+        sessions: this.sessions,
+        schedules: this.schedules,
+        registry: this.registry,
+        store: this.store,
+        archived: (session, room) => this.archive.list(session).filter((entry) => entry.room === room),
+      },
       archive: { archive: this.archive, store: this.store, log: this.log.child({ part: "archive" }) },
       audit: { log: this.audit, dir: auditDirOf(this.options.dataDir) },
     });

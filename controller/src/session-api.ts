@@ -20,7 +20,7 @@ import {
   sessionPatchBody,
 } from "./session-input.ts";
 import { sessionReadiness } from "./session-readiness.ts";
-import { reportCsv, sessionReport } from "./session-reports.ts";
+import { type ArchivedSegmentsOf, reportCsv, sessionReport } from "./session-reports.ts";
 import { type SessionDraft, SessionError, type Sessions, sessionListView, sessionView } from "./sessions.ts";
 import type { ScheduleRecord, SessionRecord, Store } from "./store.ts";
 
@@ -29,6 +29,8 @@ export interface SessionRouteParts {
   schedules: Schedules;
   registry: RoomRegistry;
   store: Store;
+  /** The archive's segments of a point, for the report's recordings columns (none without an archive). */
+  archived?: ArchivedSegmentsOf;
 }
 
 /** Who asks. Users and roles arrive with issue 14; until then every REST caller is "api" (with its address). */
@@ -73,7 +75,7 @@ function page(sessions: SessionRecord[], cursor: string | undefined, limit: numb
   return { items: items.map(sessionListView), nextCursor };
 }
 
-export function sessionRoutes({ sessions, schedules, registry, store }: SessionRouteParts): Router {
+export function sessionRoutes({ sessions, schedules, registry, store, archived }: SessionRouteParts): Router {
   const router = express.Router();
   const found = (id: string): SessionRecord => {
     const session = sessions.get(id);
@@ -260,7 +262,7 @@ export function sessionRoutes({ sessions, schedules, registry, store }: SessionR
       const from = instantOf(query.from);
       const to = instantOf(query.to);
       if (to <= from) throw new SessionError(400, "to", `to (${query.to}) is not after from (${query.from})`);
-      const report = sessionReport(sessions.all(), store.data.rooms, from, to, query.groupBy, new Date());
+      const report = sessionReport(sessions.all(), store.data.rooms, from, to, query.groupBy, new Date(), archived);
       const csv = query.format === "csv" || (query.format === undefined && request.accepts(["json", "csv"]) === "csv");
       if (!csv) return void response.json(report);
       response

@@ -25,6 +25,7 @@ const point = (id: string, role: "central" | "component", removedAt: string | nu
   addedAt: AT,
   removedAt,
   attendance: [],
+  linked: [],
 });
 
 function session(state: SessionRecord["state"], extra: Partial<SessionRecord> = {}): SessionRecord {

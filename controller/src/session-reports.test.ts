@@ -1,5 +1,6 @@
 // The supervision report over a generated month (January 2027) whose counts are known by construction:
-//   every 3rd day  tinh hosts huyen-a (huyen-a joins 10 min late: 50 min), with one direction
+//   every 3rd day  tinh hosts huyen-a (huyen-a joins 10 min late: 50 min; its link drops for 1 min: 49 min linked),
+//                  with one direction
 //   every 5th day  tinh hosts huyen-b (huyen-b drops for 5 min: 55 min, 1 drop)
 //   the 20th       huyen-a hosts xa-1 (joins 10 min late), confidential
 //   31 Jan 23:30 (Vietnam) tinh hosts huyen-b: still January there, though 16:30 UTC
@@ -7,7 +8,7 @@
 // Every session lasts 60 minutes, hosts attend all of it; heads came in person on even days (hosts always).
 import { describe, expect, it } from "vitest";
 import { fromWallTime } from "./reception-time.ts";
-import { reportCsv, sessionReport } from "./session-reports.ts";
+import { type ArchivedSegment, pointRecordings, reportCsv, sessionReport } from "./session-reports.ts";
 import type { RoomRecord, SessionRecord } from "./store.ts";
 
 const room = (id: string, level: RoomRecord["level"], parent: string | null): RoomRecord => ({
@@ -37,8 +38,11 @@ function held(
   component: string,
   attendance: (start: number) => [number, number][],
   extra: Partial<SessionRecord> = {},
+  links: (start: number) => [number, number][] | undefined = () => undefined,
 ): SessionRecord {
   const start = fromWallTime(new Date(`${local}:00Z`)).getTime();
+  const spans = (intervals: [number, number][]) =>
+    intervals.map(([from, to]) => ({ joinedAt: iso(start + from * MIN), leftAt: iso(start + to * MIN) }));
   const day = Number(local.slice(8, 10));
   const point = (name: string, role: "central" | "component", intervals: [number, number][]) => ({
     room: name,
@@ -48,7 +52,8 @@ function held(
     crossLevel: false,
     addedAt: iso(start - 60 * MIN),
     removedAt: null,
-    attendance: intervals.map(([from, to]) => ({ joinedAt: iso(start + from * MIN), leftAt: iso(start + to * MIN) })),
+    attendance: spans(intervals),
+    linked: role === "central" ? [] : spans(links(start) ?? intervals),
   });
   return {
     id,
@@ -77,6 +82,10 @@ function held(
 }
 
 const late = (): [number, number][] => [[10, 60]];
+const linkDrop = (): [number, number][] => [
+  [10, 30],
+  [31, 60],
+];
 const drop = (): [number, number][] => [
   [0, 20],
   [25, 60],
@@ -87,7 +96,7 @@ function january(): SessionRecord[] {
   for (let day = 1; day <= 31; day++) {
     const date = `2027-01-${String(day).padStart(2, "0")}`;
     if (day % 3 === 0) {
-      const session = held(`d3-${day}`, `${date}T08:00`, "tinh", "huyen-a", late);
+      const session = held(`d3-${day}`, `${date}T08:00`, "tinh", "huyen-a", late, {}, linkDrop);
       session.notes.push({
         id: "n1",
         kind: "direction",
@@ -136,6 +145,46 @@ describe("session report over a generated month", () => {
     expect(report.points.find((point) => point.session === "d20-xa")?.title).toBe("(bảo mật)");
   });
 
+  it("link minutes and drops come from the host's link state; the host has none", () => {
+    const report = sessionReport(january(), ROOMS, FROM, TO, "room", NOW);
+    const row = (session: string, room: string) =>
+      report.points.find((point) => point.session === session && point.room === room)!;
+    expect(row("d3-3", "huyen-a")).toMatchObject({ minutes: 50, drops: 0, linkedMinutes: 49, linkDrops: 1 });
+    // The agent went away for 5 minutes, and its link with it; the link closed at the session's end is no drop.
+    expect(row("d5-5", "huyen-b")).toMatchObject({ minutes: 55, drops: 1, linkedMinutes: 55, linkDrops: 1 });
+    expect(row("d5-5", "tinh")).toMatchObject({ linkedMinutes: null, linkDrops: null });
+  });
+
+  it("recordings: counted per point, complete only when whole and closed by a stop", () => {
+    const at = (minute: number) => iso(Date.parse("2027-01-03T01:00:00Z") + minute * MIN);
+    const segment = (from: number, to: number, closed: string | null = "split"): ArchivedSegment => ({
+      start: at(from),
+      end: at(to),
+      closed,
+    });
+    const whole = [segment(0, 30), segment(30, 60, "stop")];
+    expect(pointRecordings(whole)).toEqual({ recordings: 2, recordingsComplete: true });
+    // A worker restart: the next segment starts 2 s after the interrupted one.
+    const restarted = [
+      segment(0, 30, "interrupted"),
+      { ...segment(30, 60, "stop"), start: iso(Date.parse(at(30)) + 2000) },
+    ];
+    expect(pointRecordings(restarted).recordingsComplete).toBe(true);
+    expect(pointRecordings([segment(0, 30), segment(31, 60, "stop")]).recordingsComplete).toBe(false); // a gap
+    expect(pointRecordings([segment(0, 30), segment(30, 60, "interrupted")]).recordingsComplete).toBe(false);
+    expect(pointRecordings([{ start: at(0), end: null, closed: "stop" }]).recordingsComplete).toBe(false);
+    expect(pointRecordings([])).toEqual({ recordings: 0, recordingsComplete: false });
+
+    const report = sessionReport(january(), ROOMS, FROM, TO, "room", NOW, (session, room) =>
+      session === "d3-3" && room === "huyen-a" ? whole : [],
+    );
+    const rows = report.points.filter((point) => point.session === "d3-3");
+    expect(rows.map((point) => [point.room, point.recordings, point.recordingsComplete])).toEqual([
+      ["tinh", 0, false],
+      ["huyen-a", 2, true],
+    ]);
+  });
+
   it("by level", () => {
     const report = sessionReport(january(), ROOMS, FROM, TO, "level", NOW);
     expect(report.summary).toEqual([
@@ -159,7 +208,7 @@ describe("session report over a generated month", () => {
     expect(points).toHaveLength(1 + 36);
     expect(points[1]).toBe(
       '2027-01,2027-01-03,d3-3,"Tiếp công dân, ""ngày 3"", phiên định kỳ",tinh,tinh,Nguyễn Văn A,Phó Chủ tịch UBND tỉnh,' +
-        "tinh,province,reception_office,central,no,Thủ trưởng tinh,yes,2027-01-03T08:00:00+07:00,2027-01-03T09:00:00+07:00,60,0",
+        "tinh,province,reception_office,central,no,Thủ trưởng tinh,yes,2027-01-03T08:00:00+07:00,2027-01-03T09:00:00+07:00,60,0,,,0,no",
     );
     expect(reportCsv(report, "directions").slice(1).trimEnd().split("\r\n")).toHaveLength(1 + 10);
   });

@@ -1,8 +1,8 @@
 // Supervision reports (issue 13 part 7): which points held their receptions, who presided, whether each point's head
-// came in person, how long each point was really connected (from availability, never typed in) and the directions
-// with their due dates. Pure: sessions and rooms in, tables out; JSON or CSV (UTF-8 with a BOM, so Excel reads
+// came in person, how long each point was really there and linked (from availability and the host's link state,
+// never typed in), whether its recordings reached the archive whole, and the directions with their due dates. Pure: sessions and rooms in, tables out; JSON or CSV (UTF-8 with a BOM, so Excel reads
 // Vietnamese).
-import { sessionTimes } from "@rc/protocol";
+import { type AttendanceInterval, sessionTimes } from "@rc/protocol";
 import { localDate, localIso, localMonth, TIME_ZONE } from "./reception-time.ts";
 import type { RoomRecord, SessionRecord } from "./store.ts";
 
@@ -30,7 +30,49 @@ export interface PointRow {
   minutes: number;
   /** Times the point's agent went away and came back during the session. */
   drops: number;
+  /** Minutes the host's media link to the point was up, and times it dropped; null for the host itself. */
+  linkedMinutes: number | null;
+  linkDrops: number | null;
+  /** Recording segments of the point in the archive, and whether they are whole (see `pointRecordings`). */
+  recordings: number;
+  recordingsComplete: boolean;
 }
+
+/** What the archive holds of one point's recording in one session. */
+export interface ArchivedSegment {
+  start: string | null;
+  end: string | null;
+  closed: string | null;
+}
+
+/** Longest pause between one segment's end and the next one's start that still counts as one recording. */
+const SEGMENT_GAP_MS = 5000;
+
+/**
+ * A point's recordings are complete when there is at least one segment, each has its times, no two follow each other
+ * with a pause over 5 s (a worker restart starts the next segment within 3 s), and the last one was closed by a stop
+ * (the session ended, not a crash). Segments still on the agent are missing here, so the report says "not complete".
+ */
+export function pointRecordings(segments: readonly ArchivedSegment[]): {
+  recordings: number;
+  recordingsComplete: boolean;
+} {
+  const timed = segments
+    .filter((segment) => segment.start !== null && segment.end !== null)
+    .sort((a, b) => a.start!.localeCompare(b.start!));
+  const joined = timed.every(
+    (segment, index) =>
+      index === 0 || Date.parse(segment.start!) - Date.parse(timed[index - 1]!.end!) <= SEGMENT_GAP_MS,
+  );
+  return {
+    recordings: segments.length,
+    recordingsComplete:
+      segments.length > 0 && timed.length === segments.length && joined && timed.at(-1)!.closed === "stop",
+  };
+}
+
+/** The archived segments of a room in a session (none when the archive is not there). */
+export type ArchivedSegmentsOf = (session: string, room: string) => readonly ArchivedSegment[];
 
 export interface SummaryRow {
   group: string;
@@ -63,6 +105,7 @@ export interface SessionReport {
 }
 
 const minutesBetween = (from: number, to: number) => Math.max(0, to - from) / 60_000;
+const tenths = (value: number) => Math.round(value * 10) / 10;
 
 /** Sessions held (live or ended) whose start falls in [from, to), by group and month, with their points and directions. */
 export function sessionReport(
@@ -72,6 +115,7 @@ export function sessionReport(
   to: Date,
   groupBy: ReportGroup,
   now: Date,
+  archived: ArchivedSegmentsOf = () => [],
 ): SessionReport {
   const points: PointRow[] = [];
   const directions: DirectionRow[] = [];
@@ -93,11 +137,15 @@ export function sessionReport(
     for (const point of session.points) {
       const room = Object.hasOwn(rooms, point.room) ? rooms[point.room] : undefined;
       const level = room?.level ?? "unknown";
-      const minutes = point.attendance.reduce((total, interval) => {
-        const joined = Math.max(Date.parse(interval.joinedAt), start.getTime());
-        const left = Math.min(interval.leftAt ? Date.parse(interval.leftAt) : end, end);
-        return total + minutesBetween(joined, left);
-      }, 0);
+      const minutesIn = (intervals: AttendanceInterval[]) =>
+        intervals.reduce((total, interval) => {
+          const joined = Math.max(Date.parse(interval.joinedAt), start.getTime());
+          const left = Math.min(interval.leftAt ? Date.parse(interval.leftAt) : end, end);
+          return total + minutesBetween(joined, left);
+        }, 0);
+      // A link interval closed before the session's end (or the point's leaving) is a drop.
+      const over = point.removedAt ?? endedAt;
+      const linkDrops = point.linked.filter((interval) => interval.leftAt !== null && interval.leftAt !== over).length;
       const last = point.attendance.at(-1);
       points.push({
         month,
@@ -117,8 +165,11 @@ export function sessionReport(
         headInPerson: point.headInPerson,
         joinedAt: point.attendance[0] ? localIso(new Date(point.attendance[0].joinedAt)) : null,
         leftAt: last?.leftAt ? localIso(new Date(last.leftAt)) : null,
-        minutes: Math.round(minutes * 10) / 10,
+        minutes: tenths(minutesIn(point.attendance)),
         drops: Math.max(0, point.attendance.length - 1),
+        linkedMinutes: point.role === "central" ? null : tenths(minutesIn(point.linked)),
+        linkDrops: point.role === "central" ? null : linkDrops,
+        ...pointRecordings(archived(session.id, point.room)),
       });
     }
     for (const note of session.notes) {
@@ -196,6 +247,10 @@ const COLUMNS = {
     "leftAt",
     "minutes",
     "drops",
+    "linkedMinutes",
+    "linkDrops",
+    "recordings",
+    "recordingsComplete",
   ],
   directions: ["month", "date", "session", "presiding", "at", "text", "responsible", "due"],
 } satisfies { summary: (keyof SummaryRow)[]; points: (keyof PointRow)[]; directions: (keyof DirectionRow)[] };

@@ -242,6 +242,46 @@ describe("life of a session", () => {
     ]);
   });
 
+  it("a component's link time follows the host's reported link state; ending the session closes it", async () => {
+    const { sessions, registry } = await site();
+    const created = await sessions.create(draft(), "test");
+    await sessions.begin(created.id, "test");
+    online(registry, "tinh", "online");
+    let seq = 0;
+    const hostReports = (status: string) =>
+      registry.state("tinh", {
+        at: now.toISOString(),
+        seq: seq++,
+        boot: 1,
+        bootId: "boot-aaaa1",
+        desiredRev: null,
+        session: { id: created.id, role: "central" },
+        recording: true,
+        programCamera: null,
+        privacy: false,
+        director: null,
+        devices: { media: { "link.huyen.status": status, "link.huyen.rttMs": 3 } },
+      });
+    const linked = () => sessions.get(created.id)!.points[1]!.linked;
+    now = new Date("2027-01-20T01:05:00Z");
+    hostReports("ok");
+    await waitFor("link up written", () => linked().length === 1);
+    hostReports("ok"); // no change: nothing written
+    now = new Date("2027-01-20T01:10:00Z");
+    hostReports("connecting");
+    await waitFor("link down written", () => linked()[0]!.leftAt !== null);
+    now = new Date("2027-01-20T01:11:00Z");
+    hostReports("degraded"); // still carries pictures: up
+    await waitFor("link up again", () => linked().length === 2);
+    now = new Date("2027-01-20T01:30:00Z");
+    await sessions.end(created.id, "test");
+    expect(linked()).toEqual([
+      { joinedAt: "2027-01-20T01:05:00.000Z", leftAt: "2027-01-20T01:10:00.000Z" },
+      { joinedAt: "2027-01-20T01:11:00.000Z", leftAt: "2027-01-20T01:30:00.000Z" },
+    ]);
+    expect(sessions.get(created.id)!.points[0]!.linked).toEqual([]); // the host's links are the others'
+  });
+
   it("a session live before a restart is live after it, with the same desired states (nothing republished as new)", async () => {
     const first = await site();
     const created = await first.sessions.create(draft(), "test");
@@ -288,10 +328,13 @@ describe("store", () => {
     );
     await store.reload();
     expect(store.data).toMatchObject({
-      version: 3,
+      version: STORE_VERSION,
       rooms: { tinh: { kind: "reception_office", srt: null }, xa: { kind: "commune", srt: null } },
       sessions: {},
       schedules: {},
+      users: {},
+      tokens: {},
+      pins: {},
     });
   });
 });

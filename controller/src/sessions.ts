@@ -11,6 +11,7 @@ import {
   type SessionChange,
   type SessionPoint,
   type SessionView,
+  type StatePayload,
 } from "@rc/protocol";
 import type { Logger } from "pino";
 import type { DesiredStates } from "./desired-states.ts";
@@ -91,6 +92,7 @@ export function checkDraft(
       addedAt: kept(draft.host)?.addedAt ?? now,
       removedAt: null,
       attendance: [],
+      linked: [],
     },
   ];
   let crossing = false;
@@ -122,6 +124,7 @@ export function checkDraft(
       addedAt: kept(point.room)?.addedAt ?? now,
       removedAt: null,
       attendance: [],
+      linked: [],
     });
   });
   if (draft.crossLevel && draft.crossLevelReason === null) {
@@ -204,15 +207,31 @@ export function newSessionRecord(
   };
 }
 
-function openInterval(point: SessionPoint, at: string): void {
-  if (point.attendance.some((interval) => interval.leftAt === null)) return;
-  point.attendance.push({ joinedAt: at, leftAt: null });
+function openInterval(intervals: AttendanceInterval[], at: string): boolean {
+  if (intervals.some((interval) => interval.leftAt === null)) return false;
+  intervals.push({ joinedAt: at, leftAt: null });
+  return true;
 }
 
-function closeInterval(point: SessionPoint, at: string): boolean {
-  const open = point.attendance.find((interval: AttendanceInterval) => interval.leftAt === null);
+function closeInterval(intervals: AttendanceInterval[], at: string): boolean {
+  const open = intervals.find((interval) => interval.leftAt === null);
   if (open) open.leftAt = at;
   return open !== undefined;
+}
+
+/** A point leaves or its session ends: its attendance and its link both stop. */
+function closeIntervals(point: SessionPoint, at: string): void {
+  closeInterval(point.attendance, at);
+  closeInterval(point.linked, at);
+}
+
+/** Whether the host's media link to a room is up, from the host agent's reported readings (`link.{room}.status`). */
+export function hostLinkUp(hostState: StatePayload | null, room: string): boolean {
+  const key = `link.${room}.status`;
+  for (const readings of Object.values(hostState?.devices ?? {})) {
+    if (Object.hasOwn(readings, key)) return readings[key] === "ok" || readings[key] === "degraded";
+  }
+  return false;
 }
 
 export interface SessionsOptions {
@@ -230,6 +249,11 @@ export class Sessions extends EventEmitter<{ change: [SessionChange, SessionReco
   private readonly log: Logger;
   private readonly clock: () => Date;
   private readonly onRoomChange = (change: RoomChange, room: RoomView): void => {
+    if (change === "state") {
+      void this.links(room.id, room.state).catch((error: Error) =>
+        this.log.error({ room: room.id, err: error.message }, "link state not recorded"),
+      );
+    }
     if (change !== "availability" || room.availability.state === "unknown") return;
     void this.attendance(room.id, room.availability.state === "online").catch((error: Error) =>
       this.log.error({ room: room.id, err: error.message }, "attendance not recorded"),
@@ -300,7 +324,8 @@ export class Sessions extends EventEmitter<{ change: [SessionChange, SessionReco
       session.state = "live";
       session.transitions.push({ state: "live", at: now, by });
       session.passphrase = randomBytes(24).toString("base64url");
-      for (const point of session.points.filter(ACTIVE)) if (this.isOnline(point.room)) openInterval(point, now);
+      for (const point of session.points.filter(ACTIVE))
+        if (this.isOnline(point.room)) openInterval(point.attendance, now);
       return session;
     });
   }
@@ -315,7 +340,7 @@ export class Sessions extends EventEmitter<{ change: [SessionChange, SessionReco
       session.state = "ended";
       session.transitions.push({ state: "ended", at: now, by });
       session.passphrase = null; // its links are gone; the secret need not be kept
-      for (const point of session.points) closeInterval(point, now);
+      for (const point of session.points) closeIntervals(point, now);
       return session;
     });
   }
@@ -369,10 +394,11 @@ export class Sessions extends EventEmitter<{ change: [SessionChange, SessionReco
           addedAt: now,
           removedAt: null,
           attendance: [],
+          linked: [],
         });
       }
       const added = session.points.find((entry) => entry.room === point.room)!;
-      if (session.state === "live" && this.isOnline(point.room)) openInterval(added, now);
+      if (session.state === "live" && this.isOnline(point.room)) openInterval(added.attendance, now);
       return session;
     });
   }
@@ -405,7 +431,7 @@ export class Sessions extends EventEmitter<{ change: [SessionChange, SessionReco
         session.points = session.points.filter((entry) => entry !== point);
       } else {
         point.removedAt = now;
-        closeInterval(point, now);
+        closeIntervals(point, now);
       }
       return session;
     });
@@ -472,10 +498,31 @@ export class Sessions extends EventEmitter<{ change: [SessionChange, SessionReco
       const point = session.points.find((entry) => entry.room === room && ACTIVE(entry));
       if (session.state !== "live" || !point) return null;
       if (online) {
-        if (point.attendance.some((interval) => interval.leftAt === null)) return null;
-        openInterval(point, now);
-      } else if (!closeInterval(point, now)) {
+        if (!openInterval(point.attendance, now)) return null;
+      } else if (!closeInterval(point.attendance, now)) {
         return null;
+      }
+      return session;
+    });
+  }
+
+  /** The host reported its state: each component's link interval opens or closes with the host's link to it. */
+  private async links(host: string, state: StatePayload | null): Promise<void> {
+    const live = liveSessionOf(this.store.data, host);
+    if (!live || live.host !== host) return;
+    const changed = (session: SessionRecord) =>
+      session.points.filter(ACTIVE).some((point) => {
+        if (point.role === "central") return false;
+        const open = point.linked.some((interval) => interval.leftAt === null);
+        return open !== hostLinkUp(state, point.room);
+      });
+    if (!changed(live)) return; // most state reports change no link: no store write
+    await this.update(live.id, "state", "links", "changed", (session, _data, now) => {
+      if (session.state !== "live" || !changed(session)) return null;
+      for (const point of session.points.filter(ACTIVE)) {
+        if (point.role === "central") continue;
+        if (hostLinkUp(state, point.room)) openInterval(point.linked, now);
+        else closeInterval(point.linked, now);
       }
       return session;
     });

@@ -33,6 +33,11 @@ export const sessionPoint = z.strictObject({
   /** When it left a live session; it stays listed for the record and the reports, without links. */
   removedAt: isoTime.nullable(),
   attendance: z.array(attendanceInterval),
+  /**
+   * Times the host's link to this component was up (from the host agent's reported link state, never typed in);
+   * empty for the host itself. Absent in sessions stored before it was kept.
+   */
+  linked: z.array(attendanceInterval).default([]),
 });
 export type SessionPoint = z.infer<typeof sessionPoint>;
 
