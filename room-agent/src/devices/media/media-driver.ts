@@ -197,6 +197,8 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
       "recording.segment": status?.recording?.segment ?? null,
       "recording.bytes": this.segmentBytes,
       "recording.freeMb": this.freeMb,
+      // True while the disk guard holds the recording off (the controller raises an alarm on it).
+      "recording.diskGuard": this.diskBlocked !== null,
       "recording.detail": this.diskBlocked ?? (status?.recording ? status.recording.detail : "off"),
     };
     for (const [id, camera] of Object.entries(status?.cameras ?? {})) {
