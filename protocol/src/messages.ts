@@ -80,12 +80,25 @@ export type CapabilityDescriptor = z.infer<typeof capabilityDescriptor>;
 
 export const deviceInfo = z.strictObject({
   id,
+  /** The room profile's name for it, shown on the panel ("Camera công dân"); absent when the profile gives none. */
+  name: z.string().optional(),
   kind: deviceKind,
   model: z.string(),
   optional: z.boolean(),
   capabilities: z.array(capabilityDescriptor),
 });
 export type DeviceInfo = z.infer<typeof deviceInfo>;
+
+/** A seat of the room as a panel needs it: its label, the camera preset that frames it and its microphone. */
+export const seatInfo = z.strictObject({
+  id,
+  label: z.string(),
+  role: z.string(),
+  camera: id.optional(),
+  preset: z.string().optional(),
+  mic: z.strictObject({ device: id, channel: z.int().positive() }).optional(),
+});
+export type SeatInfo = z.infer<typeof seatInfo>;
 
 export const infoPayload = z.strictObject({
   agentVersion: z.string(),
@@ -96,6 +109,8 @@ export const infoPayload = z.strictObject({
     name: z.string(),
     level: roomLevel,
     parent: id.nullable(),
+    /** The room's seats (optional: agents before the panel did not send them). */
+    seats: z.array(seatInfo).optional(),
   }),
   devices: z.array(deviceInfo),
   /** Every request the agent answers, with its params' JSON Schema (draft 2020-12, generated from the zod schema). */

@@ -260,9 +260,16 @@ export class RoomAgent {
       agentVersion: AGENT_VERSION,
       boot: this.boot,
       startedAt: this.startedAt,
-      room: { id: this.room.id, name: this.room.name, level: this.room.level, parent: this.room.parent },
+      room: {
+        id: this.room.id,
+        name: this.room.name,
+        level: this.room.level,
+        parent: this.room.parent,
+        seats: this.room.seats,
+      },
       devices: this.room.devices.map((entry) => ({
         id: entry.id,
+        ...(entry.name === undefined ? {} : { name: entry.name }),
         kind: entry.kind,
         model: this.devices.find(entry.id)?.driver.model ?? ("model" in entry ? entry.model : entry.kind),
         optional: entry.optional,
