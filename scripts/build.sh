@@ -16,3 +16,5 @@ for name in "${!entries[@]}"; do
     --minify-whitespace --legal-comments=none --charset=ascii \
     "${external[@]}" --banner:js="$banner" --outfile="dist/$name.mjs"
 done
+# The web app (operator panel and IT dashboard) into ui-panel/dist, which the controller serves.
+npx vite build ui-panel --logLevel warn

@@ -9,6 +9,7 @@ import { jsonBody } from "./json-body.ts";
 import type { Metrics } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { idPageQuery, pageById } from "./paging.ts";
+import { panelFiles } from "./panel-files.ts";
 import { parseInput, sendProblem, withStatus } from "./problem.ts";
 import type { RoomRegistry } from "./registry.ts";
 import { type RoomRequests, roomRequestBody } from "./room-requests.ts";
@@ -67,6 +68,8 @@ export function createHttpApi({
 }: HttpApiParts): Express {
   const app = express();
   app.disable("x-powered-by");
+  // The web app's files (the IT dashboard at /, a room's panel at /panel/:room): public, before any login check.
+  app.use(panelFiles());
   // First: every command is recorded with its answer, refusals by any later layer included.
   if (audit) app.use(auditCommands(audit.log));
   // Before the JSON parser: an upload's body is the file, streamed to disk as it arrives.
