@@ -72,9 +72,10 @@ describe("plannedSessions", () => {
       id: "phien-1",
       role: "component",
       passphrase: "mat-khau-phien-1234",
-      peers: [{ room: "tinh", srt: { host: "10.0.0.1", port: 9000 } }],
+      // It plays the host's sound track made for it: its place among the host's peers (mix-minus).
+      peers: [{ room: "tinh", srt: { host: "10.0.0.1", port: 9000 }, soundTrack: 0 }],
     });
-    expect(planned.get("xa")?.peers.map((peer) => peer.room)).toEqual(["tinh"]);
+    expect(planned.get("xa")?.peers).toEqual([{ room: "tinh", srt: { host: "10.0.0.1", port: 9000 }, soundTrack: 1 }]);
   });
 
   it("mesh: every room point pulls every other room point; guests stay with the host", () => {

@@ -39,6 +39,11 @@ export function plannedSessions(
       const central = point.role === "central";
       const pulls = central || topology === "mesh" ? others(point.room) : [session.host];
       const peers = pulls.map((room) => roomPeer(room, rooms));
+      if (!central && topology === "relay") {
+        // The host sends one sound track per peer, in the order of its own peers: this room's is its place there.
+        const soundTrack = others(session.host).indexOf(point.room);
+        if (soundTrack >= 0) peers[0] = { ...peers[0]!, soundTrack };
+      }
       if (central) {
         for (const guest of session.guests) {
           peers.push({

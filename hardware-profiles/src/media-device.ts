@@ -6,10 +6,11 @@ import { deviceEntryBase, id } from "./device-entry.ts";
 /**
  * Where a picture or the room's sound comes from, besides the cameras' own streams:
  * `testsrc:red` (a solid colour: red, green, blue, white, black, yellow, cyan, magenta, or #rrggbb), `testsrc:smpte`,
- * `testsrc:ball`; for sound `testsrc:440` (a sine tone in Hz), `silence`, `alsa:hw:1,0`, `pulse`; any other
+ * `testsrc:ball`; for sound `testsrc:440` (a sine tone in Hz; `testsrc:440:0.05` at that volume), `silence`, `alsa:hw:1,0`, `pulse`; any other
  * `scheme://` URI (rtsp://, file://, http://) is opened as a stream.
  */
-export const MEDIA_SOURCE_PATTERN = /^(testsrc:[#\w]+|silence|pulse|alsa:[\w:,.-]+|[a-z][a-z0-9+.-]*:\/\/\S+)$/;
+export const MEDIA_SOURCE_PATTERN =
+  /^(testsrc:[#\w]+(:[\d.]+)?|silence|pulse|alsa:[\w:,.-]+|[a-z][a-z0-9+.-]*:\/\/\S+)$/;
 const mediaSource = z
   .string()
   .regex(MEDIA_SOURCE_PATTERN, "a source: testsrc:NAME, silence, pulse, alsa:DEVICE or a URI such as rtsp://…");

@@ -211,6 +211,11 @@ export const peer = z.strictObject({
    * program and shows its picture over that one link.
    */
   guest: z.strictObject({ name: z.string().min(1).max(200), passphrase: srtPassphrase }).optional(),
+  /**
+   * For a component pulling a relay host: the sound track of the host's stream made for this room (everyone but the
+   * room itself, mix-minus). The host numbers them in the order of its own peers.
+   */
+  soundTrack: z.int().min(0).max(15).optional(),
 });
 export type Peer = z.infer<typeof peer>;
 export const desiredPayload = z.strictObject({

@@ -88,8 +88,9 @@ export async function startRigRoom(options: RigRoomOptions): Promise<RigRoom> {
 export type RigPeer = Pick<RigRoom, "id" | "port">;
 
 /**
- * A running session: the first room is the central point, pulling every other; each other pulls the central one.
- * Rooms given as bare peers get no desired state (they are not running here).
+ * A running session: the first room is the central point, pulling every other; each other pulls the central one and
+ * plays the sound track the central point makes for it (as the controller's planner says: its place among the
+ * central point's peers). Rooms given as bare peers get no desired state (they are not running here).
  */
 export function startSession(
   rooms: (RigRoom | RigPeer)[],
@@ -105,7 +106,7 @@ export function startSession(
       session: {
         id,
         role: index === 0 ? "central" : "component",
-        peers: index === 0 ? components.map(peer) : [peer(central!)],
+        peers: index === 0 ? components.map(peer) : [{ ...peer(central!), soundTrack: index - 1 }],
         passphrase,
       },
       recording: false,

@@ -5,12 +5,15 @@ import {
   audioLine,
   cameraLine,
   displayLine,
+  gridTile,
   linkLine,
+  mixMinusPid,
   programLine,
   quote,
   recordingLine,
   redact,
   senderLine,
+  sessionLine,
   tileSize,
 } from "./launch-lines.ts";
 import type { MediaConfig } from "./worker-messages.ts";
@@ -26,15 +29,17 @@ const config: MediaConfig = {
   programCamera: "cam-a",
   sender: { bind: "127.0.0.1", port: 9000, latencyMs: 120, passphrase: 'mat "khau" phien!' },
   links: [
-    { peer: "p1", host: "10.0.0.1", port: 9000, passphrase: "phien-tiep-cong-dan", latencyMs: 120 },
-    { peer: "p2", host: "10.0.0.2", port: 9001, passphrase: "phien-tiep-cong-dan", latencyMs: 120 },
-    { peer: "p3", host: "10.0.0.3", port: 9002, passphrase: "phien-tiep-cong-dan", latencyMs: 120 },
+    { peer: "p1", host: "10.0.0.1", port: 9000, passphrase: "phien-tiep-cong-dan", latencyMs: 120, soundTrack: null },
+    { peer: "p2", host: "10.0.0.2", port: 9001, passphrase: "phien-tiep-cong-dan", latencyMs: 120, soundTrack: null },
+    { peer: "p3", host: "10.0.0.3", port: 9002, passphrase: "phien-tiep-cong-dan", latencyMs: 120, soundTrack: null },
   ],
   layout: "grid",
   display: "none",
   recording: null,
   snapshot: { width: 320, height: 180, fps: 1 },
 };
+
+const PORTS = { sender: 5001, recording: 5002, session: 5003, sessionRecording: 5004 };
 
 describe("launch lines", () => {
   it("makes a solid colour, a pattern or a stream of each camera input, and refuses an unknown test picture", () => {
@@ -57,7 +62,7 @@ describe("launch lines", () => {
   });
 
   it("switches every camera (one selector pad each, in order) into one H.264 + AAC transport stream", () => {
-    const line = programLine(config, { sender: 5001, recording: 5002 });
+    const line = programLine(config, PORTS);
     expect(line).toContain("intervideosrc channel=camera-cam-a");
     expect(line).toMatch(/camera-cam-a[^\n]*switch\.sink_0/);
     expect(line).toMatch(/camera-cam-b[^\n]*switch\.sink_1/);
@@ -77,16 +82,16 @@ describe("launch lines", () => {
     expect(redact(line)).toContain("passphrase=***");
   });
 
-  it("calls each peer by address with the passphrase, names its SRT element after the peer, and fits its tile", () => {
+  it("calls each peer by address with the passphrase, names its SRT element after the peer, at full size", () => {
     const line = linkLine(config, config.links[1]!);
     expect(line).toContain('srtsrc name=srt-p2 uri="srt://10.0.0.2:9001"');
     expect(line).toContain('passphrase="phien-tiep-cong-dan"');
-    expect(line).toContain("width=320,height=180");
+    expect(line).toContain("width=640,height=360");
     expect(line).toContain("intervideosink channel=link-p2");
     expect(() => linkLine(config, { ...config.links[0]!, host: null })).toThrow(/no address/);
   });
 
-  it("lays the central point's grid out and gives a component point one full picture", () => {
+  it("gives a component point one full picture, and a grid when it pulls several (a mesh)", () => {
     expect(tileSize(config)).toEqual({ columns: 2, width: 320, height: 180 });
     expect(tileSize({ ...config, layout: "single", links: config.links.slice(0, 1) })).toEqual({
       columns: 1,
@@ -95,10 +100,44 @@ describe("launch lines", () => {
     });
     const display = displayLine(config, false);
     expect(display).toContain(
-      "sink_0::xpos=0 sink_0::ypos=0 sink_1::xpos=320 sink_1::ypos=0 sink_2::xpos=0 sink_2::ypos=180",
+      "sink_0::xpos=0 sink_0::ypos=0 sink_0::width=320 sink_0::height=180 sink_1::xpos=320 sink_1::ypos=0",
     );
     expect(display).toContain("fakesink");
     expect(displayLine(config, true)).toContain("autovideosink");
+  });
+
+  it("plays the sound track a relay host made for this room, or a peer's only one", () => {
+    expect(linkLine(config, config.links[0]!)).toMatch(/\ndemux\. ! queue ! aacparse/);
+    const line = linkLine(config, { ...config.links[0]!, soundTrack: 2 });
+    expect(mixMinusPid(2)).toBe(0x52);
+    expect(line).toContain("demux.audio_0_0052 ! queue ! aacparse");
+  });
+
+  it("composes the session program: every point in a tile, the active one large, one mix-minus track per peer", () => {
+    const line = sessionLine(config, false, PORTS);
+    // The host's own program and each peer, in order, in quarter tiles along the bottom; the speaker behind them.
+    expect(line).toContain("intervideosrc channel=program-picture");
+    expect(line).toMatch(/channel=program-picture[^\n]*tee name=picture-0/);
+    expect(line).toMatch(/channel=link-p3 [^\n]*tee name=picture-3/);
+    expect(line).toContain("sink_1::xpos=0 sink_1::ypos=270 sink_1::width=160 sink_1::height=90");
+    expect(line).toContain("sink_4::xpos=480 sink_4::ypos=270");
+    expect(gridTile(config, 4)).toEqual({ x: 480, y: 180, width: 160, height: 90 });
+    expect(line).toContain(
+      "picture-2. ! queue leaky=downstream max-size-buffers=2 max-size-bytes=0 max-size-time=0 ! speaker.sink_2",
+    );
+    // Mix-minus: each point's sound reaches every mix but its own; peer i's goes out as PID 0x50 + i.
+    for (let point = 0; point < 4; point++) {
+      const listeners = [...line.matchAll(new RegExp(`sound-${point}\\. ! queue ! minus-(\\d)\\.`, "g"))].map(
+        (m) => m[1],
+      );
+      expect(listeners.sort()).toEqual(["0", "1", "2", "3"].filter((listener) => listener !== String(point)));
+    }
+    expect(line).toContain(`minus-2 ! audioconvert ! avenc_aac bitrate=96000 ! aacparse ! queue ! send.sink_${0x51}`);
+    expect(line).toMatch(/audiomixer name=minus-0 ! audioconvert ! fakesink/); // the host's loudspeakers
+    expect(line).toContain("level name=level-0");
+    expect(line).toContain("udpsink host=127.0.0.1 port=5003");
+    const seven = Array.from({ length: 7 }, (_, i) => ({ ...config.links[0]!, peer: `p${i}` }));
+    expect(() => sessionLine({ ...config, links: seven }, false, PORTS)).toThrow(/at most 7 points, not 8/);
   });
 
   it("records segments named by their start, with a literal % kept out of the file pattern", () => {

@@ -32,6 +32,9 @@ export function rawCaps(config: MediaConfig, width = config.video.width, height 
  */
 const UNSYNCED = "sync=false async=false";
 
+/** A queue that keeps only the latest pictures: a slow branch drops frames rather than hold the others back. */
+const LEAKY = "queue leaky=downstream max-size-buffers=2 max-size-bytes=0 max-size-time=0";
+
 const AUDIO_CAPS = "audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=2";
 /**
 
@@ -47,6 +50,10 @@ export const srtElement = (peer: string) => `srt-${peer}`;
 export const channel = {
   camera: (id: string) => `camera-${id}`,
   roomAudio: "room-audio",
+  /** The room's sound again, for the session program (an inter audio channel has one reader: it takes the samples). */
+  roomSessionAudio: "room-audio-session",
+  /** The program's raw picture, for the session program's grid. */
+  programPicture: "program-picture",
   link: (peer: string) => `link-${peer}`,
   linkAudio: (peer: string) => `link-${peer}-audio`,
 };
@@ -77,18 +84,26 @@ export function cameraLine(config: MediaConfig, id: string, uri: string): string
   );
 }
 
-/** The room's sound (the DSP's output into the PC) into its inter channel. */
+/** The room's sound (the DSP's output into the PC) into its inter channels: the program's and the session's. */
 export function audioLine(input: string): string {
   let source: string;
   if (input === "silence") source = "audiotestsrc is-live=true wave=silence";
   else if (input.startsWith("testsrc:")) {
-    const hz = Number(input.slice("testsrc:".length));
-    if (!Number.isFinite(hz) || hz <= 0) throw new Error(`test sound "${input}": give a frequency, e.g. testsrc:440`);
-    source = `audiotestsrc is-live=true wave=sine freq=${hz} volume=0.2`;
+    // testsrc:HZ or testsrc:HZ:VOLUME (0…1; a quiet point and a loud one tell the active point apart in tests).
+    const [hz, volume = 0.2] = input.slice("testsrc:".length).split(":").map(Number);
+    if (!Number.isFinite(hz) || hz! <= 0 || !Number.isFinite(volume) || volume < 0 || volume > 1)
+      throw new Error(
+        `test sound "${input}": give a frequency and maybe a volume, e.g. testsrc:440 or testsrc:440:0.05`,
+      );
+    source = `audiotestsrc is-live=true wave=sine freq=${hz} volume=${volume}`;
   } else if (input === "pulse") source = "pulsesrc";
   else if (input.startsWith("alsa:")) source = `alsasrc device=${quote(input.slice("alsa:".length))}`;
   else source = `uridecodebin uri=${quote(input)} caps=audio/x-raw expose-all-streams=false`;
-  return `${source} ! audioconvert ! audioresample ! ${AUDIO_CAPS} ! interaudiosink channel=${channel.roomAudio} ${UNSYNCED}`;
+  return [
+    `${source} ! audioconvert ! audioresample ! ${AUDIO_CAPS} ! tee name=room-sound`,
+    `room-sound. ! queue ! interaudiosink channel=${channel.roomAudio} ${UNSYNCED}`,
+    `room-sound. ! queue ! interaudiosink channel=${channel.roomSessionAudio} ${UNSYNCED}`,
+  ].join("\n");
 }
 
 /**
@@ -107,10 +122,15 @@ export function pictureTaps(config: MediaConfig, tee: string, name: string): str
   ].join("\n");
 }
 
-/** Loopback UDP ports the program's MPEG-TS goes to: one for the SRT sender, one for the recording. */
+/**
+ * Loopback UDP ports the MPEG-TS streams go to: the program's for the SRT sender and for the recording; at a relay
+ * host, the session program's for the sender (instead of the program's) and for its own recording.
+ */
 export interface ProgramPorts {
   sender: number;
   recording: number;
+  session: number;
+  sessionRecording: number;
 }
 
 /**
@@ -128,6 +148,7 @@ export function programLine(config: MediaConfig, ports: ProgramPorts): string {
       `key-int-max=${keyInterval} ! video/x-h264,profile=constrained-baseline ! h264parse config-interval=-1 ! ` +
       "queue ! mux.",
     pictureTaps(config, "program-tee", "program"),
+    `program-tee. ! ${LEAKY} ! intervideosink channel=${channel.programPicture} ${UNSYNCED}`,
     `interaudiosrc channel=${channel.roomAudio} ${INTER_AUDIO} ! ${AUDIO_CAPS} ! audioconvert ! ` +
       `avenc_aac bitrate=${audio.bitrateKbps * 1000} ! aacparse ! queue ! mux.`,
     // alignment=0: each frame leaves at once (7-packet alignment held small frames back up to ~250 ms).
@@ -176,58 +197,147 @@ export function recordingLine(folder: string, start: string, segmentS: number, p
   ].join("\n");
 }
 
-/** The tile each received picture gets on the screen. */
+/** The tile each received picture gets on a component point's screen (a grid when it pulls several: a mesh). */
 export function tileSize(config: MediaConfig): { columns: number; width: number; height: number } {
   const count = Math.max(1, config.links.length);
   const columns = config.layout === "single" ? 1 : Math.ceil(Math.sqrt(count));
   const rows = config.layout === "single" ? 1 : Math.ceil(count / columns);
-  // Even sizes: I420 halves both for its colour planes.
-  const even = (n: number) => Math.max(2, Math.floor(n / 2) * 2);
   return { columns, width: even(config.video.width / columns), height: even(config.video.height / rows) };
 }
 
-/** One peer's program: SRT caller → decode → its inter channels (picture at tile size, sound), plus the taps. */
+/** Even sizes: I420 halves both for its colour planes. */
+const even = (n: number) => Math.max(2, Math.floor(n / 2) * 2);
+
+/** The MPEG-TS PID of a relay host's mix-minus sound for its peer at `index` (what that peer plays). */
+export const mixMinusPid = (index: number) => 0x50 + index;
+/** tsdemux's pad for a PID of the first program. */
+const demuxAudioPad = (pid: number) => `audio_0_${pid.toString(16).padStart(4, "0")}`;
+
+/**
+ * One peer's program: SRT caller → decode → its inter channels (picture at full size, sound), plus the taps. From a
+ * relay host, the sound is the track made for this room (everyone but itself); from anyone else, the only one.
+ */
 export function linkLine(config: MediaConfig, link: MediaConfig["links"][number]): string {
   if (link.host === null || link.port === null) throw new Error("no address");
   const host = link.host.includes(":") ? `[${link.host}]` : link.host;
-  const tile = tileSize(config);
+  const sound = link.soundTrack === null ? "demux." : `demux.${demuxAudioPad(mixMinusPid(link.soundTrack))}`;
   return [
     `srtsrc name=${srtElement(link.peer)} uri=${quote(`srt://${host}:${link.port}`)} passphrase=${quote(link.passphrase)} ` +
       `latency=${link.latencyMs} ! tsdemux name=demux`,
     // A queue on each branch of the demuxer, or one branch waiting starves the other. One decoding thread: frame threading holds a frame per thread back, which the cut-to-screen time cannot spare.
     "demux. ! queue ! h264parse ! avdec_h264 max-threads=1 ! videoconvert ! videoscale ! " +
-      `${rawCaps(config, tile.width, tile.height)} ! tee name=picture`,
-    `picture. ! queue leaky=downstream max-size-buffers=2 max-size-bytes=0 max-size-time=0 ! intervideosink channel=${channel.link(link.peer)} ${UNSYNCED}`,
+      `${rawCaps(config)} ! tee name=picture`,
+    `picture. ! ${LEAKY} ! intervideosink channel=${channel.link(link.peer)} ${UNSYNCED}`,
     pictureTaps(config, "picture", "link"),
-    `demux. ! queue ! aacparse ! avdec_aac ! audioconvert ! audioresample ! ${AUDIO_CAPS} ! ` +
+    `${sound} ! queue ! aacparse ! avdec_aac ! audioconvert ! audioresample ! ${AUDIO_CAPS} ! ` +
       `interaudiosink channel=${channel.linkAudio(link.peer)} ${UNSYNCED}`,
   ].join("\n");
 }
 
-/** What the room's screen shows: the received pictures composed (grid or one), and their sound mixed. */
+/** The room's screen and loudspeakers, as a window or (tests, a room without a screen) nowhere. */
+function localSinks(window: boolean): { video: string; audio: string } {
+  return window
+    ? { video: "autovideosink sync=false", audio: "autoaudiosink sync=false" }
+    : { video: `fakesink ${UNSYNCED}`, audio: `fakesink ${UNSYNCED}` };
+}
+
+/** What a component point's screen shows: the received picture (several in a grid), and their sound mixed. */
 export function displayLine(config: MediaConfig, window: boolean): string {
   const tile = tileSize(config);
   const placement = config.links
     .map((_, index) => {
       const x = (index % tile.columns) * tile.width;
       const y = Math.floor(index / tile.columns) * tile.height;
-      return `sink_${index}::xpos=${x} sink_${index}::ypos=${y}`;
+      return `sink_${index}::xpos=${x} sink_${index}::ypos=${y} sink_${index}::width=${tile.width} sink_${index}::height=${tile.height}`;
     })
     .join(" ");
-  const videoSink = window ? "autovideosink sync=false" : `fakesink ${UNSYNCED}`;
-  const audioSink = window ? "autoaudiosink sync=false" : `fakesink ${UNSYNCED}`;
+  const sinks = localSinks(window);
   const lines = [
     `compositor name=mix background=black ${placement} ! ${rawCaps(config)} ! tee name=display-tee`,
-    `display-tee. ! queue leaky=downstream max-size-buffers=2 ! videoconvert ! ${videoSink}`,
+    `display-tee. ! ${LEAKY} ! videoconvert ! ${sinks.video}`,
     pictureTaps(config, "display-tee", "display"),
-    `audiomixer name=sound ! audioconvert ! ${audioSink}`,
+    `audiomixer name=sound ! audioconvert ! ${sinks.audio}`,
   ];
   config.links.forEach((link, index) => {
     lines.push(
       `intervideosrc channel=${channel.link(link.peer)} timeout=${1_000_000_000} ! ` +
-        `${rawCaps(config, tile.width, tile.height)} ! queue max-size-buffers=2 ! mix.sink_${index}`,
+        `${rawCaps(config)} ! queue max-size-buffers=2 ! mix.sink_${index}`,
       `interaudiosrc channel=${channel.linkAudio(link.peer)} ${INTER_AUDIO} ! ${AUDIO_CAPS} ! queue ! sound.`,
     );
+  });
+  return lines.join("\n");
+}
+
+/** Where the session program puts each point's small picture: a row along the bottom, then up the right side. */
+export function gridTile(config: MediaConfig, index: number): { x: number; y: number; width: number; height: number } {
+  // Quarter-size tiles on the quarters of the frame (so an 8×8 probe sees each one whole): 4 along the bottom, 3 up
+  // the right side; the active point's picture fills the frame behind them.
+  const width = even(config.video.width / 4);
+  const height = even(config.video.height / 4);
+  const column = index < 4 ? index : 3;
+  const row = index < 4 ? 3 : 3 - (index - 3);
+  return { x: column * width, y: row * height, width, height };
+}
+/** Points a session program shows: the host and six others. */
+export const GRID_POINTS = 7;
+
+/** The level element of the session program's point at `index` (its messages choose the active point). */
+export const levelElement = (index: number) => `level-${index}`;
+/** The session program's selector of the large picture; its pad `sink_{index}` is the point at `index`. */
+export const SPEAKER_SELECTOR = "speaker";
+
+/**
+ * The session program of a relay host (DESIGN §3.6): every point — this room's own program first, then each peer
+ * in the config's order — in a small tile, the active point large behind them, and the sound of all. It is encoded
+ * once and sent to every peer through the SRT listener, the picture with one sound track per peer (PID
+ * `mixMinusPid(index)`): everyone but that peer (mix-minus: nobody hears their own voice come back). The room's own
+ * loudspeakers get everyone but the room, the same way.
+ */
+export function sessionLine(config: MediaConfig, window: boolean, ports: ProgramPorts): string {
+  const { video, audio } = config;
+  const keyInterval = Math.max(1, Math.round(video.fps * video.keyframeS));
+  const points = [
+    { video: channel.programPicture, audio: channel.roomSessionAudio },
+    ...config.links.map((link) => ({ video: channel.link(link.peer), audio: channel.linkAudio(link.peer) })),
+  ];
+  if (points.length > GRID_POINTS)
+    throw new Error(`a session program shows at most ${GRID_POINTS} points, not ${points.length}`);
+  const placement = points
+    .map((_, index) => {
+      const tile = gridTile(config, index);
+      const pad = `sink_${index + 1}`;
+      return `${pad}::xpos=${tile.x} ${pad}::ypos=${tile.y} ${pad}::width=${tile.width} ${pad}::height=${tile.height} ${pad}::zorder=${index + 1}`;
+    })
+    .join(" ");
+  const sinks = localSinks(window);
+  const aac = `audioconvert ! avenc_aac bitrate=${audio.bitrateKbps * 1000} ! aacparse ! queue`;
+  const lines = [
+    `compositor name=grid background=black sink_0::zorder=0 ${placement} ! ${rawCaps(config)} ! tee name=display-tee`,
+    `display-tee. ! ${LEAKY} ! videoconvert ! ${sinks.video}`,
+    pictureTaps(config, "display-tee", "display"),
+    `display-tee. ! ${LEAKY} ! videoconvert ! x264enc name=session-encoder tune=zerolatency speed-preset=ultrafast ` +
+      `bitrate=${video.bitrateKbps} key-int-max=${keyInterval} ! video/x-h264,profile=constrained-baseline ! ` +
+      "h264parse config-interval=-1 ! queue ! send.",
+    `input-selector name=${SPEAKER_SELECTOR} ! queue max-size-buffers=2 ! grid.sink_0`,
+    // The room's own loudspeakers: everyone but the room (the first mix-minus).
+    `audiomixer name=minus-0 ! audioconvert ! ${sinks.audio}`,
+    `mpegtsmux name=send alignment=0 ! udpsink host=127.0.0.1 port=${ports.session} ${UNSYNCED}`,
+  ];
+  config.links.forEach((_, index) => {
+    lines.push(`audiomixer name=minus-${index + 1} ! ${aac} ! send.sink_${mixMinusPid(index)}`);
+  });
+  points.forEach((point, index) => {
+    lines.push(
+      `intervideosrc channel=${point.video} timeout=${1_000_000_000} ! ${rawCaps(config)} ! tee name=picture-${index}`,
+      `picture-${index}. ! ${LEAKY} ! ${SPEAKER_SELECTOR}.sink_${index}`,
+      `picture-${index}. ! ${LEAKY} ! grid.sink_${index + 1}`,
+      `interaudiosrc channel=${point.audio} ${INTER_AUDIO} ! ${AUDIO_CAPS} ! ` +
+        `level name=${levelElement(index)} interval=${100_000_000} ! tee name=sound-${index}`,
+    );
+    // This point's sound into every mix-minus but its own.
+    points.forEach((_, listener) => {
+      if (listener !== index) lines.push(`sound-${index}. ! queue ! minus-${listener}.`);
+    });
   });
   return lines.join("\n");
 }

@@ -2,17 +2,21 @@
 // rebuilt only when its launch line changes), switches the program, watches links through SRT's statistics and the
 // decoded frames, reports segments, and keeps the latest snapshot of every picture. Runs only in the media worker.
 
+import { ActivePoint, loudestChannelDb } from "./active-point.ts";
 import { parseCallerStatistics, parseListenerStatistics } from "./gstreamer-text.ts";
 import {
   audioLine,
   cameraLine,
   displayLine,
+  levelElement,
   linkLine,
   type ProgramPorts,
   programLine,
   recordingLine,
   redact,
+  SPEAKER_SELECTOR,
   senderLine,
+  sessionLine,
   srtElement,
 } from "./launch-lines.ts";
 import { type GstBusMessage, type Gstreamer, PipelinePart } from "./pipeline-part.ts";
@@ -32,6 +36,8 @@ class Picture {
   frames = 0;
   lastFrameAt = 0;
   colour: Rgb = [0, 0, 0];
+  /** The latest frame shrunk to 8×8, row by row: where in the picture which colour is (a session program's tiles). */
+  cells: Rgb[] = [];
   reported: Rgb | null = null;
   jpeg: { data: Buffer; at: number; width: number; height: number } | null = null;
 
@@ -57,11 +63,14 @@ class Picture {
     let g = 0;
     let b = 0;
     const pixels = Math.floor(buffer.length / 3);
+    const cells: Rgb[] = [];
     for (let i = 0; i < pixels * 3; i += 3) {
       r += buffer[i]!;
       g += buffer[i + 1]!;
       b += buffer[i + 2]!;
+      cells.push([buffer[i]!, buffer[i + 1]!, buffer[i + 2]!]);
     }
+    this.cells = cells;
     this.colour = [Math.round(r / pixels), Math.round(g / pixels), Math.round(b / pixels)];
     // A clear change of the whole picture's colour: a cut (here or at the far end), not a person moving.
     const last = this.reported;
@@ -132,6 +141,9 @@ export class MediaEngine {
   private recordingKey = "";
   private senderCallers = 0;
   private senderLookedAt = 0;
+  /** At a relay host: the session program's points (own room first, then the peers) and the one shown large. */
+  private sessionPoints: string[] = [];
+  private activePoint: ActivePoint | undefined;
 
   constructor(private readonly options: EngineOptions) {
     this.program = new Picture("program", options.emit);
@@ -178,11 +190,14 @@ export class MediaEngine {
       (launch) =>
         this.part("program", launch, { taps: this.program.taps("program"), changed: () => this.onProgramChange() }),
     );
+    // A relay host sends its session program (every point), anyone else its own program.
+    const relayHost = config.layout === "grid" && config.links.length > 0;
     if (config.sender) {
       const sender = config.sender;
+      const port = relayHost ? this.options.ports.session : this.options.ports.sender;
       want(
         "sender",
-        () => senderLine(sender, this.options.ports.sender),
+        () => senderLine(sender, port),
         (launch) => this.part("sender", launch),
       );
     }
@@ -194,13 +209,21 @@ export class MediaEngine {
         (launch) => this.linkPart(link, launch),
       );
     }
-    if (config.links.length > 0) {
+    const window = config.display === "window" && this.options.canShowWindow;
+    if (relayHost) {
       want(
         "display",
-        () => displayLine(config, config.display === "window" && this.options.canShowWindow),
+        () => sessionLine(config, window, this.options.ports),
+        (launch) => this.sessionPart(config, launch),
+      );
+    } else if (config.links.length > 0) {
+      want(
+        "display",
+        () => displayLine(config, window),
         (launch) => this.part("display", launch, { taps: this.display.taps("display") }),
       );
     }
+    if (!relayHost) this.activePoint = undefined;
     // Links the config no longer names.
     for (const peer of this.links.keys()) if (!config.links.some((link) => link.peer === peer)) this.links.delete(peer);
     for (const link of config.links) this.watchLink(link);
@@ -268,6 +291,7 @@ export class MediaEngine {
       height: picture.jpeg.height,
       jpegBase64: picture.jpeg.data.toString("base64"),
       meanRgb: picture.colour,
+      cells: picture.cells,
     };
   }
 
@@ -316,6 +340,40 @@ export class MediaEngine {
       },
       this.options.log,
     );
+  }
+
+  /** The session program of a relay host: its level elements choose the point shown large. */
+  private sessionPart(config: MediaConfig, launch: string): PipelinePart {
+    const points = [config.room, ...config.links.map((link) => link.peer)];
+    const now = performance.now();
+    const shown = this.activePoint?.current;
+    // The point shown stays through a change of the session (a point joining); one that left gives way to the host.
+    this.activePoint = new ActivePoint(shown && points.includes(shown) ? shown : config.room, now);
+    this.sessionPoints = points;
+    const part = this.part("display", launch, {
+      taps: this.display.taps("display"),
+      message: (message) => this.onLevel(part, message),
+      changed: () => {
+        if (part.status().state === "playing") this.showSpeaker(part);
+      },
+    });
+    return part;
+  }
+
+  private onLevel(part: PipelinePart, message: GstBusMessage): void {
+    if (message.name !== "level" || !this.activePoint) return;
+    const index = this.sessionPoints.findIndex((_, i) => levelElement(i) === message._src_element_name);
+    const db = loudestChannelDb(message.rms);
+    if (index < 0 || db === null) return;
+    if (this.activePoint.hear(this.sessionPoints[index]!, db, performance.now())) {
+      this.showSpeaker(part);
+      this.statusSoon();
+    }
+  }
+
+  private showSpeaker(part: PipelinePart): void {
+    const index = this.activePoint ? this.sessionPoints.indexOf(this.activePoint.current) : -1;
+    if (index >= 0) part.live?.setPad(SPEAKER_SELECTOR, "active-pad", `sink_${index}`);
   }
 
   private linkPart(link: MediaConfig["links"][number], launch: string): PipelinePart {
@@ -549,6 +607,7 @@ export class MediaEngine {
           : null,
       links,
       display: this.parts.has("display") ? of("display") : null,
+      speaker: this.activePoint?.current ?? null,
       recording: recording ? { ...recording.status(), segment: this.segment?.file ?? null } : null,
     };
   }

@@ -322,8 +322,8 @@ async function main(): Promise<void> {
   }
   // Both ends are open now (GStreamer opened its end when it loaded): the name is no longer needed.
   if (fifo) rmSync(fifo, { force: true });
-  const [sender, recording] = await freeUdpPorts(2);
-  const ports = { sender: sender!, recording: recording! };
+  const [sender, recording, session, sessionRecording] = await freeUdpPorts(4);
+  const ports = { sender: sender!, recording: recording!, session: session!, sessionRecording: sessionRecording! };
   engine = new MediaEngine({
     gst,
     ports,

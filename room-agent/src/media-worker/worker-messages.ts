@@ -35,6 +35,8 @@ export const mediaConfig = z.strictObject({
       port: z.int().nullable(),
       passphrase: z.string().min(10),
       latencyMs: z.int(),
+      /** The track of the peer's stream this room plays: a relay host's mix-minus for it; null: the only one. */
+      soundTrack: z.int().nonnegative().nullable(),
     }),
   ),
   /** How the received pictures share the screen: a grid (central point) or the one picture (component point). */
@@ -87,6 +89,8 @@ export const mediaStatus = z.strictObject({
   sender: partStatus.extend({ port: z.int(), callers: z.int() }).nullable(),
   links: z.record(name, linkStatus),
   display: partStatus.nullable(),
+  /** At a relay host, the point shown large in the session program (the one speaking); null elsewhere. */
+  speaker: name.nullable(),
   recording: partStatus.extend({ segment: z.string().nullable() }).nullable(),
 });
 export type MediaStatus = z.infer<typeof mediaStatus>;
@@ -130,4 +134,6 @@ export interface SnapshotResult {
   height: number;
   jpegBase64: string;
   meanRgb: [number, number, number];
+  /** The picture shrunk to 8×8, row by row (64 colours): which colour is where, e.g. a session program's tiles. */
+  cells: [number, number, number][];
 }

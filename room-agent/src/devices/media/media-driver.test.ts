@@ -7,11 +7,15 @@ import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RigRoom, startRigRoom, startSession } from "../../../../test/support/media-rig.ts";
 import { inspectRecording } from "../../../../test/support/recording-inspector.ts";
+import { hearTones } from "../../../../test/support/sound-judge.ts";
 import { waitFor } from "../../../../test/support/wait-for.ts";
 import { freeUdpPort } from "../../media-worker/free-udp-port.ts";
+import { mixMinusPid } from "../../media-worker/launch-lines.ts";
 import { resumeFreeMb } from "./media-driver.ts";
 import type { SegmentSidecar } from "./recording-segments.ts";
 
+/** A room's sound: a test tone of this frequency and volume. */
+const TONE = (hz: number, volume: number) => ({ input: `testsrc:${hz}:${volume}`, bitrateKbps: 64 });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("media driver with its GStreamer worker", () => {
@@ -160,6 +164,70 @@ describe("media driver with its GStreamer worker", () => {
     expect(picture.meanRgb[0]).toBeGreaterThan(200); // yellow: red and green, little blue
     expect(picture.meanRgb[1]).toBeGreaterThan(200);
     expect(picture.meanRgb[2]).toBeLessThan(80);
+  });
+
+  it("relay: the host's session program shows every point, the one speaking large, and sends each the others' sound", async () => {
+    // Each point a colour and a tone in the middle of a spectrum band; the commune (a) speaks loudest.
+    const host = await room({ id: "tinh", inputs: { camera: "testsrc:red" }, media: { audio: TONE(525, 0.05) } });
+    const a = await room({ id: "a", inputs: { camera: "testsrc:blue" }, media: { audio: TONE(1025, 0.3) } });
+    const b = await room({ id: "b", inputs: { camera: "testsrc:green" }, media: { audio: TONE(1525, 0.05) } });
+    startSession([host, a, b]);
+    await waitFor(
+      "every link up",
+      () =>
+        host.driver.readings()["link.a.status"] === "ok" &&
+        host.driver.readings()["link.b.status"] === "ok" &&
+        a.driver.readings()["link.tinh.status"] === "ok" &&
+        b.driver.readings()["link.tinh.status"] === "ok",
+      30_000,
+    );
+    await waitFor("the loudest point shown large", () => host.driver.readings()["session.speaker"] === "a", 15_000);
+
+    // The tiles along the bottom: the host's own program, then a, then b; a large behind them. Cells of the 8×8
+    // probe: row 7 is the tiles' row, two cells per tile; (2, 3) is in the large picture.
+    const colourAt = (cells: number[][], row: number, column: number) => {
+      const [r, g, bl] = cells[row * 8 + column]!;
+      return r! > 180 && g! < 80 && bl! < 80
+        ? "red"
+        : bl! > 180 && r! < 80 && g! < 80
+          ? "blue"
+          : g! > 180 && r! < 80 && bl! < 80
+            ? "green"
+            : `rgb(${r},${g},${bl})`;
+    };
+    const grid = (cells: number[][]) => ({
+      large: colourAt(cells, 2, 3),
+      tiles: [colourAt(cells, 7, 0), colourAt(cells, 7, 2), colourAt(cells, 7, 4)],
+    });
+    const expected = { large: "blue", tiles: ["red", "blue", "green"] };
+    await waitFor("the host's grid", async () => {
+      const seen = grid((await host.driver.snapshot("display")).cells);
+      return JSON.stringify(seen) === JSON.stringify(expected) || undefined;
+    });
+    // What each component decodes from the host is that session program.
+    for (const component of [a, b]) {
+      await waitFor(`the session program at ${component.id}`, async () => {
+        const seen = grid((await component.driver.snapshot("tinh")).cells);
+        return JSON.stringify(seen) === JSON.stringify(expected) || undefined;
+      });
+    }
+
+    // Each component's track, heard by gst-launch-1.0 (not our code): everyone's tone but its own.
+    const url = `srt://127.0.0.1:${host.port}`;
+    const passphrase = "phien-tiep-cong-dan-2024";
+    const frequencies = [525, 1025, 1525];
+    const hear = (index: number) => hearTones({ url, passphrase, pid: mixMinusPid(index), frequencies, seconds: 3 });
+    const [forA, forB] = await Promise.all([hear(0), hear(1)]);
+    // Measured: a quiet tone (0.05) heard at about -39 dB, the loud one (0.3) at -23; a point's own tone, absent,
+    // under -65 (what remains is the loud tone's spread across the spectrum).
+    const PRESENT_DB = -50;
+    const ABSENT_DB = -60;
+    expect(forA[525], "the host's tone at a").toBeGreaterThan(PRESENT_DB);
+    expect(forA[1525], "b's tone at a").toBeGreaterThan(PRESENT_DB);
+    expect(forA[1025], "a's own tone at a").toBeLessThan(ABSENT_DB);
+    expect(forB[525], "the host's tone at b").toBeGreaterThan(PRESENT_DB);
+    expect(forB[1025], "a's tone at b").toBeGreaterThan(PRESENT_DB);
+    expect(forB[1525], "b's own tone at b").toBeLessThan(ABSENT_DB);
   });
 
   it("fault 9: a new recording segment, its sidecar and their folders are owner-only", async () => {

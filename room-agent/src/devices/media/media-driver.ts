@@ -191,6 +191,7 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
       "program.status": status?.program.state ?? null,
       "program.detail": status?.program.detail ?? null,
       "audio.status": status ? `${status.audio.state}: ${status.audio.detail}` : null,
+      "session.speaker": status?.speaker ?? null,
       "srt.port": status?.sender?.port ?? null,
       "srt.callers": status?.sender?.callers ?? null,
       "recording.on": status?.recording?.state === "playing",
@@ -314,6 +315,7 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
         // A guest point (not our agent: a hardware codec, the central government's office) has its own passphrase.
         passphrase: peer.guest?.passphrase ?? session!.passphrase,
         latencyMs: srt.latencyMs,
+        soundTrack: peer.soundTrack ?? null,
       })),
       layout: session?.role === "central" ? "grid" : "single",
       display: this.entry.display,

@@ -1,0 +1,50 @@
+// What a peer that is not our code hears: gst-launch-1.0 calls an SRT listener as a component or a hardware decoder
+// would, plays one sound track of the stream (by MPEG-TS PID, or the first one) and measures it with GStreamer's own
+// `spectrum` element. For the tests of mix-minus: which test tones are in a track and which are not.
+import { spawn } from "node:child_process";
+
+/** Width of a spectrum band: 48 kHz sound in 480 bands of 50 Hz. */
+const BAND_HZ = 50;
+
+/**
+ * The median magnitude (dB, floor -100) heard at each frequency over `seconds` after the first `settleS`. Tones
+ * should sit in the middle of a 50 Hz band (e.g. 525, 1025, 1525 Hz) so that a band holds one tone.
+ */
+export async function hearTones(options: {
+  url: string;
+  passphrase: string;
+  /** The track's PID; without it, the stream's first sound track. */
+  pid?: number;
+  frequencies: number[];
+  seconds: number;
+  settleS?: number;
+}): Promise<Record<number, number>> {
+  const pad = options.pid === undefined ? "demux." : `demux.audio_0_${options.pid.toString(16).padStart(4, "0")}`;
+  const pipeline =
+    `srtsrc uri=${options.url} passphrase=${options.passphrase} latency=120 ! tsdemux name=demux ` +
+    `${pad} ! queue ! aacparse ! avdec_aac ! audioconvert ! audioresample ! audio/x-raw,rate=48000,channels=1 ! ` +
+    `spectrum bands=${24_000 / BAND_HZ} threshold=-100 interval=200000000 ! fakesink sync=false`;
+  const child = spawn("gst-launch-1.0", ["-m", ...pipeline.split(" ")], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const settleS = options.settleS ?? 2;
+  // Counted from the first spectrum message: the SRT connection and the first key frame take their time.
+  const deadline = Date.now() + 30_000;
+  while (!/magnitude=/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((resolve) => setTimeout(resolve, (settleS + options.seconds) * 1000));
+  child.kill("SIGKILL");
+  const messages = [...output.matchAll(/magnitude=\(float\)\{([^}]*)\}/g)].map((match) =>
+    match[1]!.split(",").map(Number),
+  );
+  const heard = messages.slice(Math.round(settleS * 5));
+  if (heard.length === 0) throw new Error(`no sound measured from ${options.url}: ${output.slice(-500)}`);
+  const result: Record<number, number> = {};
+  for (const frequency of options.frequencies) {
+    const band = Math.floor(frequency / BAND_HZ);
+    const sorted = heard.map((magnitudes) => magnitudes[band] ?? -100).sort((a, b) => a - b);
+    result[frequency] = sorted[Math.floor(sorted.length / 2)]!;
+  }
+  return result;
+}
