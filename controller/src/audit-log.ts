@@ -13,11 +13,12 @@
 // bad line only when such an entry follows it, and says so.
 import { createHash, randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { chmod, type FileHandle, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { withSortedKeys } from "@rc/protocol";
 import type { Logger } from "pino";
+import { DayFileAppender, dayFileName, dayFiles } from "./day-files.ts";
 
 /** Who acted. `user` is null until users exist (issue 14 part 1): REST callers are "anonymous", the CLI "cli". */
 export interface AuditWho {
@@ -35,6 +36,8 @@ export const AUDIT_TARGET_KINDS = [
   "token",
   "alarm",
   "audit",
+  "device",
+  "maintenance",
 ] as const;
 export type AuditTargetKind = (typeof AUDIT_TARGET_KINDS)[number];
 export type AuditTarget = Partial<Record<AuditTargetKind, string>>;
@@ -62,7 +65,7 @@ export const REDACTED = "[redacted]";
 const MAX_PARAMS_CHARS = 4096;
 const MAX_PARAMS_DEPTH = 8;
 const MAX_MESSAGE_CHARS = 500;
-const FILE_PATTERN = /^audit-(\d{4}-\d{2}-\d{2})\.jsonl$/;
+const FILE_PREFIX = "audit";
 const INBOX_PATTERN = /^[\w.-]+\.json$/;
 const SECRET_WORDS = new Set([
   "password",
@@ -129,16 +132,12 @@ export function entryHash(entry: Omit<AuditEntry, "hash"> & { hash?: string }): 
 
 /** The day file an instant goes to: its date in Asia/Ho_Chi_Minh (UTC+7 all year, no daylight saving). */
 export function auditFileName(at: Date): string {
-  return `audit-${new Date(at.getTime() + 7 * 3600_000).toISOString().slice(0, 10)}.jsonl`;
+  return dayFileName(FILE_PREFIX, at);
 }
 
 /** The day files in chain order (their names sort by date). */
-export async function auditFiles(dir: string): Promise<string[]> {
-  const names = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === "ENOENT") return [] as string[];
-    throw error;
-  });
-  return names.filter((name) => FILE_PATTERN.test(name)).sort();
+export function auditFiles(dir: string): Promise<string[]> {
+  return dayFiles(dir, FILE_PREFIX);
 }
 
 export interface AuditLogOptions {
@@ -163,7 +162,7 @@ export class AuditLog {
   private readonly log: Logger;
   private readonly now: () => Date;
   private tail: ChainTail | null = null;
-  private file: { name: string; handle: FileHandle } | null = null;
+  private readonly appender = new DayFileAppender(0o600);
   private queue: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
 
@@ -185,8 +184,7 @@ export class AuditLog {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
-    await this.file?.handle.close().catch(() => {});
-    this.file = null;
+    await this.appender.close();
   }
 
   /** Resolves once every entry recorded so far is written (or failed and was logged). */
@@ -278,23 +276,10 @@ export class AuditLog {
   private async write(name: string, text: string): Promise<void> {
     const entry = this.pending!;
     try {
-      if (this.file?.name !== name) {
-        await this.file?.handle.close().catch(() => {});
-        this.file = null;
-        const handle = await open(join(this.dir, name), "a", 0o600);
-        this.file = { name, handle };
-      }
-      const bytes = Buffer.from(text);
-      let written = 0;
-      while (written < bytes.length) {
-        const { bytesWritten } = await this.file.handle.write(bytes, written);
-        written += bytesWritten;
-      }
+      await this.appender.append(join(this.dir, name), text);
     } catch (error) {
       // What reached the disk is unknown (perhaps a torn line): read the tail again before the next entry.
       this.tail = null;
-      await this.file?.handle.close().catch(() => {});
-      this.file = null;
       throw error;
     }
     this.tail = { seq: entry.seq, hash: entry.hash, torn: this.tail?.torn ?? null };
