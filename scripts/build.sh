@@ -10,10 +10,12 @@ banner="import { createRequire as __createRequire } from 'node:module'; const re
 # The media worker is a process of its own that the agent starts beside its bundle (see worker-process.ts).
 declare -A entries=([room-agent]=room-agent/src/cli.ts [controller]=controller/src/cli.ts
   [media-worker]=room-agent/src/media-worker/media-worker.ts)
+# The controller's rc_build_info names the commit; a tree that is not a git clone says "unknown".
+commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 for name in "${!entries[@]}"; do
   # Comments out: one non-ASCII character in a kept comment makes V8 hold the whole source as UTF-16 (2 × 2.4 MB).
   npx esbuild "${entries[$name]}" --bundle --platform=node --target=node20 --format=esm --log-level=warning \
-    --minify-whitespace --legal-comments=none --charset=ascii \
+    --define:RC_GIT_COMMIT="\"$commit\"" --minify-whitespace --legal-comments=none --charset=ascii \
     "${external[@]}" --banner:js="$banner" --outfile="dist/$name.mjs"
 done
 # The web app (operator panel and IT dashboard) into ui-panel/dist, which the controller serves.

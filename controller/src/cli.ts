@@ -12,10 +12,12 @@ import { Store } from "./store.ts";
 
 const USAGE = `usage:
   controller [serve] [--data DIR] [--broker URL] [--http-host H] [--http-port N] [--mqtt-host H] [--mqtt-port N]
-                     [--request-timeout MS]
+                     [--request-timeout MS] [--metrics-token TOKEN]
       Without --broker, starts the embedded MQTT broker on --mqtt-host:--mqtt-port (127.0.0.1:1883).
       With --broker (Mosquitto, EMQX), logs in as "controller" with RC_CONTROLLER_PASSWORD or the password kept in
       DIR/controller-credentials.json.
+      With --metrics-token (or RC_METRICS_TOKEN, which other users cannot read in the process list), /metrics
+      answers only "Authorization: Bearer TOKEN".
   controller rooms add ID --name NAME --level ${ROOM_LEVELS.join("|")} [--parent ID] [--kind ${ROOM_KINDS.join("|")}]
                         [--srt HOST:PORT] [--credentials-out FILE]
       Registers a room and creates its agent's broker login (username = ID); prints the password once. --srt is
@@ -45,6 +47,7 @@ function parse(args: string[]) {
         "mqtt-host": { type: "string", default: DEFAULT_CONTROLLER_OPTIONS.mqttHost },
         "mqtt-port": { type: "string", default: String(DEFAULT_CONTROLLER_OPTIONS.mqttPort) },
         "request-timeout": { type: "string", default: String(DEFAULT_CONTROLLER_OPTIONS.requestTimeoutMs) },
+        "metrics-token": { type: "string" },
         name: { type: "string" },
         level: { type: "string" },
         parent: { type: "string" },
@@ -103,6 +106,8 @@ async function serve(values: ReturnType<typeof parse>["values"]): Promise<void> 
   if (!Number.isInteger(timeout) || timeout < 1) fail("--request-timeout: expected milliseconds");
   const log = pino({ name: "controller", level: process.env.LOG_LEVEL ?? "info" });
   keepServing(log);
+  const metricsToken = values["metrics-token"] ?? process.env.RC_METRICS_TOKEN;
+  if (metricsToken !== undefined && metricsToken.length < 16) fail("--metrics-token: expected at least 16 characters");
   const controller = new Controller({
     ...DEFAULT_CONTROLLER_OPTIONS,
     dataDir: values.data,
@@ -113,6 +118,7 @@ async function serve(values: ReturnType<typeof parse>["values"]): Promise<void> 
     mqttHost: values["mqtt-host"],
     mqttPort: port(values["mqtt-port"], "--mqtt-port"),
     requestTimeoutMs: timeout,
+    ...(metricsToken ? { metricsToken } : {}),
     log,
   });
   let stopping = false;

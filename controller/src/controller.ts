@@ -48,6 +48,8 @@ export interface ControllerOptions {
   requestTimeoutMs: number;
   /** After a (re)connect, how long rooms have to answer the resync before they count as offline. */
   resyncGraceMs: number;
+  /** With it, /metrics answers only `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string;
   /** The recording archive's limits and retention (defaults: DEFAULT_ARCHIVE_SETTINGS). */
   archive?: Partial<ArchiveSettings>;
   log: Logger;
@@ -85,7 +87,6 @@ export class Controller {
     this.log = options.log;
     this.store = new Store(options.dataDir);
     this.registry = new RoomRegistry(options.log.child({ part: "registry" }));
-    this.metrics = new Metrics(this.registry);
     this.desired = new DesiredStates(
       this.store,
       this.registry,
@@ -98,6 +99,7 @@ export class Controller {
       registry: this.registry,
       log: options.log.child({ part: "sessions" }),
     });
+    this.metrics = new Metrics(this.registry, this.sessions);
     this.schedules = new Schedules(this.store, this.sessions, options.log.child({ part: "schedules" }));
     this.archive = new RecordingArchive({
       dataDir: options.dataDir,
@@ -239,13 +241,20 @@ export class Controller {
       this.registry.markAllUnknown();
     });
     client.on("error", (error) => this.log.warn({ err: error.message }, "broker connection error"));
-    client.on("message", (topic, payload) => this.receive(topic, payload));
+    client.on("message", (topic, payload) => {
+      this.metrics.mqttReceived(topic);
+      this.receive(topic, payload);
+    });
+    // Every publication, wherever in the controller it was made, leaves through here.
+    client.on("packetsend", (packet) => {
+      if (packet.cmd === "publish") this.metrics.mqttSent(packet.topic);
+    });
   }
 
   private receive(topic: string, payload: Buffer): void {
     const message = decodeMessage(topic, payload);
     if (!message.ok) {
-      this.metrics.invalidMessages++;
+      this.metrics.mqttInvalid();
       this.log.warn({ topic: topic.slice(0, 200), reason: message.reason }, "invalid message dropped");
       return;
     }
@@ -284,6 +293,7 @@ export class Controller {
       registry: this.registry,
       requests: this.requests,
       metrics: this.metrics,
+      metricsToken: this.options.metricsToken,
       brokerConnected: () => this.client?.connected ?? false,
       desired: this.desired,
       sessions: {

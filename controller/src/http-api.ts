@@ -6,7 +6,7 @@ import { auditCommands, auditRoutes } from "./audit-api.ts";
 import type { AuditLog } from "./audit-log.ts";
 import type { DesiredStates } from "./desired-states.ts";
 import { jsonBody } from "./json-body.ts";
-import type { Metrics } from "./metrics.ts";
+import { type Metrics, requireMetricsToken } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
 import { idPageQuery, pageById } from "./paging.ts";
 import { panelFiles } from "./panel-files.ts";
@@ -19,6 +19,8 @@ export interface HttpApiParts {
   registry: RoomRegistry;
   requests: RoomRequests;
   metrics: Metrics;
+  /** With it, /metrics answers only this bearer token (`--metrics-token`). */
+  metricsToken?: string;
   brokerConnected: () => boolean;
   desired: DesiredStates;
   /** Reception sessions, schedules and reports (absent in tests of the rooms' routes alone). */
@@ -60,6 +62,7 @@ export function createHttpApi({
   registry,
   requests,
   metrics,
+  metricsToken,
   brokerConnected,
   desired,
   sessions,
@@ -68,6 +71,8 @@ export function createHttpApi({
 }: HttpApiParts): Express {
   const app = express();
   app.disable("x-powered-by");
+  // Outermost, around the audit log too: every answer is timed, refusals by any later layer included.
+  app.use(metrics.observeRequests());
   // The web app's files (the IT dashboard at /, a room's panel at /panel/:room): public, before any login check.
   app.use(panelFiles());
   // First: every command is recorded with its answer, refusals by any later layer included.
@@ -84,8 +89,8 @@ export function createHttpApi({
     });
   });
 
-  app.get("/metrics", (_request, response) => {
-    response.type("text/plain; version=0.0.4").send(metrics.render());
+  app.get("/metrics", requireMetricsToken(metricsToken), async (_request, response) => {
+    response.type(metrics.contentType).send(await metrics.render());
   });
 
   let document: Record<string, unknown> | undefined;
@@ -147,14 +152,12 @@ export function createHttpApi({
     // A reused id is refused before anything acts on it, a wanted fact changed in the store included.
     const refused = id === undefined ? null : requests.refusal(room.id, id, action, checked.data);
     if (refused) {
-      metrics.countRequest(refused.status);
       return void withStatus(response, refused.status).json(refused.body);
     }
     const from = `rest:${request.ip ?? "?"}`;
     // A wanted fact (recording) changes in the store first; the agent's answer then says whether it took effect.
     await desired.wish(room, action, checked.data, from);
     const outcome = await requests.send(room.id, action, checked.data, from, id);
-    metrics.countRequest(outcome.status);
     withStatus(response, outcome.status).json(outcome.body);
   });
 

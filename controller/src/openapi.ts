@@ -54,8 +54,8 @@ export const ROUTES: readonly DocumentedRoute[] = [
     method: "get",
     path: "/metrics",
     tag: "system",
-    summary: "Prometheus metrics (text exposition format)",
-    responses: { 200: "the metrics" },
+    summary: "Prometheus metrics (text exposition format); with `--metrics-token`, only for `Bearer` that token",
+    responses: { 200: "the metrics", 401: "the metrics token is missing or wrong (problem+json)" },
   },
   {
     method: "get",

@@ -118,7 +118,11 @@ export class DeviceSupervisor extends EventEmitter<SupervisorEvents> {
       throw new AgentError("device_unavailable", `${this.id} is ${this.status}: ${this.detail}`);
     }
     try {
-      return await run();
+      const result = await run();
+      // A command changes what the device reads (a mute, a level): the room's state says so now, not at the next
+      // notice from the device (a DSP that does not echo our own commands sends none).
+      this.emit("readings");
+      return result;
     } catch (error) {
       if (error instanceof AgentError) throw error;
       this.counters.commandErrors++;
