@@ -9,6 +9,8 @@ export interface LiveListener {
   rooms?: (rooms: ReadonlyMap<string, RoomView>) => void;
   link?: (state: LinkState) => void;
   session?: (change: SessionChange, session: SessionView) => void;
+  /** The controller refused the socket's credentials (the session ended): the face asks for a login again. */
+  unauthorized?: () => void;
 }
 
 export class LiveRooms {
@@ -37,7 +39,11 @@ export class LiveRooms {
       });
     });
     socket.on("disconnect", () => this.setLink("lost"));
-    socket.on("connect_error", () => this.setLink("lost"));
+    socket.on("connect_error", (error) => {
+      // Refused by the controller, the socket does not try again by itself: only a new login helps.
+      if (error.message === "unauthorized") this.listener.unauthorized?.();
+      else this.setLink("lost");
+    });
     socket.on("room", ({ room }) => {
       this.rooms.set(room.id, room);
       this.listener.rooms?.(this.rooms);

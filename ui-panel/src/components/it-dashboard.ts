@@ -83,6 +83,7 @@ export class ItDashboard extends LightElement {
           this.scheduleAlarms();
           this.requestUpdate();
         },
+        unauthorized: () => this.signedOut(),
         link: (state) => {
           this.link = state;
           this.requestUpdate();

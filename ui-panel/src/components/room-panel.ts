@@ -103,6 +103,7 @@ export class RoomPanel extends LightElement {
           if (view) this.view = view;
           this.requestUpdate();
         },
+        unauthorized: () => this.lock(),
         link: (state) => {
           this.link = state;
           if (state === "connected") void this.loadSession();
@@ -260,8 +261,8 @@ export class RoomPanel extends LightElement {
       <header class="topbar ${privacy ? "privacy" : ""}">
         <h1>${view?.name ?? this.room}</h1>
         <div class="lamps">
-          <span class="lamp ${onAir ? "on-air" : "off"}" data-testid="on-air">${m.onAir}</span>
-          <span class="lamp ${recording ? "rec" : "off"}" data-testid="rec">${m.rec}</span>
+          <span class="lamp ${onAir ? "on-air" : "off"}" data-testid="on-air">${onAir ? m.onAir : m.offAir}</span>
+          <span class="lamp ${recording ? "rec" : "off"}" data-testid="rec">${recording ? m.rec : m.notRec}</span>
         </div>
         <rc-language-switch></rc-language-switch>
         <button class="secondary" @click=${() => this.lockByOperator()}>${m.lock}</button>

@@ -82,7 +82,9 @@ export const en: Messages = {
   stopRecording: "Stop recording",
   elapsed: (p) => `Recorded ${p.time}`,
   onAir: "ON AIR",
+  offAir: "OFF AIR",
   rec: "REC",
+  notRec: "NOT RECORDING",
 
   devices: "Devices",
   deviceKind: {

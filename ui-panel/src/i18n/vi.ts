@@ -90,7 +90,9 @@ export const vi = {
   stopRecording: "Dừng ghi",
   elapsed: (p: { time: string }) => `Đã ghi ${p.time}`,
   onAir: "ĐANG PHÁT",
+  offAir: "KHÔNG PHÁT",
   rec: "ĐANG GHI",
+  notRec: "KHÔNG GHI",
 
   devices: "Thiết bị",
   deviceKind: {
