@@ -1,6 +1,13 @@
 import express, { type NextFunction, type Request, type Response, type Router } from "express";
 import { z } from "zod";
-import { type AuditLog, type AuditResult, type AuditTarget, type AuditWho, queryAudit } from "./audit-log.ts";
+import {
+  type AuditLog,
+  type AuditResult,
+  type AuditTarget,
+  type AuditTargetKind,
+  type AuditWho,
+  queryAudit,
+} from "./audit-log.ts";
 import { parseInput, sendProblem } from "./problem.ts";
 import { instantOf } from "./reception-time.ts";
 
@@ -10,7 +17,7 @@ interface AuditedRoute {
   pattern: RegExp;
   action: string;
   /** The target kind of each captured group, in order. */
-  targets: ("room" | "session" | "schedule" | "recording")[];
+  targets: AuditTargetKind[];
   /** A created thing's id, read from the answer. */
   created?: (body: unknown) => AuditTarget;
 }
@@ -99,6 +106,29 @@ const AUDITED_ROUTES: AuditedRoute[] = [
     pattern: new RegExp(`^/api/schedules/${segment}$`),
     action: "schedule.patch",
     targets: ["schedule"],
+  },
+  { method: "POST", pattern: new RegExp(`^/api/alarms/${segment}/ack$`), action: "alarm.ack", targets: ["alarm"] },
+  {
+    method: "POST",
+    pattern: /^\/api\/maintenance$/,
+    action: "maintenance.create",
+    targets: [],
+    created: (body) => ({
+      maintenance: stringOr(idOf(body)),
+      room: stringOr((body as { room?: unknown } | undefined)?.room),
+    }),
+  },
+  {
+    method: "DELETE",
+    pattern: new RegExp(`^/api/maintenance/${segment}$`),
+    action: "maintenance.remove",
+    targets: ["maintenance"],
+  },
+  {
+    method: "POST",
+    pattern: new RegExp(`^/api/rooms/${segment}/devices/${segment}/restart$`),
+    action: "device.restart",
+    targets: ["room", "device"],
   },
 ];
 

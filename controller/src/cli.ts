@@ -6,7 +6,8 @@ import { type Logger, pino } from "pino";
 import { Writer } from "steno";
 import { renderMosquittoAcl } from "./acl.ts";
 import { type AuditRecord, describeVerdict, recordFromCli, verifyAudit } from "./audit-log.ts";
-import { auditDirOf, Controller, DEFAULT_CONTROLLER_OPTIONS } from "./controller.ts";
+import { auditDirOf, Controller, type ControllerOptions, DEFAULT_CONTROLLER_OPTIONS } from "./controller.ts";
+import { HEALTH_FLAGS, HEALTH_USAGE, healthSettingsOf } from "./health.ts";
 import { registerRoom, removeRoom } from "./room-registration.ts";
 import { Store } from "./store.ts";
 
@@ -16,6 +17,7 @@ const USAGE = `usage:
       Without --broker, starts the embedded MQTT broker on --mqtt-host:--mqtt-port (127.0.0.1:1883).
       With --broker (Mosquitto, EMQX), logs in as "controller" with RC_CONTROLLER_PASSWORD or the password kept in
       DIR/controller-credentials.json.
+${HEALTH_USAGE}
       With --metrics-token (or RC_METRICS_TOKEN, which other users cannot read in the process list), /metrics
       answers only "Authorization: Bearer TOKEN".
   controller rooms add ID --name NAME --level ${ROOM_LEVELS.join("|")} [--parent ID] [--kind ${ROOM_KINDS.join("|")}]
@@ -48,6 +50,7 @@ function parse(args: string[]) {
         "mqtt-port": { type: "string", default: String(DEFAULT_CONTROLLER_OPTIONS.mqttPort) },
         "request-timeout": { type: "string", default: String(DEFAULT_CONTROLLER_OPTIONS.requestTimeoutMs) },
         "metrics-token": { type: "string" },
+        ...HEALTH_FLAGS,
         name: { type: "string" },
         level: { type: "string" },
         parent: { type: "string" },
@@ -106,6 +109,12 @@ async function serve(values: ReturnType<typeof parse>["values"]): Promise<void> 
   if (!Number.isInteger(timeout) || timeout < 1) fail("--request-timeout: expected milliseconds");
   const log = pino({ name: "controller", level: process.env.LOG_LEVEL ?? "info" });
   keepServing(log);
+  let health: ControllerOptions["health"];
+  try {
+    health = healthSettingsOf(values, process.env);
+  } catch (error) {
+    fail((error as Error).message);
+  }
   const metricsToken = values["metrics-token"] ?? process.env.RC_METRICS_TOKEN;
   if (metricsToken !== undefined && metricsToken.length < 16) fail("--metrics-token: expected at least 16 characters");
   const controller = new Controller({
@@ -118,6 +127,7 @@ async function serve(values: ReturnType<typeof parse>["values"]): Promise<void> 
     mqttHost: values["mqtt-host"],
     mqttPort: port(values["mqtt-port"], "--mqtt-port"),
     requestTimeoutMs: timeout,
+    health,
     ...(metricsToken ? { metricsToken } : {}),
     log,
   });

@@ -20,6 +20,7 @@ import { AuditLog } from "./audit-log.ts";
 import { controllerCredentials } from "./controller-credentials.ts";
 import { DesiredStates } from "./desired-states.ts";
 import { EmbeddedBroker } from "./embedded-broker.ts";
+import { DEFAULT_HEALTH_SETTINGS, Health, type HealthSettings } from "./health.ts";
 import { createHttpApi } from "./http-api.ts";
 import { Metrics } from "./metrics.ts";
 import { Realtime } from "./realtime.ts";
@@ -52,6 +53,8 @@ export interface ControllerOptions {
   metricsToken?: string;
   /** The recording archive's limits and retention (defaults: DEFAULT_ARCHIVE_SETTINGS). */
   archive?: Partial<ArchiveSettings>;
+  /** Alarms, history and notifications (defaults: DEFAULT_HEALTH_SETTINGS). */
+  health?: Partial<HealthSettings>;
   log: Logger;
 }
 
@@ -72,6 +75,7 @@ export class Controller {
   readonly schedules: Schedules;
   readonly archive: RecordingArchive;
   readonly audit: AuditLog;
+  readonly health: Health;
   readonly broker: EmbeddedBroker | undefined;
   private client: MqttClient | undefined;
   private http: HttpServer | undefined;
@@ -109,6 +113,13 @@ export class Controller {
       log: options.log.child({ part: "archive" }),
     });
     this.audit = new AuditLog({ dir: auditDirOf(options.dataDir), log: options.log.child({ part: "audit" }) });
+    this.health = new Health({
+      dataDir: options.dataDir,
+      registry: this.registry,
+      settings: { ...DEFAULT_HEALTH_SETTINGS, ...options.health },
+      log: options.log.child({ part: "health" }),
+    });
+    this.metrics.activeAlarmsFrom(() => this.health.activeAlarmsBySeverity());
     this.requests = new RoomRequests(
       () => this.client,
       options.requestTimeoutMs,
@@ -139,6 +150,7 @@ export class Controller {
     const password = this.options.brokerPassword ?? (await controllerCredentials(this.store));
     this.registry.setRegistrations(Object.values(this.store.data.rooms));
     this.desired.show();
+    await this.health.start();
     // A session live before a restart is live after it: its rooms' desired states are made to agree before publishing.
     await this.sessions.start();
     this.schedules.start();
@@ -166,6 +178,7 @@ export class Controller {
     }
     await client?.endAsync(true).catch(() => {});
     await this.broker?.stop();
+    await this.health.stop();
     await this.audit.stop();
     this.log.info("controller stopped");
   }
@@ -279,9 +292,11 @@ export class Controller {
         break;
       case "telemetry":
         this.registry.telemetry(message.room, message.value);
+        this.health.telemetry(message.room, message.value);
         break;
       case "events":
         this.registry.touch(message.room);
+        this.health.event(message.room, message.value);
         break;
       default:
         this.log.warn({ topic }, "message on a topic the controller does not handle dropped");
@@ -305,6 +320,12 @@ export class Controller {
       },
       archive: { archive: this.archive, store: this.store, log: this.log.child({ part: "archive" }) },
       audit: { log: this.audit, dir: auditDirOf(this.options.dataDir) },
+      health: {
+        health: this.health,
+        registry: this.registry,
+        requests: this.requests,
+        brokerConnected: () => this.client?.connected ?? false,
+      },
     });
     const http = createServer(app);
     this.realtime = new Realtime(this.registry, this.sessions, this.log.child({ part: "realtime" }));

@@ -153,13 +153,19 @@ export class Health {
       for (const device of rollup.devices) devices[device.status] = (devices[device.status] ?? 0) + 1;
     }
     const active = this.book.activeAlarms();
-    const bySeverity: Record<string, number> = { critical: 0, major: 0, minor: 0 };
-    for (const alarm of active) bySeverity[alarm.severity] = (bySeverity[alarm.severity] ?? 0) + 1;
+    const bySeverity = this.activeAlarmsBySeverity();
     return {
       rooms: { total: views.length, byAvailability, byRollup },
       devices,
       alarms: { active: active.length, bySeverity, unacknowledged: active.filter((alarm) => !alarm.ack).length },
     };
+  }
+
+  /** Active alarms by severity (for the Prometheus gauge). */
+  activeAlarmsBySeverity(): Record<string, number> {
+    const bySeverity: Record<string, number> = { critical: 0, major: 0, minor: 0 };
+    for (const alarm of this.book.activeAlarms()) bySeverity[alarm.severity] = (bySeverity[alarm.severity] ?? 0) + 1;
+    return bySeverity;
   }
 
   alarms(filter: { active?: boolean }): Alarm[] {
@@ -354,4 +360,67 @@ export class Health {
       this.options.log.error({ err: (error as Error).message }, "health.json not written");
     }
   }
+}
+
+/** The controller's command-line flags of health (parseArgs options); the secrets come from the environment. */
+export const HEALTH_FLAGS = {
+  "alarm-debounce": { type: "string" },
+  "alarm-digest": { type: "string" },
+  "history-days": { type: "string" },
+  "webhook-url": { type: "string" },
+  "alarm-email-to": { type: "string" },
+  "alarm-email-from": { type: "string" },
+} as const;
+
+export const HEALTH_USAGE = `      Alarms: --alarm-debounce SECONDS (10) before a fault raises one; --history-days N (180) of history kept;
+      --webhook-url URL (signed with RC_WEBHOOK_SECRET, required with it); e-mail through the SMTP server in
+      RC_SMTP_URL (smtp[s]://user:password@host:port, kept out of the process list) to --alarm-email-to A,B from
+      --alarm-email-from ADDRESS; --alarm-digest MINUTES (0: one notification per alarm) sends one digest a period.`;
+
+/** Health settings from the flags and the environment; throws naming the flag at fault. */
+export function healthSettingsOf(
+  flags: { [K in keyof typeof HEALTH_FLAGS]?: string | undefined },
+  env: NodeJS.ProcessEnv,
+): Partial<HealthSettings> {
+  const number = (flag: keyof typeof HEALTH_FLAGS, minimum: number, maximum: number): number | undefined => {
+    const text = flags[flag];
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < minimum || value > maximum)
+      throw new Error(`--${flag}: expected a number from ${minimum} to ${maximum}, got "${text}"`);
+    return value;
+  };
+  const settings: Partial<HealthSettings> = {};
+  const debounce = number("alarm-debounce", 0, 3600);
+  if (debounce !== undefined) settings.alarmDebounceMs = debounce * 1000;
+  const days = number("history-days", 1, 3650);
+  if (days !== undefined) settings.historyDays = days;
+  const notifications: NotificationSettings = { ...DEFAULT_HEALTH_SETTINGS.notifications };
+  notifications.digestMs = (number("alarm-digest", 0, 24 * 60) ?? 0) * 60_000;
+  const url = flags["webhook-url"];
+  if (url !== undefined) {
+    if (!/^https?:\/\//.test(url)) throw new Error("--webhook-url: expected an http:// or https:// URL");
+    const secret = env.RC_WEBHOOK_SECRET;
+    if (!secret || secret.length < 16)
+      throw new Error("--webhook-url: set RC_WEBHOOK_SECRET (16 characters or more) to sign its notifications");
+    notifications.webhook = { url, secret };
+  }
+  const to = flags["alarm-email-to"];
+  if (to !== undefined) {
+    const smtpUrl = env.RC_SMTP_URL;
+    if (!smtpUrl || !/^smtps?:\/\//.test(smtpUrl))
+      throw new Error("--alarm-email-to: set RC_SMTP_URL (smtp://user:password@host:port) to send e-mail");
+    const from = flags["alarm-email-from"];
+    if (!from) throw new Error("--alarm-email-to: --alarm-email-from is required too");
+    notifications.email = {
+      smtpUrl,
+      from,
+      to: to
+        .split(",")
+        .map((address) => address.trim())
+        .filter(Boolean),
+    };
+  }
+  settings.notifications = notifications;
+  return settings;
 }

@@ -5,6 +5,7 @@ import { type ArchiveRouteParts, archiveRoutes } from "./archive-api.ts";
 import { auditCommands, auditRoutes } from "./audit-api.ts";
 import type { AuditLog } from "./audit-log.ts";
 import type { DesiredStates } from "./desired-states.ts";
+import { type HealthRouteParts, healthRoutes } from "./health-api.ts";
 import { jsonBody } from "./json-body.ts";
 import { type Metrics, requireMetricsToken } from "./metrics.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -29,6 +30,8 @@ export interface HttpApiParts {
   archive?: ArchiveRouteParts;
   /** The audit log every command is recorded in, and its folder (absent in tests of the rooms' routes alone). */
   audit?: { log: AuditLog; dir: string };
+  /** Device health: roll-ups, alarms, maintenance, history, restarts (absent in tests of the rooms' routes alone). */
+  health?: HealthRouteParts;
 }
 
 /** What went wrong before a route could answer, in words that name the real fault (the URL, the body, its size…). */
@@ -68,6 +71,7 @@ export function createHttpApi({
   sessions,
   archive,
   audit,
+  health,
 }: HttpApiParts): Express {
   const app = express();
   app.disable("x-powered-by");
@@ -163,6 +167,7 @@ export function createHttpApi({
 
   if (sessions) app.use(sessionRoutes(sessions));
   if (audit) app.use(auditRoutes(audit.dir));
+  if (health) app.use(healthRoutes(health));
 
   app.use((_request, response) => {
     sendProblem(response, 404, "not_found", "no such endpoint");

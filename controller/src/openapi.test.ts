@@ -5,6 +5,8 @@ import { describe, expect, it } from "vitest";
 import type { ArchiveRouteParts } from "./archive-api.ts";
 import type { AuditLog } from "./audit-log.ts";
 import type { DesiredStates } from "./desired-states.ts";
+import type { Health } from "./health.ts";
+import type { HealthRouteParts } from "./health-api.ts";
 import { createHttpApi } from "./http-api.ts";
 import { Metrics } from "./metrics.ts";
 import { openApiDocument, openApiPath, ROUTES } from "./openapi.ts";
@@ -45,6 +47,7 @@ describe("the OpenAPI document", () => {
     sessions: { sessions: {} } as SessionRouteParts,
     archive: { log } as ArchiveRouteParts,
     audit: { log: {} as AuditLog, dir: "/nonexistent" },
+    health: { health: {} as Health } as HealthRouteParts,
   });
   const served = servedRoutes(app.router.stack as unknown as Layer[]);
 
@@ -56,6 +59,7 @@ describe("the OpenAPI document", () => {
         "POST /api/sessions",
         "PUT /api/archive/uploads/:session/:room/:file",
         "GET /api/audit",
+        "POST /api/alarms/:id/ack",
       ]),
     );
     const documented = new Set(ROUTES.map((route) => `${route.method.toUpperCase()} ${route.path}`));

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { holdBody } from "./archive-api.ts";
 import { auditQuery } from "./audit-api.ts";
+import { HEALTH_ROUTES } from "./health-api.ts";
 import { idPageQuery } from "./paging.ts";
 import { problemDetails, RETRY_AFTER_SECONDS } from "./problem.ts";
 import { roomRequestBody } from "./room-requests.ts";
@@ -26,7 +27,7 @@ export interface DocumentedRoute {
   method: HttpMethod;
   /** In express's form (`/api/rooms/:id`). */
   path: string;
-  tag: "system" | "rooms" | "sessions" | "schedules" | "reports" | "archive" | "audit";
+  tag: "system" | "rooms" | "sessions" | "schedules" | "reports" | "archive" | "audit" | "health";
   summary: string;
   /** A JSON body, checked by this schema (a body of another type: 415). */
   body?: z.ZodType;
@@ -284,6 +285,7 @@ export const ROUTES: readonly DocumentedRoute[] = [
     query: auditQuery,
     responses: { 200: "`{items, nextCursor}`", 400: INVALID, 403: "for admin and it" },
   },
+  ...HEALTH_ROUTES,
 ];
 
 /** `/api/rooms/:id` → `/api/rooms/{id}`. */
