@@ -12,6 +12,10 @@ export const mixerDeviceEntry = deviceEntryBase.extend({
     /** Serial device, e.g. /dev/ttyUSB0 (a socat pty in tests and the demo). */
     path: z.string().min(1),
     baudRate: z.int().positive().optional(),
+    /** For a DSP that asks for a login (the model's `login`): the user name, and the name of the environment
+     *  variable holding the password, so profiles carry no secrets. */
+    username: z.string().min(1).optional(),
+    passwordEnv: z.string().min(1).optional(),
   }),
   /** This room's names for the model's bindings (DSP block tags, controller numbers), where they differ. */
   bindings: z.record(z.string(), z.string()).default({}),
@@ -95,6 +99,8 @@ export const MIXER_COMMANDS = [
 export const MIXER_EVENTS = ["meter", "mute", "level", "volume", "groupMute", "reboot"] as const;
 /** Placeholders a template may use besides the values and bindings. */
 const PROFILE_PLACEHOLDERS = ["meterIntervalMs"] as const;
+/** Placeholders only a login step may use: the room line's user name and password. */
+export const LOGIN_PLACEHOLDERS = ["username", "password"] as const;
 
 const regex = z.string().superRefine((source, context) => {
   try {
@@ -144,6 +150,20 @@ export const mixerModelProfile = z
     /** Site-specific names used in templates as {name}, with defaults (a room profile may override them). */
     bindings: z.record(z.string(), z.string()).default({}),
     encodings: z.record(z.string(), valueEncoding).default({}),
+    /**
+     * A DSP with security on asks for a login before it takes commands (a Tesira on RS-232). The driver sends an
+     * empty line after opening the port: a DSP at its login prompt prints `prompt` again (a prompt may come without
+     * a line end), one already logged in ignores it. Then `steps` run in turn, {username} and {password} from the
+     * room's line. A line matching `rejected` during the steps is a wrong user name or password: the device is
+     * bad_config and the login is not tried again, so the DSP never locks the account.
+     */
+    login: z
+      .strictObject({
+        prompt: regex,
+        steps: z.array(z.strictObject({ send: z.string().min(1), expect: regex })).min(1),
+        rejected: regex,
+      })
+      .optional(),
     init: z.array(z.strictObject({ send: z.string().min(1), expect: regex })).default([]),
     keepAlive: z.strictObject({ send: z.string().min(1), expect: regex, intervalMs: z.int().min(100) }),
     commands: z.partialRecord(z.enum(MIXER_COMMANDS), command),
@@ -191,16 +211,22 @@ export const mixerModelProfile = z
     }
     const constants = new Set<string>([...PROFILE_PLACEHOLDERS, ...Object.keys(profile.bindings)]);
     const own = [
-      ...profile.init.map((step, index) => ({ path: ["init", index, "send"], send: step.send })),
-      { path: ["keepAlive", "send"], send: profile.keepAlive.send },
+      ...profile.init.map((step, index) => ({ path: ["init", index, "send"], send: step.send, login: false })),
+      { path: ["keepAlive", "send"], send: profile.keepAlive.send, login: false },
+      ...(profile.login?.steps ?? []).map((step, index) => ({
+        path: ["login", "steps", index, "send"],
+        send: step.send,
+        login: true,
+      })),
     ];
-    for (const { path, send } of own) {
+    for (const { path, send, login } of own) {
+      const allowed = login ? [...LOGIN_PLACEHOLDERS, ...constants] : [...constants];
       for (const [, placeholder] of send.matchAll(/\{(\w+)\}/g)) {
-        if (!constants.has(placeholder!)) {
+        if (!allowed.includes(placeholder!)) {
           context.addIssue({
             code: "custom",
             path,
-            message: `only bindings and ${PROFILE_PLACEHOLDERS.join(", ")} as placeholders; got {${placeholder}}`,
+            message: `only ${login ? `${LOGIN_PLACEHOLDERS.join(", ")}, ` : ""}bindings and ${PROFILE_PLACEHOLDERS.join(", ")} as placeholders; got {${placeholder}}`,
           });
         }
       }

@@ -70,6 +70,8 @@ export abstract class DspSimulator {
   protected abstract banner(): string[];
   /** Forget what a reboot forgets (subscriptions, modes). */
   protected abstract resetSession(): void;
+  /** An empty line: ignored, unless a DSP at a login prompt prints it again. */
+  protected emptyLine(): void {}
   /** Makes a change at the DSP itself and tells the port as the protocol does (if it does). */
   abstract changeLocally(change: LocalChange): void;
   /** A program volume (output, Level block, fader) by the DSP's own address; undefined if there is none. */
@@ -125,8 +127,13 @@ export abstract class DspSimulator {
   }
 
   protected write(lines: string[]): void {
-    if (lines.length === 0 || !this.port) return;
-    const text = lines.map((line) => line + this.lineEnd).join("");
+    if (lines.length === 0) return;
+    this.writeText(lines.map((line) => line + this.lineEnd).join(""));
+  }
+
+  /** Text as it is, without line ends (a prompt), in order with the lines written. */
+  protected writeText(text: string): void {
+    if (!this.port) return;
     const send = () => this.port?.write(Buffer.from(text, "latin1"));
     if (this.misbehaviour.replyDelayMs > 0) setTimeout(send, this.misbehaviour.replyDelayMs);
     else send();
@@ -140,9 +147,13 @@ export abstract class DspSimulator {
       if (!match) return;
       const line = this.buffer.slice(0, match.index);
       this.buffer = this.buffer.slice(match.index + match[0].length);
-      if (line.length === 0) continue;
+      const deaf = this.misbehaviour.frozen || Date.now() < this.bootedAt;
+      if (line.length === 0) {
+        if (!deaf) this.emptyLine();
+        continue;
+      }
       this.received.push(line);
-      if (this.misbehaviour.frozen || Date.now() < this.bootedAt) continue;
+      if (deaf) continue;
       if (this.misbehaviour.echo) this.write([line]);
       this.write(this.misbehaviour.answerWith === null ? this.answer(line) : [this.misbehaviour.answerWith]);
     }

@@ -1,14 +1,20 @@
 // An Extron DMP 128 (original or Plus) on RS-232, speaking SIS as research/mixer-protocols.md describes it:
 // ESC-prefixed DSP commands ending in AU, object ids 4000(n-1) for input n and 6000(n-1) for output n's volume, gain
 // as 2048 + 10·dB (original) or signed 10·dB (Plus), verbose modes, unsolicited changes and meters (Plus), E-codes,
-// a copyright line at power-up. Group masters (`ESC D{group}*{value}GRPM` → `GrpmD{group}*+00001`) and the output
-// volume range come from public SIS clients, not from the manual.
+// a copyright line at power-up. Group masters and level ranges follow Extron's user guides (DMP 128 68-2036-01 Rev. E,
+// "Command and Response Table for DSP SIS Commands"): `ESC D2*1GRPM` → `GrpmD02*+00001` — the group number in two
+// digits ("01 - 32"; "01 through 64" on the Plus) and the value signed in five ("responses are always 5 digits");
+// mic/line input gain −18…+80 dB; output volume −100…0 dB on both generations.
 import type { AudioScene } from "../audio-scene/audio-scene.ts";
 import { DspSimulator, type LocalChange } from "./dsp-simulator.ts";
 
 const ESC = "\u001b";
 const OUTPUTS = 16;
-const GROUPS = 32;
+/** Group masters per generation: "X6% = Group master group number 01 - 32" (DMP 128), "01 through 64" (Plus). */
+const GROUPS = { original: 32, plus: 64 } as const;
+/** Ranges in dB, from the guides' "acceptable adjustment range" notes. */
+const INPUT_GAIN_DB = { min: -18, max: 80 } as const;
+const OUTPUT_VOLUME_DB = { min: -100, max: 0 } as const;
 const GROUP_MASTER = /^D(\d+)(?:\*([+-]?\d+))?GRPM$/;
 
 /** Our standard room design: group master 1 mutes every mic (the demo rooms name it), 2 is a gain group. The
@@ -16,6 +22,8 @@ const GROUP_MASTER = /^D(\d+)(?:\*([+-]?\d+))?GRPM$/;
 export const EXTRON_DESIGN = { micMuteGroup: 1, gainGroup: 2, programOutput: 60000 } as const;
 
 const signed = (value: number) => `${value < 0 ? "-" : "+"}${String(Math.abs(value)).padStart(5, "0")}`;
+/** A group master as replies name it: `GrpmD02`. */
+const groupTag = (group: number) => `GrpmD${String(group).padStart(2, "0")}`;
 
 export class ExtronSimulator extends DspSimulator {
   protected readonly commandEnd = /\r/;
@@ -87,7 +95,7 @@ export class ExtronSimulator extends DspSimulator {
       line = `DsG${change.volume}*${this.encodeGain(change.levelDb)}`;
     } else {
       this.groups.set(Number(change.group), { kind: "mute", muted: change.muted });
-      line = `GrpmD${change.group}*${signed(change.muted ? 1 : 0)}`;
+      line = `${groupTag(Number(change.group))}*${signed(change.muted ? 1 : 0)}`;
     }
     if (this.verbose === 1 || this.verbose === 3) this.write([line]);
   }
@@ -138,7 +146,7 @@ export class ExtronSimulator extends DspSimulator {
     if (command === "G") {
       if (value === undefined) return [this.reply(tag, this.encodeGain(this.levels[index]!))];
       const db = this.decodeGain(value);
-      if (db < -100 || db > 24) return ["E13"];
+      if (db < INPUT_GAIN_DB.min || db > INPUT_GAIN_DB.max) return ["E13"];
       this.levels[index] = db;
       return [`${tag}*${this.encodeGain(db)}`];
     }
@@ -150,22 +158,22 @@ export class ExtronSimulator extends DspSimulator {
     return [`${tag}*${level}`];
   }
 
-  /** Output volumes: −100…0 dB on the Plus, −100…+12 dB on the original (1048…2168). */
+  /** Output volumes: "The output volume range is –100 dB to 0 dB" (1048…2048 on the original). */
   private outputVolume(output: number, tag: string, value: string | undefined): string[] {
     if (output >= OUTPUTS) return ["E13"];
     if (value === undefined) return [this.reply(tag, this.encodeGain(this.outputVolumes[output]!))];
     const db = this.decodeGain(value);
-    if (db < -100 || db > (this.generation === "plus" ? 0 : 12)) return ["E13"];
+    if (db < OUTPUT_VOLUME_DB.min || db > OUTPUT_VOLUME_DB.max) return ["E13"];
     this.outputVolumes[output] = db;
     return [`${tag}*${this.encodeGain(db)}`];
   }
 
-  /** Group masters: a mute group takes 0 or 1, a gain group tenths of a dB; both answer `GrpmD{n}*{signed value}`. */
+  /** Group masters: a mute group takes 0 or 1, a gain group tenths of a dB; both answer `GrpmD{nn}*{±nnnnn}`. */
   private groupMaster(number: number, value: string | undefined): string[] {
-    if (number < 1 || number > GROUPS) return ["E13"];
+    if (number < 1 || number > GROUPS[this.generation]) return ["E13"];
     const group = this.groups.get(number);
     if (!group) return ["E14"];
-    const tag = `GrpmD${number}`;
+    const tag = groupTag(number);
     const current = () => signed(group.kind === "mute" ? (group.muted ? 1 : 0) : group.tenths);
     if (value === undefined) return [this.reply(tag, current())];
     const parsed = Number(value);

@@ -1,13 +1,19 @@
-// A Biamp TesiraFORTÉ on RS-232, speaking the Tesira Text Protocol as research/mixer-protocols.md describes it:
-// `Tag verb attribute [index] [value]`, verbose or terse replies, `-ERR …` errors, presets, subscriptions — meters
-// that publish `! "publishToken":"label" "value":x` at their rate (the first one before the +OK), Level and Mute
-// blocks that publish every change whoever made it — and subscriptions lost on reboot.
+// A Biamp TesiraFORTÉ on RS-232, speaking the Tesira Text Protocol as research/mixer-protocols.md and Biamp's TTP help
+// describe it: `Tag verb attribute [index] [value]`, verbose or terse replies, `-ERR …` errors, presets,
+// subscriptions — meters that publish `! "publishToken":"label" "value":x` at their rate, Level and Mute blocks that
+// publish every change whoever made it — subscriptions lost on reboot, and, with security on, a login on RS-232.
 import type { AudioScene } from "../audio-scene/audio-scene.ts";
 import { DspSimulator, type LocalChange } from "./dsp-simulator.ts";
 
 const ADDRESS_NOT_FOUND = '-ERR address not found: {"deviceId":0 "classCode":0 "instanceNum":0}';
 /** Meters publish no faster than this, whatever rate is asked for. */
 const FASTEST_METER_MS = 100;
+/** Login prompts come without a line end, as a terminal's do. The wording is not in Biamp's help (an assumption). */
+const LOGIN_PROMPT = "login: ";
+const PASSWORD_PROMPT = "Password: ";
+const WELCOME = "Welcome to the Tesira Text Protocol Server...";
+/** Wrong passwords in a row before the account is locked (then even the right one is refused). */
+const LOCKOUT_AFTER = 3;
 
 /**
  * The blocks of our standard room design, by instance tag: the mic channels' Level, Mute and meter blocks (the
@@ -32,6 +38,23 @@ interface Subscription {
 export class TesiraSimulator extends DspSimulator {
   protected readonly commandEnd = /\r?\n|\r/;
   protected readonly lineEnd = "\r\n";
+  /**
+   * How a subscription's first reply comes. "one-line" is Biamp's TTP help ("When the subscription command is first
+   * sent the first reply will be: ! "publishToken":"[CustomName]" "value":[Value] +OK"); "separate" sends the
+   * publish and then +OK as lines of their own, as research/mixer-protocols.md has it.
+   */
+  subscribeReply: "one-line" | "separate" = "one-line";
+  /**
+   * Security on, with the one account that may log in; undefined is security off. Biamp's TTP help (RS-232): "If a
+   * system has security enabled the RS-232 will not require authentication until the connection is fully terminated
+   * using a 'exit' command. There will then be a requirement to authenticate at the next log on." So a login
+   * outlives a replug (stop/start here) and ends with `exit` or a reboot.
+   */
+  security: { username: string; password: string } | undefined;
+  /** Wrong passwords given for the account so far: after LOCKOUT_AFTER it is locked. */
+  failedLogins = 0;
+  private login: "user" | "password" | "in" = "user";
+  private loginUser = "";
   private verbose = true;
   private readonly subscriptions = new Map<string, Subscription>(); // by label
   private readonly levelBlocks: Map<string, number[]>;
@@ -66,10 +89,45 @@ export class TesiraSimulator extends DspSimulator {
   }
 
   protected banner(): string[] {
-    return ["Welcome to the Tesira Text Protocol Server..."];
+    return [WELCOME];
+  }
+
+  override reboot(): void {
+    super.reboot();
+    if (this.security) this.writeText(LOGIN_PROMPT);
+  }
+
+  /** At the login prompt an empty line brings the prompt back; at the password prompt it is an empty password. */
+  protected override emptyLine(): void {
+    if (!this.security || this.login === "in") return;
+    if (this.login === "user") this.writeText(LOGIN_PROMPT);
+    else this.write(this.logIn(""));
+  }
+
+  /** The user name, then the password; a wrong one prints a refusal and the prompt again. */
+  private logIn(line: string): string[] {
+    const security = this.security!;
+    if (this.login === "user") {
+      this.loginUser = line;
+      this.login = "password";
+      this.writeText(PASSWORD_PROMPT);
+      return [];
+    }
+    const account = this.loginUser === security.username;
+    if (account && this.failedLogins < LOCKOUT_AFTER && line === security.password) {
+      this.login = "in";
+      return [WELCOME];
+    }
+    // Lockout is the account's: a stray line taken for a user name that is no account locks nothing.
+    if (account) this.failedLogins++;
+    this.login = "user";
+    this.write(["Login incorrect"]);
+    this.writeText(LOGIN_PROMPT);
+    return [];
   }
 
   protected resetSession(): void {
+    this.login = "user";
     this.verbose = true;
     this.subscriptions.clear();
     this.setMeterPeriod(FASTEST_METER_MS);
@@ -116,6 +174,12 @@ export class TesiraSimulator extends DspSimulator {
   }
 
   protected answer(line: string): string[] {
+    if (this.security && this.login !== "in") return this.logIn(line);
+    if (line === "exit" && this.security) {
+      this.login = "user";
+      this.writeText(LOGIN_PROMPT);
+      return [];
+    }
     const words = line.match(/"[^"]*"|\S+/g) ?? [];
     const [tag, verb, attribute, ...rest] = words;
     const at = (index: number) => line.indexOf(words[index] ?? "") + 1;
@@ -203,15 +267,18 @@ export class TesiraSimulator extends DspSimulator {
     if (this.subscriptions.has(label)) return ["-ERR ALREADY_SUBSCRIBED"];
     const rateMs = Math.max(FASTEST_METER_MS, rate);
     this.subscriptions.set(label, { tag, index, rateMs, lastSentMs: Date.now() });
-    // The current value comes at once, before the +OK.
+    // The current value comes at once, with the +OK.
+    let current: string;
     if (tag === TESIRA_DESIGN.micMeters) {
       const meterRates = [...this.subscriptions.values()]
         .filter((s) => s.tag === TESIRA_DESIGN.micMeters)
         .map((s) => s.rateMs);
       this.setMeterPeriod(Math.min(...meterRates));
-      return [this.publish(label, (this.sceneLevels()[index - 1] ?? -100).toFixed(6)), "+OK"];
+      current = (this.sceneLevels()[index - 1] ?? -100).toFixed(6);
+    } else {
+      current = this.levelBlocks.get(tag)?.[index - 1]?.toFixed(6) ?? String(this.muteBlocks.get(tag)?.[index - 1]);
     }
-    const current = this.levelBlocks.get(tag)?.[index - 1]?.toFixed(6) ?? String(this.muteBlocks.get(tag)?.[index - 1]);
-    return [this.publish(label, current), "+OK"];
+    const first = this.publish(label, current);
+    return this.subscribeReply === "one-line" ? [`${first} +OK`] : [first, "+OK"];
   }
 }

@@ -115,6 +115,23 @@ describe("Biamp Tesira (TTP)", () => {
     });
   });
 
+  it("takes a subscription's first reply on one line, as Biamp's TTP help shows it", () => {
+    // tesira-help.biamp.com, TTP Subscriptions: "the first reply will be: ! "publishToken":"[CustomName]"
+    // "value":[Value] +OK", e.g. `! "publishToken":"MyLevelName" "value":-100.000000 +OK`.
+    expect(
+      exchange(tesira, "subscribeMeter", { channel: 3 }, ['! "publishToken":"mic3" "value":-100.000000 +OK']).seen,
+    ).toEqual([{ kind: "reply", values: {} }]);
+    expect(
+      exchange(tesira, "subscribeMute", { channel: 2 }, ['! "publishToken":"mute2" "value":false +OK']).seen,
+    ).toEqual([{ kind: "reply", values: {} }]);
+    // Come late (its command timed out), it is still news of the value.
+    expect(tesira.classify('! "publishToken":"level1" "value":-6.000000 +OK')).toEqual({
+      kind: "unsolicited",
+      event: "level",
+      values: { channel: 1, levelDb: -6 },
+    });
+  });
+
   it("reports every documented error with its text", () => {
     const errors = [
       '-ERR address not found: {"deviceId":0 "classCode":0 "instanceNum":0}',
@@ -170,18 +187,13 @@ describe("Extron DMP 128 Plus and the original DMP 128 (SIS)", () => {
       sent: "\u001bG60000*-200AU\r",
       seen: [{ kind: "reply", values: { levelDb: -20 } }],
     });
-    expect(exchange(room, "setGroupMute", { group: "1", muted: true }, ["GrpmD1*+00001"])).toEqual({
+    expect(exchange(room, "setGroupMute", { group: "1", muted: true }, ["GrpmD01*+00001"])).toEqual({
       sent: "\u001bD1*1GRPM\r",
       seen: [{ kind: "reply", values: {} }],
     });
-    expect(exchange(room, "getGroupMute", { group: "1" }, ["GrpmD1*+00000"]).seen).toEqual([
+    expect(exchange(room, "getGroupMute", { group: "1" }, ["GrpmD01*+00000"]).seen).toEqual([
       { kind: "reply", values: { muted: false } },
     ]);
-    expect(room.classify("GrpmD1*+00001")).toEqual({
-      kind: "unsolicited",
-      event: "groupMute",
-      values: { group: "1", muted: true },
-    });
     expect(room.classify("DsG60000*-125")).toEqual({
       kind: "unsolicited",
       event: "volume",
@@ -195,6 +207,36 @@ describe("Extron DMP 128 Plus and the original DMP 128 (SIS)", () => {
     expect(exchange(room, "getMeter", { channel: 2 }, ["DsV40001*-425"]).seen).toEqual([
       { kind: "reply", values: { levelDb: -42.5 } },
     ]);
+  });
+
+  it("reads group masters as the manuals print them: two-digit groups, five-digit values", () => {
+    // DMP 128 User Guide 68-2036-01 Rev. E, Audio group master commands: `ESC D X6% *1GRPM` → `GrpmD X6% *+00001`,
+    // "X6% = Group master group number 01 - 32", "responses are always 5 digits". The DMP 128 FlexPlus guide prints
+    // the short form `GrpmDX7%*1` (e.g. `GrpmD2*-293`).
+    for (const model of ["extron-dmp128", "extron-dmp128-plus"]) {
+      const room = codecFor(model, { muteGroups: { mics: "1", loa: "12" } });
+      expect(exchange(room, "setGroupMute", { group: "1", muted: true }, ["GrpmD01*+00001"]).seen, model).toEqual([
+        { kind: "reply", values: {} },
+      ]);
+      expect(exchange(room, "setGroupMute", { group: "1", muted: false }, ["GrpmD1*0"]).seen, model).toEqual([
+        { kind: "reply", values: {} },
+      ]);
+      expect(exchange(room, "getGroupMute", { group: "12" }, ["GrpmD12*+00001"]).seen, model).toEqual([
+        { kind: "reply", values: { muted: true } },
+      ]);
+      // Another group's answer, or an unmute where a mute was asked, is no reply to it.
+      expect(exchange(room, "setGroupMute", { group: "1", muted: true }, ["GrpmD01*+00000"]).seen[0]).not.toMatchObject(
+        { kind: "reply" },
+      );
+      expect(exchange(room, "getGroupMute", { group: "1" }, ["GrpmD11*+00001"]).seen[0]).not.toMatchObject({
+        kind: "reply",
+      });
+      expect(room.classify("GrpmD01*+00001")).toEqual({
+        kind: "unsolicited",
+        event: "groupMute",
+        values: { group: "01", muted: true },
+      });
+    }
   });
 
   it("reports E-codes", () => {
@@ -269,6 +311,52 @@ describe("Symetrix Composer", () => {
       event: "level",
       values: { channel: 2, levelDb: -72 },
     });
+  });
+});
+
+describe("a login step (Tesira with security on)", () => {
+  it("hears a prompt that comes without a line end", () => {
+    const secure = codecFor("biamp-tesira-secure");
+    expect(secure.split("login: ")).toEqual(["login:"]);
+    expect(secure.split("Login incorrect\r\nlog")).toEqual(["Login incorrect"]);
+    expect(secure.split("in: ")).toEqual(["login:"]);
+    expect(secure.split("Password: ")).toEqual(["Password:"]);
+    // Models without a login keep a partial line waiting, whatever it says.
+    expect(codecFor("biamp-tesira").split("login: ")).toEqual([]);
+  });
+
+  it("fills in the credentials, shows no password, and knows a refusal from a reply", () => {
+    const secure = codecFor("biamp-tesira-secure");
+    const [user, pass] = modelOf("biamp-tesira-secure").login!.steps;
+    const credentials = { username: "control", password: "s3cret pass" };
+    const name = secure.loginStep(user!, credentials);
+    expect(name.line).toBe("control\n");
+    expect(secure.classify("Password:", { sent: name.line, command: name })).toEqual({ kind: "reply", values: {} });
+    const password = secure.loginStep(pass!, credentials);
+    expect(password.line).toBe("s3cret pass\n");
+    expect(password.shown).toBe("{password}");
+    expect(
+      secure.classify("Welcome to the Tesira Text Protocol Server...", { sent: password.line, command: password }),
+    ).toEqual({ kind: "reply", values: {} });
+    expect(secure.classify("Login incorrect", { sent: password.line, command: password })).toEqual({
+      kind: "refused",
+      line: "Login incorrect",
+    });
+    // A prompt no step waits for: the DSP restarted and wants a login again.
+    expect(secure.classify("login:")).toEqual({ kind: "loginPrompt" });
+  });
+
+  it("takes {username} and {password} in login steps only", () => {
+    const model = modelOf("biamp-tesira-secure") as unknown as Record<string, unknown>;
+    const withInit = { ...model, init: [{ send: "{password}", expect: "^\\+OK$" }] };
+    expect(() => validateProfile(mixerModelProfile, withInit, "secure.json")).toThrow(
+      /init\[0\]\.send: only bindings and meterIntervalMs as placeholders; got \{password\}/,
+    );
+    const login = model.login as { steps: { send: string; expect: string }[] };
+    const badStep = { ...model, login: { ...login, steps: [{ send: "{pasword}", expect: "^x$" }] } };
+    expect(() => validateProfile(mixerModelProfile, badStep, "secure.json")).toThrow(
+      /login\.steps\[0\]\.send: only username, password, bindings and meterIntervalMs as placeholders; got \{pasword\}/,
+    );
   });
 });
 
@@ -364,10 +452,16 @@ describe("a room's mixer line is checked against its model", () => {
     expect(mixerEntryProblems(line({ programVolume: "ProgramLevel" }), modelOf("symetrix-composer"))).toEqual([
       { path: ["programVolume"], expected: 'a controller number 1-10000 (symetrix-composer); got "ProgramLevel"' },
     ]);
-    expect(mixerEntryProblems(line({ muteGroups: { mics: "33" } }), modelOf("extron-dmp128-plus"))).toEqual([
+    expect(mixerEntryProblems(line({ muteGroups: { mics: "33" } }), modelOf("extron-dmp128"))).toEqual([
       {
         path: ["muteGroups", "mics"],
-        expected: 'a group master number 1-32 set up as a mute group (extron-dmp128-plus); got "33"',
+        expected: 'a group master number 1-32 (or 01-32) set up as a mute group (extron-dmp128); got "33"',
+      },
+    ]);
+    expect(mixerEntryProblems(line({ muteGroups: { mics: "65" } }), modelOf("extron-dmp128-plus"))).toEqual([
+      {
+        path: ["muteGroups", "mics"],
+        expected: 'a group master number 1-64 (or 01-64) set up as a mute group (extron-dmp128-plus); got "65"',
       },
     ]);
     const noGroups = modelOf("biamp-tesira");

@@ -27,6 +27,10 @@ export interface MixerRoomAddresses {
 export interface EncodedCommand {
   /** The bytes to write, terminator included. */
   line: string;
+  /** What logs and errors show instead of the line, when it carries a secret (a login's password). */
+  shown?: string;
+  /** A reply that refuses the command for good (a login with a wrong user name or password). */
+  refused?: RegExp;
   /** The reply that answers this command. */
   expect: RegExp;
   /** How to read the reply's named groups back into values. */
@@ -36,6 +40,9 @@ export interface EncodedCommand {
 export type ReceivedLine =
   | { kind: "echo" }
   | { kind: "reply"; values: MixerValues }
+  | { kind: "refused"; line: string }
+  /** The DSP's login prompt when no login step waits for it: it restarted with security on. */
+  | { kind: "loginPrompt" }
   | { kind: "error"; message: string }
   | { kind: "unsolicited"; event: MixerEventName; values: MixerValues }
   | { kind: "unknown"; line: string };
@@ -49,6 +56,9 @@ export class MixerCodec {
   private readonly addresses: { control: string[]; group: string[] };
   /** The profile's stray characters, as one pattern (built once: every received line goes through it). */
   private readonly strip: RegExp | undefined;
+  /** Login prompts, which a DSP may print without a line end: a waiting rest of a line matching one is a line. */
+  private readonly prompts: RegExp[];
+  private readonly loginPrompt: RegExp | undefined;
   /** Lines longer than the profile allows, dropped whole: a device babbling garbage cannot grow our memory. */
   overlongLines = 0;
 
@@ -73,6 +83,9 @@ export class MixerCodec {
       control: room.programVolume === undefined ? [] : [room.programVolume],
       group: Object.values(room.muteGroups ?? {}),
     };
+    const login = profile.login;
+    this.loginPrompt = login ? new RegExp(login.prompt) : undefined;
+    this.prompts = login ? [login.prompt, ...login.steps.map((step) => step.expect)].map((s) => new RegExp(s)) : [];
   }
 
   get terminator(): string {
@@ -103,6 +116,28 @@ export class MixerCodec {
     return { line: line + this.terminator, expect: new RegExp(expect), encodings: this.profile.encodings };
   }
 
+  /** A login step with the room's credentials; it shows {password} unfilled, and fails for good on `rejected`. */
+  loginStep(
+    step: { send: string; expect: string },
+    credentials: { username: string; password: string },
+  ): EncodedCommand {
+    const login = this.profile.login;
+    if (!login) throw new Error(`${this.profile.model} has no login`);
+    const fill = (hidePassword: boolean) =>
+      this.fill(step.send, (name) => {
+        if (name === "username") return credentials.username;
+        if (name === "password") return hidePassword ? "{password}" : credentials.password;
+        throw new Error(`{${name}} is not a login placeholder`);
+      });
+    return {
+      line: fill(false) + this.terminator,
+      shown: fill(true),
+      expect: new RegExp(step.expect),
+      refused: new RegExp(login.rejected),
+      encodings: {},
+    };
+  }
+
   private fill(template: string, value: (name: string) => string, asRegex = false): string {
     return template.replace(/\{(\w+)\}/g, (_, name: string) => {
       const text = name in this.constants ? this.constants[name]! : value(name);
@@ -131,6 +166,11 @@ export class MixerCodec {
       this.overlongLines++;
       this.buffer = "";
     }
+    const rest = this.stripped(this.buffer).trim();
+    if (rest.length > 0 && this.prompts.some((prompt) => prompt.test(rest))) {
+      this.buffer = "";
+      lines.push(rest);
+    }
     return lines;
   }
 
@@ -148,7 +188,9 @@ export class MixerCodec {
     if (waiting) {
       const match = waiting.command.expect.exec(line);
       if (match) return { kind: "reply", values: decodeGroups(match.groups, waiting.command.encodings) };
+      if (waiting.command.refused?.test(line)) return { kind: "refused", line: line.slice(0, 200) };
     }
+    if (this.loginPrompt?.test(line)) return { kind: "loginPrompt" };
     for (const pattern of this.errors) {
       const match = pattern.exec(line);
       if (match) return { kind: "error", message: match.groups?.message ?? line };

@@ -23,7 +23,7 @@ import {
   TESIRA_DESIGN,
   TesiraSimulator,
 } from "@rc/simulators";
-import { pino } from "pino";
+import { type Logger, pino } from "pino";
 import { SerialPort } from "serialport";
 import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "../../../../test/support/wait-for.ts";
@@ -126,7 +126,7 @@ const RIGS: Rig[] = [
     ],
     rawErrors: [
       { send: "X", answer: "E10" },
-      { send: `${ESC}D40*1GRPM`, answer: "E13" },
+      { send: `${ESC}D65*1GRPM`, answer: "E13" }, // group masters 01-64 on the Plus
       { send: `${ESC}D5*1GRPM`, answer: "E14" },
     ],
     injected: ["E12", "E17", "E22", "E24", "E25"].map((line) => ({ line, says: `the DSP answered ${line.slice(1)}` })),
@@ -140,7 +140,9 @@ const RIGS: Rig[] = [
     meters: "none",
     meterIntervalMs: 100,
     refusals: [
-      { provoke: (driver) => driver.level(1, 40), says: "the DSP answered 13" },
+      // The guide's ranges: mic/line input gain -18…+80 dB, output volume -100…0 dB.
+      { provoke: (driver) => driver.level(1, -40), says: "the DSP answered 13" },
+      { provoke: (driver) => driver.volume({ levelDb: 6 }), says: "the DSP answered 13" },
       { provoke: (driver) => driver.preset(33), says: "the DSP answered 11" },
     ],
     rawErrors: [
@@ -174,6 +176,11 @@ const RIGS: Rig[] = [
 interface SetUp {
   profile?: Partial<MixerModelProfile>;
   line?: Partial<MixerDeviceEntry>;
+  /** Added to the line's connection (its path is the pty's). */
+  connection?: Partial<MixerDeviceEntry["connection"]>;
+  /** What to wait for after start: "ok" unless told. */
+  status?: "ok" | "bad_config";
+  log?: Logger;
 }
 
 /** A DSP simulator on a fresh pty pair and the driver under a supervisor, all taken down by `cleanups`. */
@@ -193,7 +200,7 @@ async function setUpRig(rig: Rig, cleanups: (() => Promise<void>)[], options: Se
     id: "dsp",
     kind: "mixer",
     model: rig.model,
-    connection: { path: pty.hostPath },
+    connection: { path: pty.hostPath, ...options.connection },
     programVolume: rig.programVolume,
     muteGroups: { mics: rig.mics },
     ...options.line,
@@ -208,7 +215,7 @@ async function setUpRig(rig: Rig, cleanups: (() => Promise<void>)[], options: Se
   const owner = new RoomPrivacy({ facts, devices, log: pino({ level: "silent" }), emitEvent: () => {} });
   const room: MixerRoomHooks = { emitMeters: () => {}, micChannels: [1, 2], privacy: owner };
   const driver = new MixerDriver(entry, profileOf(rig.model, options.profile), {
-    log: pino({ level: "silent" }),
+    log: options.log ?? pino({ level: "silent" }),
     ...room,
   });
   const supervisor = new DeviceSupervisor(driver, {
@@ -224,7 +231,8 @@ async function setUpRig(rig: Rig, cleanups: (() => Promise<void>)[], options: Se
   });
   owner.start();
   supervisor.start();
-  await until("ok", () => supervisor.health().status === "ok");
+  const status = options.status ?? "ok";
+  await until(status, () => supervisor.health().status === status);
   return { pty, dsp, driver, supervisor, privacy, facts };
 }
 
@@ -495,6 +503,126 @@ describe("mixer driver: what only the Tesira simulator shows", () => {
     dsp.reboot();
     const rebootedAt = Date.now();
     await until("meters after the reboot", () => (frames.at(-1) ?? 0) > rebootedAt + 150, 3000);
+  });
+});
+
+describe.each([RIGS[1]!, RIGS[2]!])(
+  "mixer driver: a simulated $model's group masters as the guide prints them",
+  (rig) => {
+    const cleanups: (() => Promise<void>)[] = [];
+    afterEach(async () => {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    });
+
+    it("mutes group 1 answered GrpmD01*+00001, and keeps the output volume within -100…0 dB", async () => {
+      const { pty, dsp, driver, supervisor } = await setUpRig(rig, cleanups);
+      await driver.requestPrivacy(true);
+      expect(dsp.groupMuted(rig.mics)).toBe(true);
+      expect(driver.readings()["group.mics.muted"]).toBe(true);
+      await expect(driver.volume({ levelDb: 0.5 })).rejects.toThrow("the DSP answered 13");
+      expect(await driver.volume({ levelDb: -100 })).toBe(-100);
+      await supervisor.stop();
+      expect(await answersTo(pty.hostPath, profileOf(rig.model), [`${ESC}D1GRPM`, `${ESC}D1*0GRPM`])).toEqual([
+        "GrpmD01*+00001",
+        "GrpmD01*+00000",
+      ]);
+    });
+  },
+);
+
+describe("mixer driver: Tesira subscriptions answered either way", () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  it.each(["one-line", "separate"] as const)("subscribes with the %s first reply", async (form) => {
+    const rig: Rig = {
+      ...RIGS[0]!,
+      simulator: (path) => Object.assign(new TesiraSimulator(path, 2, scene), { subscribeReply: form }),
+    };
+    const { dsp, driver } = await setUpRig(rig, cleanups);
+    const frames: number[][] = [];
+    driver.on("meters", (_at, levels) => frames.push(levels));
+    await until("meters", () => frames.length > 3, 2000);
+    dsp.changeLocally({ channel: 2, muted: true });
+    await until("the mute reported", () => driver.readings()["ch2.muted"] === true, 2000);
+    dsp.changeLocally({ group: rig.mics, muted: true });
+    await until("the mute group reported", () => driver.readings()["group.mics.muted"] === true, 2000);
+  });
+});
+
+describe("mixer driver: a Tesira with security on (biamp-tesira-secure)", () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    delete process.env.RC_TEST_DSP_PASSWORD;
+  });
+  const account = { username: "control", password: "mat-khau 42" };
+  const secure = (security = account): Rig => ({
+    ...RIGS[0]!,
+    model: "biamp-tesira-secure",
+    simulator: (path) => Object.assign(new TesiraSimulator(path, 2, scene), { security }),
+  });
+  /** Every log line the driver writes, to show no password reaches one. */
+  const captured = () => {
+    const lines: string[] = [];
+    const log = pino({ level: "debug" }, { write: (line: string) => void lines.push(line) });
+    return { lines, log };
+  };
+  const connection = { username: account.username, passwordEnv: "RC_TEST_DSP_PASSWORD" };
+
+  it("logs in, keeps the login over a replug, logs in again after a reboot, and logs no password", async () => {
+    process.env.RC_TEST_DSP_PASSWORD = account.password;
+    const { lines, log } = captured();
+    const { pty, dsp, driver, supervisor } = await setUpRig(secure(), cleanups, { connection, log });
+    const logins = () => dsp.received.filter((line) => line === account.username).length;
+    expect(logins()).toBe(1);
+    await driver.mute(1, true);
+    expect(dsp.mutes[0]).toBe(true);
+    // Unplugged and plugged back: the DSP's RS-232 is still logged in, so no second login.
+    await dsp.stop();
+    await pty.stop();
+    await until("not ok", () => supervisor.health().status !== "ok", 3000);
+    await pty.start();
+    await dsp.start();
+    await until("ok again", () => supervisor.health().status === "ok", 5000);
+    expect(logins()).toBe(1);
+    // A reboot logs it out: the driver logs in again and sets the DSP up.
+    const subscribes = () => dsp.received.filter((line) => line.startsWith("AudioMeter1 subscribe")).length;
+    const before = subscribes();
+    dsp.reboot();
+    await until("logged in again", () => logins() === 2, 3000);
+    await until("meters subscribed again", () => subscribes() === before + 2, 3000);
+    await driver.mute(2, true);
+    expect(dsp.mutes[1]).toBe(true);
+    expect((dsp as TesiraSimulator).failedLogins).toBe(0);
+    expect(lines.join("\n")).toContain("logged in to the DSP");
+    expect(lines.join("\n")).not.toContain(account.password);
+  });
+
+  it("a wrong password is bad_config after one attempt, never retried, so the account is not locked", async () => {
+    process.env.RC_TEST_DSP_PASSWORD = "wrong password";
+    const { lines, log } = captured();
+    const { dsp, supervisor } = await setUpRig(secure(), cleanups, { connection, log, status: "bad_config" });
+    expect(supervisor.health().detail).toMatch(
+      /^the DSP refused the login of "control" \(Login incorrect\): wrong user name or password; not tried again/,
+    );
+    await sleep(2500); // several backoffs' worth
+    expect((dsp as TesiraSimulator).failedLogins).toBe(1);
+    expect(dsp.received.filter((line) => line === "wrong password")).toHaveLength(1);
+    expect(supervisor.health().status).toBe("bad_config");
+    expect(lines.join("\n")).not.toContain("wrong password");
+  });
+
+  it("a room line without credentials is bad_config naming what it needs; a security-off DSP needs none", async () => {
+    const { supervisor } = await setUpRig(secure(), cleanups, { status: "bad_config" });
+    expect(supervisor.health().detail).toBe(
+      "biamp-tesira-secure asks for a login (security is on): the room's mixer line needs connection.username and connection.passwordEnv",
+    );
+    const off: Rig = { ...secure(), simulator: (path) => new TesiraSimulator(path, 2, scene) };
+    const { driver } = await setUpRig(off, cleanups);
+    await driver.mute(1, true);
   });
 });
 

@@ -41,6 +41,8 @@ const MICS_GROUP = "mics";
 /** After the port opens: how long each keep-alive waits, and how long the DSP has to answer one (see firstAnswer). */
 const FIRST_ANSWER_TRY_MS = 300;
 const FIRST_ANSWER_WITHIN_MS = 3000;
+/** How long a restarted DSP with a login must have been quiet before the login starts. */
+const LOGIN_SETTLE_MS = 300;
 
 export class MixerDriver
   extends EventEmitter<{ meters: [number, number[]] }>
@@ -72,6 +74,14 @@ export class MixerDriver
   private polling = false;
   /** While the DSP is read at (re)connect, its notices tell what it holds, not what someone pressed. */
   private initialising = false;
+  /** While the login steps run, the DSP's login prompts are theirs, not news of a restart. */
+  private loggingIn = false;
+  private lastReceivedAt = 0;
+  /** Settles when the login running (if any) is over; every other command waits for it. */
+  private loginGate: Promise<void> = Promise.resolve();
+  /** Why the DSP refused our login, once it has: never tried again by this driver (the password comes from the
+   *  agent's environment, so a corrected one comes with a new agent process anyway). */
+  private loginRefused: string | undefined;
   /** Mute group changes we have sent or queued: the DSP's notice of one (before its reply) is our own echo. */
   private readonly settingGroups: { name: string; muted: boolean }[] = [];
   counters = { unknownLines: 0, deviceErrors: 0, timeouts: 0, meterPollFailures: 0 };
@@ -207,8 +217,59 @@ export class MixerDriver
       },
       timedOut: () => this.counters.timeouts++,
     });
+    await this.logIn("connect");
     await this.firstAnswer();
     await this.initialise(link);
+  }
+
+  /**
+   * A DSP with security on (the model's `login`): an empty line first — a DSP at its login prompt prints it again,
+   * one still logged in (a Tesira's RS-232 stays logged in until "exit", across replugs) ignores it — then the
+   * steps. A wrong user name or password is bad_config, never tried again: DSPs lock an account after a few.
+   */
+  private logIn(after: "connect" | "restart"): Promise<void> {
+    const login = this.profile.login;
+    if (!login) return Promise.resolve();
+    if (this.loginRefused !== undefined) return Promise.reject(new BadConfigError(this.loginRefused));
+    // Nothing else goes out until the login is done: a probe sent between the steps would be taken for the user name.
+    const done = this.runLogin(login, after);
+    this.loginGate = done.catch(() => {});
+    return done;
+  }
+
+  private async runLogin(login: NonNullable<MixerModelProfile["login"]>, after: "connect" | "restart"): Promise<void> {
+    this.loggingIn = true;
+    try {
+      // After a restart the DSP may have taken a line of ours (sent before we knew) for a user name and be printing
+      // its prompts for it: once it has been quiet, its answers are to what we send next.
+      if (after === "restart") await this.quiet(LOGIN_SETTLE_MS);
+      try {
+        await this.line.send(
+          this.codec.raw("", login.prompt),
+          Math.min(FIRST_ANSWER_TRY_MS, this.profile.pacing.timeoutMs),
+        );
+      } catch (error) {
+        if (!this.line.isOpen) throw error;
+        return; // no prompt: logged in already, or not answering yet (firstAnswer tells)
+      }
+      const { username, passwordEnv } = this.entry.connection;
+      if (username === undefined || passwordEnv === undefined) {
+        throw new BadConfigError(
+          `${this.profile.model} asks for a login (security is on): the room's mixer line needs connection.username and connection.passwordEnv`,
+        );
+      }
+      const password = process.env[passwordEnv];
+      if (password === undefined) throw new BadConfigError(`the DSP password variable ${passwordEnv} is not set`);
+      for (const step of login.steps) {
+        await this.line.send(this.codec.loginStep(step, { username, password })).catch((error: Error) => {
+          if (error instanceof BadConfigError) throw error;
+          throw new Error(`login as "${username}": ${error.message}`);
+        });
+      }
+      this.log.info({ username }, "logged in to the DSP");
+    } finally {
+      this.loggingIn = false;
+    }
   }
 
   /**
@@ -502,11 +563,23 @@ export class MixerDriver
     return this.send(this.codec.encode(command, values));
   }
 
-  private send(command: EncodedCommand): Promise<MixerValues> {
+  /** Until nothing has been received for `ms` (at most a few seconds). */
+  private async quiet(ms: number): Promise<void> {
+    const until = performance.now() + FIRST_ANSWER_WITHIN_MS;
+    for (;;) {
+      const quietFor = performance.now() - this.lastReceivedAt;
+      if (quietFor >= ms || performance.now() > until) return;
+      await new Promise((resolve) => setTimeout(resolve, ms - quietFor));
+    }
+  }
+
+  private async send(command: EncodedCommand): Promise<MixerValues> {
+    await this.loginGate;
     return this.line.send(command);
   }
 
   private receive(text: string, link: DriverHooks): void {
+    this.lastReceivedAt = performance.now();
     for (const line of this.codec.split(text)) {
       const inFlight = this.line.inFlight;
       const waiting = inFlight ? { sent: inFlight.line, command: inFlight } : undefined;
@@ -516,6 +589,14 @@ export class MixerDriver
           break;
         case "reply":
           this.line.answer(seen.values);
+          break;
+        case "refused":
+          this.loginRefused = `the DSP refused the login of "${this.entry.connection.username}" (${seen.line}): wrong user name or password; not tried again, so the DSP does not lock the account`;
+          this.line.answer(new BadConfigError(this.loginRefused));
+          break;
+        case "loginPrompt":
+          // A DSP with security on that restarted asks for a login again: as after a reboot.
+          if (!this.loggingIn && this.loginRefused === undefined) this.unsolicited("reboot", {}, link);
           break;
         case "error":
           this.counters.deviceErrors++;
@@ -538,7 +619,8 @@ export class MixerDriver
       this.log.warn("the DSP restarted: running init and subscriptions again");
       this.stopPolling();
       this.line.failAll(new Error("the DSP restarted"));
-      void this.initialise(link)
+      void this.logIn("restart")
+        .then(() => this.initialise(link))
         .then(() => this.reapply())
         .then(() => link.changed())
         .catch((error: Error) => link.lost(`re-init after the DSP restarted failed: ${error.message}`));

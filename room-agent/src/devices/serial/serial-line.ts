@@ -7,6 +7,8 @@ import { type SerialSettings, SerialTransport } from "./serial-transport.ts";
 /** A command as the protocol encoded it: at least the line to write. */
 export interface LineCommand {
   line: string;
+  /** What errors show instead of the line when it carries a secret. */
+  shown?: string;
 }
 
 export interface SerialLineOptions {
@@ -111,7 +113,11 @@ export class SerialLine<C extends LineCommand, R> {
     const { timeoutMs } = queued;
     const timer = setTimeout(() => {
       this.hooks?.timedOut?.(queued.command);
-      this.answer(new Error(`no reply to ${JSON.stringify(queued.command.line.trim())} within ${timeoutMs} ms`));
+      this.answer(
+        new Error(
+          `no reply to ${JSON.stringify((queued.command.shown ?? queued.command.line).trim())} within ${timeoutMs} ms`,
+        ),
+      );
     }, timeoutMs);
     this.current = { ...queued, timer };
     this.transport.write(Buffer.from(queued.command.line, this.encoding));
