@@ -297,6 +297,7 @@ export class Controller {
       case "events":
         this.registry.touch(message.room);
         this.health.event(message.room, message.value);
+        this.realtime?.event(message.room, message.value);
         break;
       default:
         this.log.warn({ topic }, "message on a topic the controller does not handle dropped");

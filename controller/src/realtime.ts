@@ -1,7 +1,14 @@
 // socket.io: browsers subscribe to some rooms (or all) and get each change of availability, state, health, info, and
 // of the sessions those rooms are points of.
 import type { Server as HttpServer } from "node:http";
-import type { ClientToServerEvents, RoomChange, RoomView, ServerToClientEvents, SessionChange } from "@rc/protocol";
+import type {
+  ClientToServerEvents,
+  EventPayload,
+  RoomChange,
+  RoomView,
+  ServerToClientEvents,
+  SessionChange,
+} from "@rc/protocol";
 import type { Logger } from "pino";
 import { Server } from "socket.io";
 import { z } from "zod";
@@ -11,6 +18,8 @@ import type { SessionRecord } from "./store.ts";
 
 const subscribeFilter = z.strictObject({ rooms: z.union([z.literal("all"), z.array(z.string()).max(10_000)]) });
 const ALL = "all";
+/** The events a room's panels show live. */
+const PANEL_EVENTS: ReadonlySet<EventPayload["type"]> = new Set(["meters", "cut", "speaker_changed"]);
 
 export class Realtime {
   private io: Server<ClientToServerEvents, ServerToClientEvents> | undefined;
@@ -53,6 +62,11 @@ export class Realtime {
     this.registry.on("change", this.onChange);
     this.sessions.on("change", this.onSession);
     this.io = io;
+  }
+
+  /** A room's event for its panels (see `roomEvent`); the others are for the controller alone. */
+  event(room: string, event: EventPayload): void {
+    if (PANEL_EVENTS.has(event.type)) this.io?.to(`room:${room}`).emit("roomEvent", { room, event });
   }
 
   async stop(): Promise<void> {

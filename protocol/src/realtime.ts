@@ -1,5 +1,13 @@
 // What the controller pushes to browsers over socket.io, and what browsers may ask.
-import type { DesiredPayload, HealthPayload, InfoPayload, RoomKind, RoomLevel, StatePayload } from "./messages.ts";
+import type {
+  DesiredPayload,
+  EventPayload,
+  HealthPayload,
+  InfoPayload,
+  RoomKind,
+  RoomLevel,
+  StatePayload,
+} from "./messages.ts";
 import type { SessionView } from "./sessions.ts";
 
 export type Availability = "online" | "offline" | "unknown";
@@ -53,6 +61,11 @@ export interface ServerToClientEvents {
    * its title and case reference, as in lists.
    */
   session: (update: { change: SessionChange; session: SessionView }) => void;
+  /**
+   * The events of a room that its panels show live — the microphones' meters (≤ 4 Hz) and the director's cuts —
+   * to the sockets subscribed to that room by name; never to "all", so a dashboard of thousands of rooms is spared.
+   */
+  roomEvent: (update: { room: string; event: EventPayload }) => void;
 }
 
 export interface ClientToServerEvents {
