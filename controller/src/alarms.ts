@@ -139,11 +139,6 @@ export class AlarmBook {
     }
   }
 
-  /** A room that is no longer registered: its conditions go, and so do its alarms. */
-  forget(room: string): void {
-    this.evaluate(room, []);
-  }
-
   /** Active alarms, then the cleared ones kept, newest first. */
   list(filter: { active?: boolean } = {}): Alarm[] {
     const active = filter.active === false ? [] : [...this.active.values()];
