@@ -25,6 +25,8 @@ export type BrokerKind = "embedded" | "mosquitto";
 
 export interface SiteOptions {
   requestTimeoutMs?: number;
+  /** The controller's alarms, history and notifications (e.g. a short debounce, local webhook and SMTP servers). */
+  health?: ControllerOptions["health"];
   /** More of a room's profile: devices beside its line device (e.g. simulated cameras), seats, probe timing, director. */
   extend?: (room: string) => {
     devices?: object[];
@@ -129,6 +131,7 @@ export class TestSite {
       httpPort: 0,
       requestTimeoutMs: options.requestTimeoutMs ?? 3000,
       resyncGraceMs: 5000,
+      ...(options.health ? { health: options.health } : {}),
       log,
     };
     this.controller = new Controller(this.controllerOptions);
