@@ -1,6 +1,13 @@
 // The rooms as the controller pushes them over socket.io: one connection, re-subscribed after every reconnect (a
 // controller restart included), so a stale page catches up by itself. No polling: every change arrives as an event.
-import type { ClientToServerEvents, RoomView, ServerToClientEvents, SessionChange, SessionView } from "@rc/protocol";
+import type {
+  ClientToServerEvents,
+  EventPayload,
+  RoomView,
+  ServerToClientEvents,
+  SessionChange,
+  SessionView,
+} from "@rc/protocol";
 import { io, type Socket } from "socket.io-client";
 
 export type LinkState = "connecting" | "connected" | "lost";
@@ -9,6 +16,8 @@ export interface LiveListener {
   rooms?: (rooms: ReadonlyMap<string, RoomView>) => void;
   link?: (state: LinkState) => void;
   session?: (change: SessionChange, session: SessionView) => void;
+  /** A room's live event (meters, cuts), for a socket subscribed to that room by name. */
+  event?: (room: string, event: EventPayload) => void;
   /** The controller refused the socket's credentials (the session ended): the face asks for a login again. */
   unauthorized?: () => void;
 }
@@ -49,6 +58,7 @@ export class LiveRooms {
       this.listener.rooms?.(this.rooms);
     });
     socket.on("session", ({ change, session }) => this.listener.session?.(change, session));
+    socket.on("roomEvent", ({ room, event }) => this.listener.event?.(room, event));
     this.socket = socket;
   }
 

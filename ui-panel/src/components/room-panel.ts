@@ -52,6 +52,8 @@ export class RoomPanel extends LightElement {
   private confirmation: Confirmation | null = null;
   /** When this page first saw the room recording, if the controller's wish does not say since when. */
   private recordingSeenAt: number | null = null;
+  /** The last meter levels (dB) of each mixer, by channel − 1, as its agent sends them for panels. */
+  private readonly meters = new Map<string, number[]>();
   private live: LiveRooms | undefined;
   private clock: ReturnType<typeof setInterval> | undefined;
   private moving: { timer: ReturnType<typeof setInterval>; device: string } | undefined;
@@ -104,6 +106,15 @@ export class RoomPanel extends LightElement {
           this.requestUpdate();
         },
         unauthorized: () => this.lock(),
+        event: (room, event) => {
+          const levels = event.data.levelsDb;
+          if (room !== this.room || event.type !== "meters" || !event.device || !Array.isArray(levels)) return;
+          this.meters.set(
+            event.device,
+            levels.filter((level): level is number => typeof level === "number"),
+          );
+          this.requestUpdate();
+        },
         link: (state) => {
           this.link = state;
           if (state === "connected") void this.loadSession();
@@ -489,6 +500,7 @@ export class RoomPanel extends LightElement {
             @click=${() => this.send(commandOf(mic.capability, !(mic.muted ?? false)))}>
             <span>${m.muteSeat({ seat: mic.seat.label })}</span>
             <strong>${mic.muted ? m.micMuted : m.micOpen}</strong>
+            ${this.renderMeter(mic.device, mic.seat.mic!.channel)}
           </button>`,
         )}
       </div>
@@ -504,6 +516,14 @@ export class RoomPanel extends LightElement {
           : nothing
       }
     </section>`;
+  }
+
+  /** A microphone's level as a bar: −60 dB empty, 0 dB full. */
+  private renderMeter(device: string, channel: number) {
+    const level = this.meters.get(device)?.[channel - 1];
+    if (level === undefined) return nothing;
+    const fill = Math.min(1, Math.max(0, (level + 60) / 60));
+    return html`<span class="meter" aria-hidden="true"><span style="width: ${Math.round(fill * 100)}%"></span></span>`;
   }
 
   private renderDirector(view: RoomView) {
