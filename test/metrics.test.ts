@@ -26,6 +26,8 @@ describe("Prometheus metrics", () => {
     site = await TestSite.create("embedded", [HOST, COMPONENT]);
     agent = site.startAgent(HOST);
     await waitFor("agent online", () => site.controller.registry.get(HOST)!.availability.state === "online");
+    // A request before its device is up is refused (409): wait for it.
+    await waitFor("device ok", () => site.controller.registry.get(HOST)!.health.thu?.status === "ok");
   });
   afterAll(async () => {
     await stopAll();
