@@ -81,11 +81,22 @@ export const historyQuery = z.strictObject({
   limit,
 });
 
-/** A page of a list in the order given, after the item whose id is `cursor`. */
-function pageAfter<T extends { id: string }>(sorted: T[], cursor: string | undefined, size: number) {
-  const start = cursor === undefined ? 0 : sorted.findIndex((item) => item.id === cursor) + 1;
-  const items = sorted.slice(start, start + size);
-  return { items, nextCursor: start + size < sorted.length ? items.at(-1)!.id : null };
+/**
+ * A page of a list sorted by id (ascending, or descending for newest first), after the id `cursor`: compared, not
+ * looked up, so a page goes on where it was even if that item has since left the list.
+ */
+function pageAfter<T extends { id: string }>(
+  sorted: T[],
+  cursor: string | undefined,
+  size: number,
+  order: "ascending" | "descending",
+) {
+  const after =
+    cursor === undefined
+      ? sorted
+      : sorted.filter((item) => (order === "ascending" ? item.id > cursor : item.id < cursor));
+  const items = after.slice(0, size);
+  return { items, nextCursor: after.length > size ? items.at(-1)!.id : null };
 }
 
 /** A path parameter (express 5 types them as possibly repeated). */
@@ -129,7 +140,7 @@ export function healthRoutes({ health, registry, requests, brokerConnected }: He
       const query = parseInput(alarmListQuery, request.query, response);
       if (!query) return;
       const alarms = health.alarms(query.active === undefined ? {} : { active: query.active === "true" });
-      response.json(pageAfter(alarms, query.cursor, query.limit));
+      response.json(pageAfter(alarms, query.cursor, query.limit, "descending"));
     }),
   );
 
@@ -154,7 +165,7 @@ export function healthRoutes({ health, registry, requests, brokerConnected }: He
       const query = parseInput(maintenanceListQuery, request.query, response);
       if (!query) return;
       const windows = health.maintenanceWindows().filter((window) => !query.room || window.room === query.room);
-      response.json(pageAfter(windows, query.cursor, query.limit));
+      response.json(pageAfter(windows, query.cursor, query.limit, "ascending"));
     }),
   );
 
