@@ -13,7 +13,7 @@ import { createWriteStream, mkdirSync, readdirSync, rmSync, writeFileSync } from
 import { setPriority } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { registerRoom, Store } from "@rc/controller";
+import { addToken, addUser, registerRoom, Store } from "@rc/controller";
 import { loadProfile, loadRoom, type RoomProfile } from "@rc/hardware-profiles";
 import type { RoomView } from "@rc/protocol";
 import { type AudioScene, audioScene, DiscoveryResponder, SimulatedRooms } from "@rc/simulators";
@@ -151,9 +151,15 @@ async function prepareRoom(file: string): Promise<RoomProfile> {
   return await simulated.room(loadRoom(file).room);
 }
 
+/** Every REST call of the demo (and every curl it shows) sends this admin's API token; set once the store exists. */
+let apiToken = "";
+const authorization = () => ({ authorization: `Bearer ${apiToken}` });
+
 async function rooms(): Promise<RoomView[]> {
   try {
-    return (await (await fetch(`http://127.0.0.1:${HTTP_PORT}/api/rooms`)).json()) as RoomView[];
+    return (await (
+      await fetch(`http://127.0.0.1:${HTTP_PORT}/api/rooms`, { headers: authorization() })
+    ).json()) as RoomView[];
   } catch {
     return [];
   }
@@ -230,6 +236,9 @@ for (const room of profiles) {
 }
 
 const central = profiles.find((room) => room.parent === null) ?? profiles[0]!;
+// The demo's admin, so that the controller makes none on its first start; its password and token are printed below.
+const { password: adminPassword } = await addUser(store, { name: "admin", role: "admin" });
+apiToken = (await addToken(store, "admin", "demo")).token;
 
 /**
  * Starts a process with run() and waits for the line that says it is ready; the demo stops if it exits first.
@@ -268,7 +277,7 @@ const http = `http://127.0.0.1:${HTTP_PORT}`;
 async function api(method: string, path: string, body?: object): Promise<Record<string, unknown>> {
   const response = await fetch(`${http}${path}`, {
     method,
-    headers: body ? { "content-type": "application/json" } : {},
+    headers: { ...authorization(), ...(body ? { "content-type": "application/json" } : {}) },
     body: body ? JSON.stringify(body) : undefined,
   });
   const answer = (await response.json()) as Record<string, unknown>;
@@ -352,6 +361,8 @@ process.stdout.write(
   [
     "",
     `Demo running: ${profiles.length} rooms online (Ctrl-C stops everything).`,
+    `  API token         ${apiToken}`,
+    `    (admin; every REST call and socket.io wants a token: -H "Authorization: Bearer $TOKEN"; login admin / ${adminPassword})`,
     `  Rooms (REST)      ${http}/api/rooms`,
     `  Health            ${http}/healthz`,
     `  Metrics           ${http}/metrics`,
@@ -371,13 +382,17 @@ process.stdout.write(
     `    host ${central.id}, SRT on 127.0.0.1 (${Object.entries(srtPorts)
       .map(([room, port]) => `${room} :${port}`)
       .join(", ")})`,
-    `    readiness: curl ${http}/api/sessions/${sessionId}/readiness`,
-    `    end it:    curl -X POST ${http}/api/sessions/${sessionId}/end`,
-    `    its record (finished segments reach the archive): curl ${http}/api/sessions/${sessionId}/recordings`,
-    `  Try: curl -X POST ${http}/api/rooms/${profiles[0]!.id}/requests -H 'content-type: application/json' \\`,
+    `    readiness: curl -H "Authorization: Bearer ${apiToken}" ${http}/api/sessions/${sessionId}/readiness`,
+    `    end it:    curl -X POST -H "Authorization: Bearer ${apiToken}" ${http}/api/sessions/${sessionId}/end`,
+    "    its record (finished segments reach the archive):",
+    `      curl -H "Authorization: Bearer ${apiToken}" ${http}/api/sessions/${sessionId}/recordings`,
+    `  Try: curl -X POST ${http}/api/rooms/${profiles[0]!.id}/requests -H "Authorization: Bearer ${apiToken}" \\`,
+    "         -H 'content-type: application/json' \\",
     `         -d '{"action":"ptz.goto","params":{"device":"cam-cong-dan","seat":"cong-dan"}}'`,
     `  Logs: ${join(DIR, "logs")}`,
     "",
   ].join("\n"),
 );
-process.stdout.write(`${JSON.stringify({ ready: true, http, rooms: profiles.map((room) => room.id) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ready: true, http, token: apiToken, rooms: profiles.map((room) => room.id) })}\n`,
+);

@@ -68,7 +68,7 @@ function realMkv(): Buffer {
 }
 
 async function listing(session = SESSION) {
-  const response = await fetch(`${site.httpUrl}/api/sessions/${session}/recordings`);
+  const response = await site.fetch(`/api/sessions/${session}/recordings`);
   return { status: response.status, body: (await response.json()) as { recordings: Record<string, unknown>[] } };
 }
 
@@ -185,21 +185,21 @@ describe("recording archive", () => {
     expect(recording!.tracks).toEqual([expect.objectContaining({ type: "video", codec: "h264" })]);
 
     const file = `${site.httpUrl}${recording!.url}`;
-    const whole = await fetch(file);
+    const whole = await site.fetch(file);
     expect(whole.status).toBe(200);
     expect(whole.headers.get("content-type")).toBe("video/x-matroska");
     expect(whole.headers.get("accept-ranges")).toBe("bytes");
     expect(Buffer.from(await whole.arrayBuffer()).equals(video)).toBe(true);
-    const first = await fetch(file, { headers: { range: "bytes=0-99" } });
+    const first = await site.fetch(file, { headers: { range: "bytes=0-99" } });
     expect(first.status).toBe(206);
     expect(first.headers.get("content-range")).toBe(`bytes 0-99/${video.length}`);
     expect(Buffer.from(await first.arrayBuffer()).equals(video.subarray(0, 100))).toBe(true);
-    const tail = await fetch(file, { headers: { range: "bytes=-10" } });
+    const tail = await site.fetch(file, { headers: { range: "bytes=-10" } });
     expect(tail.headers.get("content-range")).toBe(`bytes ${video.length - 10}-${video.length - 1}/${video.length}`);
     expect(Buffer.from(await tail.arrayBuffer()).equals(video.subarray(-10))).toBe(true);
-    const middle = await fetch(file, { headers: { range: "bytes=1000-" } });
+    const middle = await site.fetch(file, { headers: { range: "bytes=1000-" } });
     expect(Buffer.from(await middle.arrayBuffer()).equals(video.subarray(1000))).toBe(true);
-    const past = await fetch(file, { headers: { range: `bytes=${video.length}-` } });
+    const past = await site.fetch(file, { headers: { range: `bytes=${video.length}-` } });
     expect(past.status).toBe(416);
     expect(past.headers.get("content-range")).toBe(`bytes */${video.length}`);
   });
@@ -309,7 +309,7 @@ describe("recording archive", () => {
       const response = await fetch(`${site.httpUrl}/api/archive/uploads/${bad}`, { headers });
       expect(response.status, bad).toBe(400);
     }
-    expect((await fetch(`${site.httpUrl}/api/recordings/__proto__/file`)).status).toBe(404);
+    expect((await site.fetch("/api/recordings/__proto__/file")).status).toBe(404);
     expect((await listing("khong-co")).status).toBe(404);
   });
 

@@ -44,7 +44,7 @@ describe("the audit log of a running controller", () => {
   });
 
   async function call(method: string, path: string, body?: unknown) {
-    const response = await fetch(`${site.httpUrl}${path}`, {
+    const response = await site.fetch(path, {
       method,
       headers: { "content-type": "application/json" },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -94,7 +94,12 @@ describe("the audit log of a running controller", () => {
     ]);
     expect(written[0]).toMatchObject({
       seq: 1,
-      who: { user: "anonymous", via: "rest", address: expect.stringContaining("127.0.0.1") },
+      who: {
+        user: "admin",
+        via: "rest",
+        address: expect.stringContaining("127.0.0.1"),
+        credential: expect.stringMatching(/^token:/),
+      },
       what: { target: { room: HOST } },
       params: { action: "test.set", params: { device: "thu", value: 7 } },
       result: { ok: true, status: 200 },

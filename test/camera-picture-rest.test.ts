@@ -29,7 +29,7 @@ let site: TestSite;
 let camera: OnvifCamera;
 let events: EventPayload[] = [];
 
-const room = async () => (await (await fetch(`${site.httpUrl}/api/rooms/${ROOM}`)).json()) as RoomView;
+const room = async () => (await (await site.fetch(`/api/rooms/${ROOM}`)).json()) as RoomView;
 const cameraState = async () => (await room()).state?.devices.cam;
 
 async function request(action: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {

@@ -29,9 +29,17 @@ describe("demo", () => {
       DEMO_DIR: dir,
     });
     const startedAt = Date.now();
-    await demo.waitForLine(/"ready":true/, 45_000);
+    const ready = JSON.parse(await demo.waitForLine(/"ready":true/, 45_000)) as { token: string };
     expect(Date.now() - startedAt).toBeLessThan(30_000 + 5_000); // the demo itself gives up after 30 s of waiting
-    const rooms = (await (await fetch(`http://127.0.0.1:${httpPort}/api/rooms`)).json()) as RoomView[];
+    // The admin API token it printed, used by every curl it shows; without it the API refuses.
+    const printed = /^ {2}API token\s+(\S+)$/m.exec(demo.lines.join("\n"))?.[1];
+    expect(printed).toBe(ready.token);
+    const curls = demo.lines.filter((line) => line.includes("curl") && line.includes("/api/"));
+    expect(curls.length).toBeGreaterThan(0);
+    for (const line of curls) expect(line).toContain(`Authorization: Bearer ${ready.token}`);
+    const headers = { authorization: `Bearer ${ready.token}` };
+    expect((await fetch(`http://127.0.0.1:${httpPort}/api/rooms`)).status).toBe(401);
+    const rooms = (await (await fetch(`http://127.0.0.1:${httpPort}/api/rooms`, { headers })).json()) as RoomView[];
     expect(rooms.map((room) => [room.id, room.availability.state]).sort()).toEqual([
       ["huyen-dong-son", "online"],
       ["tinh-ban-tiep-cong-dan", "online"],
@@ -40,7 +48,8 @@ describe("demo", () => {
     expect(demo.lines.join("\n")).toMatch(/tinh-ban-tiep-cong-dan\s+\S{20,}/); // the credentials it created
 
     // Three simulated cameras at the central point, two at each component point, all connected and discoverable.
-    const roomViews = async () => (await (await fetch(`http://127.0.0.1:${httpPort}/api/rooms`)).json()) as RoomView[];
+    const roomViews = async () =>
+      (await (await fetch(`http://127.0.0.1:${httpPort}/api/rooms`, { headers })).json()) as RoomView[];
     const healthOf = async (match: RegExp) =>
       (await roomViews()).flatMap((room) =>
         Object.entries(room.health)
@@ -58,7 +67,7 @@ describe("demo", () => {
     expect(found).toHaveLength(7);
     const goto = await fetch(`http://127.0.0.1:${httpPort}/api/rooms/huyen-dong-son/requests`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...headers },
       body: JSON.stringify({ action: "ptz.goto", params: { device: "cam-phu", seat: "cong-dan" } }),
     });
     expect(goto.status, await goto.text()).toBe(200);

@@ -110,7 +110,7 @@ describe("auto director in the agent", () => {
     // framed them, nor for the camera that never answers (its health topic says so); that camera is never chosen.
     expect(events.filter((e) => e.type === "device_error").map((e) => `${e.device}: ${e.reason}`)).toEqual([]);
     expect(events.filter((e) => e.data.camera === "cam-x")).toEqual([]);
-    const state = (await (await fetch(`${site.httpUrl}/api/rooms/${ROOM}`)).json()) as {
+    const state = (await (await site.fetch(`/api/rooms/${ROOM}`)).json()) as {
       state: { director: { mode: string; reason: string }; programCamera: string };
     };
     expect(state.state.director.mode).toBe("auto");

@@ -97,7 +97,7 @@ describe("malformed payloads", () => {
     expect(site.controller.registry.get(ROOM)!.availability.state).toBe("online");
     const response = await site.post(ROOM, { action: "test.set", params: { device: "thu", value: 9 } });
     expect(response).toMatchObject({ status: 200, body: { ok: true, result: { value: 9 } } });
-    const metrics = await (await fetch(`${site.httpUrl}/metrics`)).text();
+    const metrics = await (await site.fetch("/metrics")).text();
     expect(metrics).toContain(`rc_mqtt_invalid_messages_total ${controllerTopics.length * PER_TOPIC}`);
   });
 });

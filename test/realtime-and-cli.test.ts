@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ClientToServerEvents, RoomView, ServerToClientEvents } from "@rc/protocol";
 import { decodeMessage, topics } from "@rc/protocol";
-import { io, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTs, stopAll } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
@@ -21,7 +21,7 @@ describe("realtime", () => {
   });
 
   it("pushes availability, state and health of subscribed rooms only", async () => {
-    const browser: Socket<ServerToClientEvents, ClientToServerEvents> = io(site.httpUrl, { transports: ["websocket"] });
+    const browser: Socket<ServerToClientEvents, ClientToServerEvents> = site.socket();
     const updates: { change: string; room: RoomView }[] = [];
     browser.on("room", (update) => updates.push(update));
     const initial = await browser.emitWithAck("subscribe", { rooms: ["xa-a"] });

@@ -5,6 +5,7 @@ import { TestSite } from "./support/test-site.ts";
 
 const ROOMS = ["rc-a", "rc-b", "rc-c"];
 
+// As the site's admin (site.fetch): these are conventions of answers past authorization (auth.test.ts checks that).
 describe("REST conventions of a running controller", () => {
   let site: TestSite;
   beforeAll(async () => {
@@ -13,10 +14,8 @@ describe("REST conventions of a running controller", () => {
   }, 30_000);
   afterAll(() => site?.stop());
 
-  const url = (path: string) => `${site.httpUrl}${path}`;
-
   it("serves its OpenAPI 3.1 document at /api/openapi.json", async () => {
-    const response = await fetch(url("/api/openapi.json"));
+    const response = await site.fetch("/api/openapi.json");
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
     const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
@@ -34,7 +33,7 @@ describe("REST conventions of a running controller", () => {
 
   it("answers 415 problem+json to a body that is not JSON, and reads no such body", async () => {
     for (const path of ["/api/sessions", "/api/rooms/rc-a/requests", "/api/recordings/nope/hold"]) {
-      const response = await fetch(url(path), {
+      const response = await site.fetch(path, {
         method: "POST",
         headers: { "content-type": "text/plain" },
         body: '{"hold": true}',
@@ -48,12 +47,12 @@ describe("REST conventions of a running controller", () => {
       });
     }
     // A command without a body (fetch sends content-length: 0) is not refused for its type.
-    const bodiless = await fetch(url("/api/sessions/nope/start"), { method: "POST" });
+    const bodiless = await site.fetch("/api/sessions/nope/start", { method: "POST" });
     expect(bodiless.status).toBe(404);
   });
 
   it("says Retry-After on a 503: a room whose agent is not connected", async () => {
-    const response = await fetch(url("/api/rooms/rc-a/requests"), {
+    const response = await site.fetch("/api/rooms/rc-a/requests", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ action: "state.resync" }),
@@ -64,22 +63,22 @@ describe("REST conventions of a running controller", () => {
   });
 
   it("pages the rooms once asked (cursor, limit), and answers the whole array otherwise", async () => {
-    const whole = (await (await fetch(url("/api/rooms"))).json()) as { id: string }[];
+    const whole = (await (await site.fetch("/api/rooms")).json()) as { id: string }[];
     expect(whole.map((room) => room.id).sort()).toEqual(ROOMS);
-    const first = (await (await fetch(url("/api/rooms?limit=2"))).json()) as {
+    const first = (await (await site.fetch("/api/rooms?limit=2")).json()) as {
       items: { id: string }[];
       nextCursor: string | null;
     };
     expect(first.items.map((room) => room.id)).toEqual(["rc-a", "rc-b"]);
     expect(first.nextCursor).toBe("rc-b");
-    const second = (await (await fetch(url(`/api/rooms?limit=2&cursor=${first.nextCursor}`))).json()) as {
+    const second = (await (await site.fetch(`/api/rooms?limit=2&cursor=${first.nextCursor}`)).json()) as {
       items: { id: string }[];
       nextCursor: string | null;
     };
     expect(second).toMatchObject({ items: [{ id: "rc-c" }], nextCursor: null });
-    const refused = await fetch(url("/api/rooms?limit=0"));
+    const refused = await site.fetch("/api/rooms?limit=0");
     expect(refused.status).toBe(400);
     expect(await refused.json()).toMatchObject({ field: "limit" });
-    expect(await (await fetch(url("/api/schedules?limit=10"))).json()).toEqual({ items: [], nextCursor: null });
+    expect(await (await site.fetch("/api/schedules?limit=10")).json()).toEqual({ items: [], nextCursor: null });
   });
 });

@@ -5,7 +5,7 @@
 // Then every bad input named by the issue, each answered with problem+json naming the field.
 import type { ClientToServerEvents, DesiredPayload, ServerToClientEvents, SessionView } from "@rc/protocol";
 import { topics } from "@rc/protocol";
-import { io, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopAll } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
@@ -36,7 +36,7 @@ describe("reception sessions over REST", () => {
       data.rooms[HOST]!.level = "province";
       for (const [room, port] of Object.entries(SRT_PORTS)) data.rooms[room]!.srt = { host: "127.0.0.1", port };
     });
-    browser = io(site.httpUrl, { transports: ["websocket"] });
+    browser = site.socket();
     browser.on("session", (update) => pushed.push(update));
     await new Promise<void>((resolve) => browser.emit("subscribe", { rooms: "all" }, () => resolve()));
   });
@@ -47,7 +47,7 @@ describe("reception sessions over REST", () => {
   });
 
   async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const response = await fetch(`${site.httpUrl}${path}`, {
+    const response = await site.fetch(path, {
       method,
       headers: { "content-type": "application/json", ...headers },
       ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
@@ -248,9 +248,7 @@ describe("reception sessions over REST", () => {
     const text = String(csv.body.text);
     // fetch's text() drops a leading BOM; the raw bytes keep it.
     const raw = await (
-      await fetch(
-        `${site.httpUrl}/api/reports/sessions?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&format=csv`,
-      )
+      await site.fetch(`/api/reports/sessions?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&format=csv`)
     ).arrayBuffer();
     expect([...new Uint8Array(raw).slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     expect(text.trimEnd().split("\r\n")).toHaveLength(1 + 3);

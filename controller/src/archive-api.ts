@@ -1,7 +1,7 @@
 // REST of the recording archive (issue 13 part 6). Agents upload with their room's broker login (HTTP Basic):
 //   GET|HEAD /api/archive/uploads/:session/:room/:file   how much the archive has ({received, complete, sha256})
 //   PUT      /api/archive/uploads/:session/:room/:file   a piece: Content-Range bytes START-END/TOTAL, X-Content-SHA256
-// People read (roles arrive with issue 14):
+// People (a confidential session's recordings: admin and its points' operators alone, access.ts):
 //   GET  /api/sessions/:id/recordings · GET /api/recordings/:id/file (HTTP Range)
 //   POST /api/recordings/:id/hold · POST /api/sessions/:id/recordings/hold   {hold: boolean, reason?}
 import { createReadStream } from "node:fs";
@@ -9,6 +9,7 @@ import { describeZodError } from "@rc/protocol";
 import express, { type Request, type Response, type Router } from "express";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { mayReadRecordings } from "./access.ts";
 import {
   invalidKey,
   parseRange,
@@ -17,6 +18,7 @@ import {
   SHA256_PATTERN,
   type UploadKey,
 } from "./archive.ts";
+import { actorOf, callerOf } from "./auth.ts";
 import { ConnectRateLimit } from "./connection-guard.ts";
 import { type PasswordHash, VerifiedPasswords } from "./credentials.ts";
 import { jsonBody } from "./json-body.ts";
@@ -30,20 +32,6 @@ export interface ArchiveRouteParts {
 }
 
 export const holdBody = z.strictObject({ hold: z.boolean(), reason: z.string().max(500).optional() });
-
-/**
- * Whether the caller may read the recordings of this session: a confidential session's (a denunciation, the
- * citizen's identity protected) only by the roles that may.
- * TODO(issue 14): users and roles; until they exist every caller may, as for the rest of the API.
- */
-export function mayReadRecordings(_request: Request, _session: { confidential: boolean } | undefined): boolean {
-  return true;
-}
-
-/** Who asks, for the holds' record (users arrive with issue 14). */
-function actorOf(request: Request): string {
-  return `api:${request.ip ?? "?"}`;
-}
 
 /** `bytes START-END/TOTAL` → the piece's start, length and total; undefined when it is not that. */
 function contentRange(header: string | undefined): { start: number; length: number; total: number } | undefined {
@@ -172,7 +160,7 @@ export function archiveRoutes({ archive, store, log }: ArchiveRouteParts): Route
       const session = sessionOf(id);
       const recordings = archive.list(id);
       if (!session && recordings.length === 0) return sendProblem(response, 404, "not_found", `no session "${id}"`);
-      if (!mayReadRecordings(request, session)) {
+      if (!mayReadRecordings(callerOf(request)!, session)) {
         return sendProblem(response, 403, "forbidden", "the recordings of a confidential session are restricted");
       }
       response.json({ session: id, hold: archive.sessionHold(id), recordings: recordings.map(view) });
@@ -182,7 +170,7 @@ export function archiveRoutes({ archive, store, log }: ArchiveRouteParts): Route
   const recordingOf = (request: Request, response: Response): RecordingEntry | undefined => {
     const entry = archive.get(String(request.params.id));
     if (!entry) return void sendProblem(response, 404, "not_found", `no recording "${String(request.params.id)}"`);
-    if (!mayReadRecordings(request, sessionOf(entry.session))) {
+    if (!mayReadRecordings(callerOf(request)!, sessionOf(entry.session))) {
       return void sendProblem(response, 403, "forbidden", "the recordings of a confidential session are restricted");
     }
     return entry;

@@ -47,7 +47,7 @@ describe("auditCommands", () => {
   it("a created thing is named from the answer", async () => {
     expect(await send("POST", "/api/schedules", JSON.stringify({ title: "t" }))).toEqual([
       {
-        who: { user: "anonymous", via: "rest", address: "127.0.0.1" },
+        who: { user: null, via: "rest", address: "127.0.0.1" },
         what: { action: "schedule.create", target: { schedule: "s-1" } },
         params: { title: "t" },
         result: { ok: true, status: 201 },

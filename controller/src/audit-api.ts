@@ -8,7 +8,8 @@ import {
   type AuditWho,
   queryAudit,
 } from "./audit-log.ts";
-import { parseInput, sendProblem } from "./problem.ts";
+import { callerOf } from "./auth.ts";
+import { parseInput } from "./problem.ts";
 import { instantOf } from "./reception-time.ts";
 
 /** A command of the API: method, path pattern, the audit action, and which path segments name its targets. */
@@ -20,6 +21,8 @@ interface AuditedRoute {
   targets: AuditTargetKind[];
   /** A created thing's id, read from the answer. */
   created?: (body: unknown) => AuditTarget;
+  /** Targets named in the request's body (a login's user, a PIN's room). */
+  named?: (body: unknown) => AuditTarget;
 }
 
 const segment = "([^/]+)";
@@ -31,6 +34,37 @@ const stringOr = (value: unknown) => (typeof value === "string" ? value : undefi
  * data in many pieces, not a person's command; the archive logs them).
  */
 const AUDITED_ROUTES: AuditedRoute[] = [
+  {
+    method: "POST",
+    pattern: /^\/api\/auth\/login$/,
+    action: "auth.login",
+    targets: [],
+    named: (body) => ({ user: stringOr((body as { user?: unknown } | undefined)?.user)?.slice(0, 64) }),
+  },
+  {
+    method: "POST",
+    pattern: /^\/api\/auth\/pin$/,
+    action: "auth.pin",
+    targets: [],
+    named: (body) => ({ room: stringOr((body as { room?: unknown } | undefined)?.room)?.slice(0, 64) }),
+  },
+  { method: "POST", pattern: /^\/api\/auth\/logout$/, action: "auth.logout", targets: [] },
+  {
+    method: "POST",
+    pattern: /^\/api\/auth\/tokens$/,
+    action: "token.create",
+    targets: [],
+    created: (body) => ({
+      token: stringOr(idOf(body)),
+      user: stringOr((body as { user?: unknown } | undefined)?.user),
+    }),
+  },
+  {
+    method: "DELETE",
+    pattern: new RegExp(`^/api/auth/tokens/${segment}$`),
+    action: "token.revoke",
+    targets: ["token"],
+  },
   { method: "POST", pattern: /^\/api\/rooms\/([^/]+)\/requests$/, action: "room.request", targets: ["room"] },
   {
     method: "POST",
@@ -132,9 +166,18 @@ const AUDITED_ROUTES: AuditedRoute[] = [
   },
 ];
 
-/** Who calls over REST. TODO(issue 14 roles): the logged-in user instead of "anonymous". */
+/**
+ * Who calls over REST: the user (a panel's PIN: "panel:ROOM") and the credential they used; null before a login
+ * (a refused or a failed one, whose tried name is in `params` and `target`).
+ */
 export function restCaller(request: Request): AuditWho {
-  return { user: "anonymous", via: "rest", address: request.ip ?? request.socket.remoteAddress ?? null };
+  const caller = callerOf(request);
+  return {
+    user: caller?.name ?? null,
+    via: "rest",
+    address: request.ip ?? request.socket.remoteAddress ?? null,
+    ...(caller ? { credential: caller.credential } : {}),
+  };
 }
 
 function resultOf(status: number, body: unknown): AuditResult {
@@ -176,6 +219,7 @@ export function auditCommands(audit: AuditLog): express.RequestHandler {
         target[kind] = decoded(groups[index]!).slice(0, 200);
       });
       const status = response.statusCode;
+      if (route.named) Object.assign(target, route.named(request.body));
       if (route.created && status < 400) Object.assign(target, route.created(body));
       audit.record({
         who: restCaller(request),
@@ -208,18 +252,10 @@ export const auditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
-/**
- * Whether the caller may read the audit log: the roles admin and it (issue 14).
- * TODO(issue 14 roles): users and roles do not exist yet; until they do every caller may, as for the rest of the API.
- */
-export function mayReadAudit(_request: Request): boolean {
-  return true;
-}
-
 export function auditRoutes(dir: string): Router {
   const router = express.Router();
+  // For admin and it: ROUTES' access, checked by authorize.
   router.get("/api/audit", async (request, response) => {
-    if (!mayReadAudit(request)) return sendProblem(response, 403, "forbidden", "the audit log is for admin and it");
     const query = parseInput(auditQuery, request.query, response);
     if (!query) return;
     const page = await queryAudit(dir, {

@@ -20,11 +20,15 @@ import { withSortedKeys } from "@rc/protocol";
 import type { Logger } from "pino";
 import { DayFileAppender, dayFileName, dayFiles } from "./day-files.ts";
 
-/** Who acted. `user` is null until users exist (issue 14 part 1): REST callers are "anonymous", the CLI "cli". */
+/**
+ * Who acted: the user ("panel:ROOM" for a panel's PIN; null before a login and for the controller itself; the CLI
+ * is "cli"), how, from where, and with which credential ("password", "token:ID", "pin:ROOM").
+ */
 export interface AuditWho {
   user: string | null;
   via: "rest" | "socket" | "cli" | "controller";
   address: string | null;
+  credential?: string;
 }
 
 export const AUDIT_TARGET_KINDS = [

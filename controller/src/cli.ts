@@ -1,15 +1,19 @@
 #!/usr/bin/env -S node --import tsx
-// controller [serve] | rooms add|list|remove | audit verify | mosquitto-acl — see USAGE.
+// controller [serve] | rooms add|list|remove|pin | users add|passwd|remove|list | tokens add|revoke | audit verify |
+// mosquitto-acl — see USAGE.
+import { randomInt } from "node:crypto";
 import { parseArgs } from "node:util";
 import { ROOM_KINDS, ROOM_LEVELS, type RoomKind, type RoomLevel, type SrtAddress } from "@rc/protocol";
 import { type Logger, pino } from "pino";
 import { Writer } from "steno";
+import { ROLES, type Role } from "./access.ts";
 import { renderMosquittoAcl } from "./acl.ts";
-import { type AuditRecord, describeVerdict, recordFromCli, verifyAudit } from "./audit-log.ts";
+import { type AuditRecord, type AuditTarget, describeVerdict, recordFromCli, verifyAudit } from "./audit-log.ts";
 import { auditDirOf, Controller, type ControllerOptions, DEFAULT_CONTROLLER_OPTIONS } from "./controller.ts";
 import { HEALTH_FLAGS, HEALTH_USAGE, healthSettingsOf } from "./health.ts";
 import { registerRoom, removeRoom } from "./room-registration.ts";
 import { Store } from "./store.ts";
+import { addToken, addUser, removeUser, revokeToken, setPassword, setRoomPin, UserChangeError } from "./users.ts";
 
 const USAGE = `usage:
   controller [serve] [--data DIR] [--broker URL] [--http-host H] [--http-port N] [--mqtt-host H] [--mqtt-port N]
@@ -25,6 +29,17 @@ ${HEALTH_USAGE}
       Registers a room and creates its agent's broker login (username = ID); prints the password once. --srt is
       where its agent's SRT listener is reached by the other points of a session.
   controller rooms list | rooms remove ID
+  controller rooms pin ID [--pin DIGITS]
+      Sets the room's panel PIN (4 to 8 digits; drawn at random and printed when not given). Panels logged in with
+      the old PIN are logged out.
+  controller users add NAME --role ${ROLES.join("|")} [--rooms ROOM,ROOM]
+      Adds a user of the REST API (an operator is bound to --rooms); prints its password once.
+  controller users passwd NAME | users remove NAME | users list
+      passwd draws a new password and prints it once (the user's browser sessions end); remove also revokes the
+      user's tokens.
+  controller tokens add USER [--label TEXT] | tokens revoke ID
+      An API token for scripts (Authorization: Bearer …), printed once; revoke refuses it from the controller's next
+      read of the store (its file watch, about a second).
   controller audit verify [--data DIR]
       Checks the audit log's hash chain: prints "ok N entries" (exit 0) or the first bad line, its file and why
       (exit 1).
@@ -57,6 +72,10 @@ function parse(args: string[]) {
         kind: { type: "string" },
         srt: { type: "string" },
         "credentials-out": { type: "string" },
+        role: { type: "string" },
+        rooms: { type: "string" },
+        label: { type: "string" },
+        pin: { type: "string" },
         help: { type: "boolean" },
       },
     });
@@ -154,10 +173,16 @@ async function serve(values: ReturnType<typeof parse>["values"]): Promise<void> 
  * Leaves a registration change for the controller to chain into the audit log (it may be running: one writer keeps
  * the chain). Never the password. A failure to record is said on stderr and the change stands.
  */
-async function audited(dataDir: string, action: string, room: string, params: object, error?: string): Promise<void> {
+async function audited(
+  dataDir: string,
+  action: string,
+  target: AuditTarget,
+  params: object,
+  error?: string,
+): Promise<void> {
   const record: AuditRecord = {
     who: { user: "cli", via: "cli", address: null },
-    what: { action, target: { room } },
+    what: { action, target },
     params,
     result: error === undefined ? { ok: true } : { ok: false, code: "refused", message: error },
   };
@@ -184,11 +209,17 @@ async function rooms(action: string | undefined, id: string | undefined, values:
   }
   if (action === "remove" && id) {
     if (!(await removeRoom(store, id))) {
-      await audited(values.data, "room.remove", id, {}, `no room "${id}"`);
+      await audited(values.data, "room.remove", { room: id }, {}, `no room "${id}"`);
       fail(`no room "${id}"`);
     }
-    await audited(values.data, "room.remove", id, {});
+    await audited(values.data, "room.remove", { room: id }, {});
     process.stdout.write(`removed ${id} and its broker login\n`);
+    return;
+  }
+  if (action === "pin" && id) {
+    const pin = values.pin ?? randomInt(0, 1_000_000).toString().padStart(6, "0");
+    await changed(values.data, "room.pin", { room: id }, {}, () => setRoomPin(store, id, pin));
+    process.stdout.write(values.pin ? `room ${id}: panel PIN set\n` : `room ${id}: panel PIN ${pin}\n`);
     return;
   }
   if (action === "add" && id) {
@@ -211,10 +242,10 @@ async function rooms(action: string | undefined, id: string | undefined, values:
     try {
       credentials = await registerRoom(store, room);
     } catch (error) {
-      await audited(values.data, "room.register", id, params, (error as Error).message);
+      await audited(values.data, "room.register", { room: id }, params, (error as Error).message);
       fail((error as Error).message);
     }
-    await audited(values.data, "room.register", id, params);
+    await audited(values.data, "room.register", { room: id }, params);
     if (values["credentials-out"]) {
       const file = values["credentials-out"];
       await new Writer(file).write(`${JSON.stringify(credentials, null, 2)}\n`);
@@ -224,6 +255,84 @@ async function rooms(action: string | undefined, id: string | undefined, values:
         `room ${id} registered; agent username: ${credentials.username} password: ${credentials.password}\n`,
       );
     }
+    return;
+  }
+  fail(USAGE);
+}
+
+/** Runs a change of users, tokens or PINs and audits it; a refusal is audited too and ends the CLI naming the field. */
+async function changed<T>(
+  dataDir: string,
+  action: string,
+  target: AuditTarget,
+  params: object,
+  change: () => Promise<T>,
+): Promise<T> {
+  try {
+    const result = await change();
+    await audited(dataDir, action, target, params);
+    return result;
+  } catch (error) {
+    const message =
+      error instanceof UserChangeError && error.field ? `${error.field}: ${error.message}` : (error as Error).message;
+    await audited(dataDir, action, target, params, message);
+    return fail(message);
+  }
+}
+
+async function users(action: string | undefined, name: string | undefined, values: ReturnType<typeof parse>["values"]) {
+  const store = await openStore(values.data);
+  if (action === "list") {
+    for (const user of Object.values(store.data.users)) {
+      process.stdout.write(`${user.name}\t${user.role}\t${user.rooms.join(",") || "-"}\t${user.changedAt}\n`);
+    }
+    return;
+  }
+  if (!name) fail(USAGE);
+  if (action === "add") {
+    if (!ROLES.includes(values.role as Role)) fail(`users add: --role must be one of ${ROLES.join(", ")}`);
+    const rooms = values.rooms ? values.rooms.split(",").filter((room) => room !== "") : [];
+    const params = { role: values.role, rooms };
+    const { password } = await changed(values.data, "user.add", { user: name }, params, () =>
+      addUser(store, { name, role: values.role as Role, rooms }),
+    );
+    process.stdout.write(`user ${name} (${values.role}) added; password: ${password}\n`);
+    return;
+  }
+  if (action === "passwd") {
+    const password = await changed(values.data, "user.passwd", { user: name }, {}, () => setPassword(store, name));
+    process.stdout.write(`user ${name}: new password: ${password}\n`);
+    return;
+  }
+  if (action === "remove") {
+    await changed(values.data, "user.remove", { user: name }, {}, async () => {
+      if (!(await removeUser(store, name))) throw new UserChangeError(404, "name", `no user "${name}"`);
+    });
+    process.stdout.write(`removed user ${name} and their tokens\n`);
+    return;
+  }
+  fail(USAGE);
+}
+
+async function tokens(
+  action: string | undefined,
+  subject: string | undefined,
+  values: ReturnType<typeof parse>["values"],
+) {
+  const store = await openStore(values.data);
+  if (action === "add" && subject) {
+    const label = values.label ?? "";
+    const { id, token } = await changed(values.data, "token.create", { user: subject }, { label }, () =>
+      addToken(store, subject, label),
+    );
+    process.stdout.write(`token ${id} for ${subject}: ${token}\n`);
+    return;
+  }
+  if (action === "revoke" && subject) {
+    await changed(values.data, "token.revoke", { token: subject }, {}, async () => {
+      if (!(await revokeToken(store, subject))) throw new UserChangeError(404, "id", `no token "${subject}"`);
+    });
+    process.stdout.write(`token ${subject} revoked\n`);
     return;
   }
   fail(USAGE);
@@ -240,5 +349,7 @@ const [command = "serve", action, id] = positionals;
 if (command === "serve") await serve(values);
 else if (command === "rooms") await rooms(action, id, values);
 else if (command === "audit") await audit(action, values);
+else if (command === "users") await users(action, id, values);
+else if (command === "tokens") await tokens(action, id, values);
 else if (command === "mosquitto-acl") process.stdout.write(renderMosquittoAcl());
 else fail(`unknown command "${command}"\n${USAGE}`);

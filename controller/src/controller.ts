@@ -17,6 +17,7 @@ import type { MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { type ArchiveSettings, RecordingArchive } from "./archive.ts";
 import { AuditLog } from "./audit-log.ts";
+import { Authenticator } from "./auth.ts";
 import { controllerCredentials } from "./controller-credentials.ts";
 import { DesiredStates } from "./desired-states.ts";
 import { EmbeddedBroker } from "./embedded-broker.ts";
@@ -29,6 +30,7 @@ import { RoomRequests } from "./room-requests.ts";
 import { Schedules } from "./schedules.ts";
 import { Sessions } from "./sessions.ts";
 import { Store } from "./store.ts";
+import { createFirstAdmin } from "./users.ts";
 
 /** Where the audit log's day files are kept under the data folder. */
 export function auditDirOf(dataDir: string): string {
@@ -55,6 +57,11 @@ export interface ControllerOptions {
   archive?: Partial<ArchiveSettings>;
   /** Alarms, history and notifications (defaults: DEFAULT_HEALTH_SETTINGS). */
   health?: Partial<HealthSettings>;
+  /**
+   * Shows the admin created on a first start (no users yet) and its password, once. By default a line on stdout, never
+   * the log: a password must not sit in log files.
+   */
+  showFirstAdmin?: (name: string, password: string) => void;
   log: Logger;
 }
 
@@ -76,6 +83,7 @@ export class Controller {
   readonly archive: RecordingArchive;
   readonly audit: AuditLog;
   readonly health: Health;
+  readonly auth: Authenticator;
   readonly broker: EmbeddedBroker | undefined;
   private client: MqttClient | undefined;
   private http: HttpServer | undefined;
@@ -120,6 +128,7 @@ export class Controller {
       log: options.log.child({ part: "health" }),
     });
     this.metrics.activeAlarmsFrom(() => this.health.activeAlarmsBySeverity());
+    this.auth = new Authenticator(this.store, options.log.child({ part: "auth" }));
     this.requests = new RoomRequests(
       () => this.client,
       options.requestTimeoutMs,
@@ -146,6 +155,15 @@ export class Controller {
 
   async start(): Promise<void> {
     await this.store.open();
+    const firstAdmin = await createFirstAdmin(this.store);
+    if (firstAdmin) {
+      this.log.warn({ user: firstAdmin.name }, "no users: created an admin; its password is shown once on stdout");
+      const show =
+        this.options.showFirstAdmin ??
+        ((name, password) =>
+          process.stdout.write(`first start: user "${name}" (admin) created, password: ${password} (shown once)\n`));
+      show(firstAdmin.name, firstAdmin.password);
+    }
     await this.audit.start();
     const password = this.options.brokerPassword ?? (await controllerCredentials(this.store));
     this.registry.setRegistrations(Object.values(this.store.data.rooms));
@@ -306,6 +324,7 @@ export class Controller {
 
   private async listen(): Promise<void> {
     const app = createHttpApi({
+      auth: this.auth,
       registry: this.registry,
       requests: this.requests,
       metrics: this.metrics,
@@ -329,7 +348,7 @@ export class Controller {
       },
     });
     const http = createServer(app);
-    this.realtime = new Realtime(this.registry, this.sessions, this.log.child({ part: "realtime" }));
+    this.realtime = new Realtime(this.registry, this.sessions, this.auth, this.log.child({ part: "realtime" }));
     this.realtime.start(http);
     await new Promise<void>((resolve, reject) => {
       http.once("error", reject);

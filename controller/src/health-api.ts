@@ -4,6 +4,7 @@
 import { ID_PATTERN, type RoomView } from "@rc/protocol";
 import express, { type Request, type Router } from "express";
 import { z } from "zod";
+import { type Access, ANY_ROLE } from "./access.ts";
 import type { Alarm } from "./alarms.ts";
 import { restCaller } from "./audit-api.ts";
 import type { Health } from "./health.ts";
@@ -254,6 +255,11 @@ function pageQuery(query: z.output<typeof historyQuery>) {
 const NOT_FOUND = "no such thing (problem+json)";
 const INVALID = "input refused, `field` names it (problem+json)";
 
+/** Who may call them (access.ts): IT runs the devices, alarms and maintenance; lists across rooms are not for operators. */
+const IT: Access = { roles: ["admin", "it"] };
+const ALL_ROOMS_READ: Access = { roles: ["admin", "it", "viewer"] };
+const ROOM_READ: Access = { roles: ANY_ROLE, scope: "room" };
+
 /** The routes above for the OpenAPI document (openapi.ts adds them to ROUTES). */
 export const HEALTH_ROUTES: DocumentedRoute[] = [
   {
@@ -264,6 +270,7 @@ export const HEALTH_ROUTES: DocumentedRoute[] = [
       "Counts (rooms by availability and roll-up, devices by status, active alarms by severity) and each room's roll-up, paged by room id",
     query: healthQuery,
     responses: { 200: "`{counts, items, nextCursor}`", 400: INVALID },
+    access: ALL_ROOMS_READ,
   },
   {
     method: "get",
@@ -271,6 +278,7 @@ export const HEALTH_ROUTES: DocumentedRoute[] = [
     tag: "health",
     summary: "One room's roll-up: the worst required device wins; optional devices absent are not_present",
     responses: { 200: "`{room, status, worst, devices}`", 404: NOT_FOUND },
+    access: ROOM_READ,
   },
   {
     method: "get",
@@ -279,6 +287,7 @@ export const HEALTH_ROUTES: DocumentedRoute[] = [
     summary: "Alarms newest first (`active=true`: raised and not cleared; `false`: the last cleared), paged",
     query: alarmListQuery,
     responses: { 200: "`{items, nextCursor}`", 400: INVALID },
+    access: ALL_ROOMS_READ,
   },
   {
     method: "post",
@@ -287,6 +296,7 @@ export const HEALTH_ROUTES: DocumentedRoute[] = [
     summary: "Acknowledges an alarm with a note; audited",
     body: ackBody,
     responses: { 200: "the alarm", 400: INVALID, 404: NOT_FOUND, 409: "already acknowledged" },
+    access: IT,
   },
   {
     method: "get",
@@ -295,6 +305,7 @@ export const HEALTH_ROUTES: DocumentedRoute[] = [
     summary: "Maintenance windows not yet over, paged",
     query: maintenanceListQuery,
     responses: { 200: "`{items, nextCursor}`", 400: INVALID },
+    access: ALL_ROOMS_READ,
   },
   {
     method: "post",
@@ -303,6 +314,7 @@ export const HEALTH_ROUTES: DocumentedRoute[] = [
     summary: "A maintenance window for a room or one of its devices: no alarm is raised for it inside; audited",
     body: maintenanceBody,
     responses: { 201: "the window (`Location` names it)", 400: INVALID, 404: NOT_FOUND, 409: "too many windows" },
+    access: IT,
   },
   {
     method: "delete",
@@ -310,6 +322,7 @@ export const HEALTH_ROUTES: DocumentedRoute[] = [
     tag: "health",
     summary: "Ends a maintenance window; audited",
     responses: { 200: "the window removed", 404: NOT_FOUND },
+    access: IT,
   },
   {
     method: "get",
@@ -318,6 +331,7 @@ export const HEALTH_ROUTES: DocumentedRoute[] = [
     summary: "A room's history newest first: status changes, alarms, maintenance, the agent's events; paged",
     query: historyQuery,
     responses: { 200: "`{items, nextCursor}`", 400: INVALID, 404: NOT_FOUND },
+    access: ROOM_READ,
   },
   {
     method: "get",
@@ -326,6 +340,7 @@ export const HEALTH_ROUTES: DocumentedRoute[] = [
     summary: "A room's telemetry series newest first (one sample a minute, 7 days), paged",
     query: historyQuery,
     responses: { 200: "`{items, nextCursor}`", 400: INVALID, 404: NOT_FOUND },
+    access: ROOM_READ,
   },
   {
     method: "post",
@@ -338,5 +353,6 @@ export const HEALTH_ROUTES: DocumentedRoute[] = [
       503: "the broker or the room's agent is not connected",
       504: "the agent did not answer in time",
     },
+    access: IT,
   },
 ];

@@ -1,19 +1,23 @@
 // REST: rooms, requests to a room's agent, reception sessions, health and metrics.
 import { actionParams, describeZodError, isActionName } from "@rc/protocol";
+import { mayDriveFarEnd, mayReachRoom, reachesAllRooms } from "./access.ts";
 import express, { type ErrorRequestHandler, type Express } from "express";
 import { type ArchiveRouteParts, archiveRoutes } from "./archive-api.ts";
+import { type Authenticator, actorOf, authorize, authRoutes, callerOf } from "./auth.ts";
 import { auditCommands, auditRoutes } from "./audit-api.ts";
 import type { AuditLog } from "./audit-log.ts";
 import type { DesiredStates } from "./desired-states.ts";
 import { type HealthRouteParts, healthRoutes } from "./health-api.ts";
 import { jsonBody } from "./json-body.ts";
 import { type Metrics, requireMetricsToken } from "./metrics.ts";
-import { openApiDocument } from "./openapi.ts";
+import { openApiDocument, ROUTES } from "./openapi.ts";
 import { idPageQuery, pageById } from "./paging.ts";
 import { panelFiles } from "./panel-files.ts";
 import { parseInput, sendProblem, withStatus } from "./problem.ts";
 import type { RoomRegistry } from "./registry.ts";
 import { type RoomRequests, roomRequestBody } from "./room-requests.ts";
+  /** Who may call what (auth.ts): every route but /healthz, the logins and the agents' uploads needs a caller. */
+  auth: Authenticator;
 import { type SessionRouteParts, sessionRoutes } from "./session-api.ts";
 
 export interface HttpApiParts {
@@ -57,6 +61,7 @@ export function describeHttpFailure(failure: unknown): { status: number; message
     case "charset.unsupported":
       return { status: 415, message: `body encoding not supported: ${detail}` };
   }
+  auth,
   const status = typeof fields.status === "number" && fields.status >= 400 && fields.status < 500 ? fields.status : 500;
   return { status, message: detail };
 }
@@ -75,6 +80,21 @@ export function createHttpApi({
 }: HttpApiParts): Express {
   const app = express();
   app.disable("x-powered-by");
+  // Before any route and body parser: 401 without credentials, 403 for a role or room that may not (ROUTES' access).
+  // With a metrics token, /metrics checks that token itself (a scraper need not be a user).
+  const routes = ROUTES.map((route) =>
+    route.path === "/metrics" && metricsToken !== undefined
+      ? { ...route, access: { own: "the metrics token (--metrics-token)" } }
+      : route,
+  );
+  app.use(
+    authorize(auth, routes, {
+      session: (id) => sessions?.sessions.get(id),
+      recordingSession: (id) => archive?.archive.get(id)?.session,
+      liveSessions: () => sessions?.sessions.all() ?? [],
+    }),
+  );
+  app.use(authRoutes(auth, () => metrics.loginFailed()));
   // Outermost, around the audit log too: every answer is timed, refusals by any later layer included.
   app.use(metrics.observeRequests());
   // The web app's files (the IT dashboard at /, a room's panel at /panel/:room): public, before any login check.
@@ -102,11 +122,25 @@ export function createHttpApi({
     document ??= openApiDocument();
     response.json(document);
   });
+    // An operator not bound to the room got past authorize only for a session they host: cameras alone, while live.
+    const caller = callerOf(request)!;
+    if (!mayReachRoom(caller, room.id) && !mayDriveFarEnd(caller, room.id, action, sessions?.sessions.all() ?? [])) {
+      return sendProblem(
+        response,
+        403,
+        "forbidden",
+        `${caller.name} may only move the cameras of ${room.id} (a point of a live session they host), not ${action}`,
+        "action",
+      );
+    }
 
   app.get("/api/rooms", (request, response) => {
     const query = parseInput(idPageQuery, request.query, response);
     if (!query) return;
-    const rooms = registry.list();
+    const caller = callerOf(request)!;
+    const rooms = reachesAllRooms(caller)
+      ? registry.list()
+      : registry.list().filter((room) => mayReachRoom(caller, room.id));
     response.json(pageById(rooms, query) ?? rooms);
   });
 
@@ -158,7 +192,7 @@ export function createHttpApi({
     if (refused) {
       return void withStatus(response, refused.status).json(refused.body);
     }
-    const from = `rest:${request.ip ?? "?"}`;
+    const from = `rest:${actorOf(request)}`;
     // A wanted fact (recording) changes in the store first; the agent's answer then says whether it took effect.
     await desired.wish(room, action, checked.data, from);
     const outcome = await requests.send(room.id, action, checked.data, from, id);

@@ -4,6 +4,7 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import type { ArchiveRouteParts } from "./archive-api.ts";
 import type { AuditLog } from "./audit-log.ts";
+import { Authenticator } from "./auth.ts";
 import type { DesiredStates } from "./desired-states.ts";
 import type { Health } from "./health.ts";
 import type { HealthRouteParts } from "./health-api.ts";
@@ -13,6 +14,7 @@ import { openApiDocument, openApiPath, ROUTES } from "./openapi.ts";
 import { RoomRegistry } from "./registry.ts";
 import { RoomRequests } from "./room-requests.ts";
 import type { SessionRouteParts } from "./session-api.ts";
+import type { Store } from "./store.ts";
 
 interface Layer {
   route?: { path: unknown; methods: Record<string, boolean> };
@@ -39,6 +41,7 @@ describe("the OpenAPI document", () => {
   const registry = new RoomRegistry(log);
   // Every optional part given, so that every router is mounted; none of them is called while routes are registered.
   const app = createHttpApi({
+    auth: new Authenticator({} as Store, log),
     registry,
     requests: new RoomRequests(() => undefined, 1000, log),
     metrics: new Metrics(registry),

@@ -1,5 +1,6 @@
 // socket.io: browsers subscribe to some rooms (or all) and get each change of availability, state, health, info, and
-// of the sessions those rooms are points of.
+// of the sessions those rooms are points of. A socket connects with a session cookie or an API token (`auth: {token}`),
+// else it is refused ("unauthorized"); an operator's socket joins only rooms of theirs, whatever it asks for.
 import type { Server as HttpServer } from "node:http";
 import type {
   ClientToServerEvents,
@@ -12,6 +13,8 @@ import type {
 import type { Logger } from "pino";
 import { Server } from "socket.io";
 import { z } from "zod";
+import { type Caller, mayReachRoom, reachesAllRooms } from "./access.ts";
+import type { Authenticator } from "./auth.ts";
 import type { RoomRegistry } from "./registry.ts";
 import { type Sessions, sessionListView } from "./sessions.ts";
 import type { SessionRecord } from "./store.ts";
@@ -36,12 +39,30 @@ export class Realtime {
   constructor(
     private readonly registry: RoomRegistry,
     private readonly sessions: Sessions,
+    private readonly auth: Authenticator,
     private readonly log: Logger,
   ) {}
 
   start(http: HttpServer): void {
     const io = new Server<ClientToServerEvents, ServerToClientEvents>(http, { serveClient: false });
+    const callers = new WeakMap<object, Caller>();
+    io.use((socket, next) => {
+      let caller: Caller | null | "invalid";
+      try {
+        const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+        caller = this.auth.authenticate(socket.request.headers, token);
+      } catch {
+        caller = "invalid";
+      }
+      if (caller === null || caller === "invalid") {
+        this.log.warn({ ip: socket.handshake.address }, "socket.io connection refused: no valid credentials");
+        return next(new Error("unauthorized"));
+      }
+      callers.set(socket, caller);
+      next();
+    });
     io.on("connection", (socket) => {
+      const caller = callers.get(socket)!;
       socket.on("subscribe", (filter, answer) => {
         const parsed = subscribeFilter.safeParse(filter);
         if (!parsed.success || typeof answer !== "function") {
@@ -49,12 +70,14 @@ export class Realtime {
           if (typeof answer === "function") answer([]);
           return;
         }
-        const { rooms } = parsed.data;
-        if (rooms === ALL) {
+        const { rooms: asked } = parsed.data;
+        if (asked === ALL && reachesAllRooms(caller)) {
           void socket.join(ALL);
           answer(this.registry.list());
           return;
         }
+        // An operator's "all" is their rooms; rooms not theirs are left out.
+        const rooms = (asked === ALL ? caller.rooms : asked).filter((id) => mayReachRoom(caller, id));
         for (const id of rooms) void socket.join(`room:${id}`);
         answer(rooms.map((id) => this.registry.get(id)).filter((room) => room !== undefined));
       });

@@ -1,7 +1,9 @@
 import express, { type Request, type Response, type Router } from "express";
 import type { z } from "zod";
+import { maySeeSession, maySessionAction } from "./access.ts";
+import { actorOf, callerOf } from "./auth.ts";
 import { idPageQuery, pageById } from "./paging.ts";
-import { parseInput, problemRoute } from "./problem.ts";
+import { ProblemError, parseInput, problemRoute } from "./problem.ts";
 import { instantOf } from "./reception-time.ts";
 import type { RoomRegistry } from "./registry.ts";
 import type { Schedules } from "./schedules.ts";
@@ -31,11 +33,6 @@ export interface SessionRouteParts {
   store: Store;
   /** The archive's segments of a point, for the report's recordings columns (none without an archive). */
   archived?: ArchivedSegmentsOf;
-}
-
-/** Who asks. Users and roles arrive with issue 14; until then every REST caller is "api" (with its address). */
-function actorOf(request: Request): string {
-  return `api:${request.ip ?? "?"}`;
 }
 
 /** A path parameter (express types them loosely when the route is declared apart from its path). */
@@ -90,6 +87,18 @@ export function sessionRoutes({ sessions, schedules, registry, store, archived }
     problemRoute(async (request, response) => {
       const body = parseInput(newSessionBody, request.body, response);
       if (!body) return;
+      // Who may act on a session is checked at the API's edge (authorize, by the path); a new one has no path yet.
+      const hosted = {
+        confidential: body.confidential,
+        points: [{ room: body.host, role: "central" as const, removedAt: null }],
+      };
+      if (!maySessionAction(callerOf(request)!, "create", hosted)) {
+        throw new ProblemError(
+          403,
+          `an operator plans sessions hosted by a room of theirs, not by ${body.host}`,
+          "host",
+        );
+      }
       const session = await sessions.create(draftOf(body), actorOf(request));
       response.location(`/api/sessions/${session.id}`);
       answer(response, session, 201);
@@ -103,9 +112,11 @@ export function sessionRoutes({ sessions, schedules, registry, store, archived }
       if (!query) return;
       const from = query.from === undefined ? -Infinity : instantOf(query.from).getTime();
       const to = query.to === undefined ? Infinity : instantOf(query.to).getTime();
+      const caller = callerOf(request)!;
       const matching = sessions.all().filter((session) => {
         const start = Date.parse(session.start);
         return (
+          maySessionAction(caller, "read", session) &&
           (query.state === undefined || session.state === query.state) &&
           (query.room === undefined || session.points.some((point) => point.room === query.room)) &&
           start >= from &&
@@ -118,7 +129,12 @@ export function sessionRoutes({ sessions, schedules, registry, store, archived }
 
   router.get(
     "/api/sessions/:id",
-    problemRoute((request, response) => answer(response, found(param(request, "id")))),
+    problemRoute((request, response) => {
+      const session = found(param(request, "id"));
+      // A confidential session's title and case are for admin and its operators (access.ts), as in lists.
+      if (maySeeSession(callerOf(request)!, session)) answer(response, session);
+      else response.json(sessionListView(session));
+    }),
   );
 
   router.patch(

@@ -1,5 +1,5 @@
 // The controller's lowdb store: room registrations, broker credentials, each room's desired state, the reception
-// sessions and their schedules. Written atomically (lowdb writes a temporary file and renames it), versioned, checked
+// sessions and their schedules, the API's users, tokens and panel PINs. Written atomically (lowdb writes a temporary file and renames it), versioned, checked
 // on every read.
 import { unwatchFile, watchFile } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -19,8 +19,9 @@ import {
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
 import { z } from "zod";
+import { ROLES } from "./access.ts";
 
-export const STORE_VERSION = 3;
+export const STORE_VERSION = 4;
 
 const roomRecord = z.strictObject({
   id,
@@ -41,6 +42,28 @@ const credentialRecord = z.strictObject({
   createdAt: z.iso.datetime({ offset: true }),
 });
 export type CredentialRecord = z.infer<typeof credentialRecord>;
+
+/** A person (or a script's owner) who may use the API, with the role that says what they may do (access.ts). */
+const userRecord = z.strictObject({
+  name: id,
+  role: z.enum(ROLES),
+  /** The rooms an operator is bound to; empty for the other roles. */
+  rooms: z.array(id),
+  password: credentialRecord,
+  createdAt: z.iso.datetime({ offset: true }),
+  changedAt: z.iso.datetime({ offset: true }),
+});
+export type UserRecord = z.infer<typeof userRecord>;
+
+/** A long-lived API token: only the sha256 of its secret is kept (the secret is random, not a password). */
+const tokenRecord = z.strictObject({
+  id: z.string().regex(/^[0-9a-f]{16}$/),
+  user: id,
+  label: z.string().max(200),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  createdAt: z.iso.datetime({ offset: true }),
+});
+export type TokenRecord = z.infer<typeof tokenRecord>;
 
 /** A room's desired state: the one owner of every wanted fact (DESIGN §3.1), with who changed it last and when. */
 const desiredRecord = z.strictObject({
@@ -106,6 +129,12 @@ export const storeData = z.strictObject({
   sessions: z.record(z.string(), sessionRecord),
   /** By schedule id. */
   schedules: z.record(z.string(), scheduleRecord),
+  /** By user name. */
+  users: z.record(z.string(), userRecord),
+  /** By token id. */
+  tokens: z.record(z.string(), tokenRecord),
+  /** A room's panel PIN (scrypt), by room id. */
+  pins: z.record(z.string(), credentialRecord),
 });
 export type StoreData = z.infer<typeof storeData>;
 
@@ -124,6 +153,8 @@ const migrations: Record<number, (data: Record<string, unknown>) => Record<strin
     );
     return { ...data, version: 3, rooms, sessions: {}, schedules: {} };
   },
+  // 3 → 4: users, API tokens and panel PINs (issue 14); none yet: the first start creates an admin.
+  3: (data) => ({ ...data, version: 4, users: {}, tokens: {}, pins: {} }),
 };
 
 /** A room registered without a kind: a commune's point is its people's committee, others a reception office. */
@@ -132,7 +163,17 @@ export function defaultRoomKind(level: RoomLevel): RoomKind {
 }
 
 function emptyStore(): StoreData {
-  return { version: STORE_VERSION, rooms: {}, credentials: {}, desired: {}, sessions: {}, schedules: {} };
+  return {
+    version: STORE_VERSION,
+    rooms: {},
+    credentials: {},
+    desired: {},
+    sessions: {},
+    schedules: {},
+    users: {},
+    tokens: {},
+    pins: {},
+  };
 }
 
 export class Store {
@@ -153,11 +194,21 @@ export class Store {
   /** Reads the file (creating it when missing); throws naming the file and the path of what is wrong. */
   async open(): Promise<void> {
     await mkdir(this.dataDir, { recursive: true, mode: 0o700 });
-    await this.reload();
+    await this.read();
     await this.db.write();
   }
 
-  async reload(): Promise<void> {
+  /**
+   * Reads the file again (another process changed it). In turn with the updates: read in the middle of one, it would
+   * put the content from before it back in memory until the next read (a token just revoked would work again).
+   */
+  reload(): Promise<void> {
+    const reload = this.updates.then(() => this.read());
+    this.updates = reload.catch(() => {});
+    return reload;
+  }
+
+  private async read(): Promise<void> {
     await this.db.read();
     let raw = this.db.data as unknown as Record<string, unknown>;
     while (typeof raw.version === "number" && raw.version < STORE_VERSION && migrations[raw.version]) {
@@ -175,7 +226,7 @@ export class Store {
 
   update(change: (data: StoreData) => void): Promise<void> {
     const update = this.updates.then(async () => {
-      await this.reload();
+      await this.read();
       change(this.db.data);
       this.db.data = validateProfile(storeData, this.db.data, this.file);
       await this.db.write();

@@ -34,7 +34,7 @@ const site = await TestSite.create("embedded", [ROOM], {
 });
 try {
   site.startAgent(ROOM);
-  const room = async () => (await (await fetch(`${site.httpUrl}/api/rooms/${ROOM}`)).json()) as RoomView;
+  const room = async () => (await (await site.fetch(`/api/rooms/${ROOM}`)).json()) as RoomView;
   /** Waits until the room's view passes the check; gives how long that took. */
   const until = async (what: string, check: (view: RoomView) => boolean, timeoutMs = 30_000) => {
     const started = performance.now();

@@ -68,14 +68,19 @@ const demo = startTs("demo", "scripts/demo.ts", [], {
   LOG_LEVEL: "warn",
 });
 try {
-  const ready = JSON.parse(await demo.waitForLine(/"ready":true/, 60_000)) as { http: string; rooms: string[] };
+  const ready = JSON.parse(await demo.waitForLine(/"ready":true/, 60_000)) as {
+    http: string;
+    token: string;
+    rooms: string[];
+  };
   const rooms = ready.rooms;
   // Warm up (JIT, connections), then measure one request at a time: the latency an operator's tap sees.
   const send = async (i: number) => {
     const started = performance.now();
     const response = await fetch(`${ready.http}/api/rooms/${rooms[i % rooms.length]}/requests`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      // Authorization on, as every caller has it: the budget (DESIGN §5) includes checking the token.
+      headers: { "content-type": "application/json", authorization: `Bearer ${ready.token}` },
       body: JSON.stringify({ action: "test.set", params: { device: "thiet-bi-thu", value: i } }),
     });
     if (response.status !== 200) throw new Error(`request ${i}: HTTP ${response.status} ${await response.text()}`);

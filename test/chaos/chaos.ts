@@ -116,7 +116,7 @@ async function startRecording(demo: DemoUnderTest): Promise<string | null> {
   for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(1000)) {
     try {
       const answer = await postRequest(
-        demo.http,
+        demo,
         id,
         { action: "media.record", params: { device: media, on: true } },
         15_000,
@@ -216,7 +216,7 @@ async function main(demo: DemoUnderTest): Promise<number> {
   // Stop recording so that the last segment is closed, then judge the record and the requests.
   const { id: central, media } = demo.central;
   const stopped = await postRequest(
-    demo.http,
+    demo,
     central,
     { action: "media.record", params: { device: media, on: false } },
     15_000,

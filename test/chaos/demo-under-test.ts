@@ -31,6 +31,8 @@ export interface RoomProfileSummary {
 export class DemoUnderTest {
   readonly dir = mkdtempSync(join(tmpdir(), "rc-chaos-"));
   http = "";
+  /** The admin API token the demo printed: every REST call of the suite sends it. */
+  token = "";
   mqttPort = 0;
   rooms: RoomProfileSummary[] = [];
   private demo: ManagedProcess | undefined;
@@ -64,8 +66,13 @@ export class DemoUnderTest {
       DEMO_DISCOVERY_PORT: String(discoveryPort),
       DEMO_BOARDS_PORT: String(boardsPort),
     });
-    const ready = JSON.parse(await this.demo.waitForLine(/"ready":true/, 90_000)) as { http: string; rooms: string[] };
+    const ready = JSON.parse(await this.demo.waitForLine(/"ready":true/, 90_000)) as {
+      http: string;
+      token: string;
+      rooms: string[];
+    };
     this.http = ready.http;
+    this.token = ready.token;
     this.rooms = ready.rooms.map((id) => this.roomProfile(id));
   }
 
@@ -129,7 +136,7 @@ export class DemoUnderTest {
   }
 
   async roomViews(): Promise<RoomView[]> {
-    return (await getJson(`${this.http}/api/rooms`)) as RoomView[];
+    return (await getJson(this, "/api/rooms")) as RoomView[];
   }
 
   /** How many lines of DIR/logs/NAME.log carry this message (pino's `msg`). */
@@ -164,23 +171,32 @@ export class DemoUnderTest {
   }
 }
 
+/** Where the demo's REST API is, and the token it takes. */
+export interface DemoApi {
+  http: string;
+  token: string;
+}
+
 /** A GET with a time limit: a stalled controller must answer "no answer", not hang the suite. */
-export async function getJson(url: string, timeoutMs = 2000): Promise<unknown> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  if (!response.ok) throw new Error(`GET ${url}: ${response.status}`);
+export async function getJson(demo: DemoApi, path: string, timeoutMs = 2000): Promise<unknown> {
+  const response = await fetch(`${demo.http}${path}`, {
+    headers: { authorization: `Bearer ${demo.token}` },
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  if (!response.ok) throw new Error(`GET ${path}: ${response.status}`);
   return response.json();
 }
 
 /** A request to a room's agent through the controller's REST API. */
 export async function postRequest(
-  http: string,
+  demo: DemoApi,
   room: string,
   body: { action: string; params: Record<string, unknown>; id?: string },
   timeoutMs: number,
 ): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${http}/api/rooms/${room}/requests`, {
+  const response = await fetch(`${demo.http}/api/rooms/${room}/requests`, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", authorization: `Bearer ${demo.token}` },
     body: JSON.stringify(body),
     signal: AbortSignal.timeout(timeoutMs),
   });

@@ -67,7 +67,7 @@ async function killAndWait(pid: number | undefined, what: string): Promise<numbe
 
 async function roomView(demo: DemoUnderTest, room: string): Promise<RoomView | undefined> {
   try {
-    return (await getJson(`${demo.http}/api/rooms/${room}`)) as RoomView;
+    return (await getJson(demo, `/api/rooms/${room}`)) as RoomView;
   } catch {
     return undefined;
   }
@@ -99,7 +99,7 @@ function controllerBack(demo: DemoUnderTest, killed: number | null) {
     const pid = demo.controllerPid();
     if (pid === undefined || pid === killed) return "no new controller process";
     try {
-      await getJson(`${demo.http}/healthz`);
+      await getJson(demo, "/healthz");
       return null;
     } catch (error) {
       return `/healthz: ${(error as Error).message}`;

@@ -74,7 +74,7 @@ export class RequestLedger {
   private send(id: string, room: string, params: Record<string, unknown>, patienceMs: number): void {
     const entry: Send = { sentAt: Date.now(), status: null, answeredAt: null, gaveUp: false };
     this.ids.get(id)!.sends.push(entry);
-    const done = postRequest(this.demo.http, room, { action: "test.set", params, id }, patienceMs)
+    const done = postRequest(this.demo, room, { action: "test.set", params, id }, patienceMs)
       .then(
         ({ status }) => {
           entry.status = status;

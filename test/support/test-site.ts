@@ -1,21 +1,33 @@
 // A whole site on loopback for integration tests: a controller (in this process), a broker (the embedded Aedes or
 // a real Mosquitto 2 process with the repository's ACL file), registered rooms, each with a line device and an
-// agent process started on demand.
+// agent process started on demand. The REST API and socket.io want credentials: `site.fetch` calls as the site's
+// admin (`site.adminToken`), `site.user` makes a user of another role with a token of its own.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+  addToken,
+  addUser,
 import { Writable } from "node:stream";
 import {
+  type Role,
   Controller,
   type ControllerOptions,
   controllerCredentials,
   DEFAULT_CONTROLLER_OPTIONS,
   registerRoom,
   Store,
+import { io, type Socket } from "socket.io-client";
 } from "@rc/controller";
-import { CONTROLLER_USERNAME, clientIdOf, type EventPayload, topics } from "@rc/protocol";
+import {
+  type ClientToServerEvents,
+  CONTROLLER_USERNAME,
+  clientIdOf,
+  type EventPayload,
+  type ServerToClientEvents,
+  topics,
+} from "@rc/protocol";
 import { LineDevice } from "@rc/simulators";
 import mqtt, { type MqttClient } from "mqtt";
 import { pino } from "pino";
@@ -46,6 +58,8 @@ export interface SiteRoom {
   password: string;
   device: LineDevice;
   dataDir: string;
+  /** An API token of the site's admin ("admin"): what `fetch` sends. */
+  adminToken = "";
 }
 
 export class TestSite {
@@ -72,6 +86,8 @@ export class TestSite {
     return `mqtt://127.0.0.1:${this.mqttPort}`;
   }
 
+    await addUser(store, { name: "admin", role: "admin" });
+    this.adminToken = (await addToken(store, "admin", "tests")).token;
   get httpUrl(): string {
     return this.controller.httpUrl;
   }
@@ -205,6 +221,29 @@ export class TestSite {
     return [
       "--room",
       room.profile,
+  /**
+   * fetch from the site's controller (`path` from /, or a whole URL), as the site's admin unless `init.headers` carry
+   * an authorization of their own.
+   */
+  fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (!headers.has("authorization")) headers.set("authorization", `Bearer ${this.adminToken}`);
+    return fetch(/^https?:/.test(path) ? path : `${this.httpUrl}${path}`, { ...init, headers });
+  }
+
+  /** A user of the running controller with this role (an operator: bound to `rooms`), and an API token of theirs. */
+  async user(name: string, role: Role, rooms: string[] = []): Promise<{ token: string; password: string }> {
+    const { password } = await addUser(this.controller.store, { name, role, rooms });
+    const { token } = await addToken(this.controller.store, name, "tests");
+    return { token, password };
+  }
+
+  /** A socket.io client of the controller over websocket, logged in with this token (the site's admin's). */
+  socket(token = this.adminToken): Socket<ServerToClientEvents, ClientToServerEvents> {
+    return io(this.httpUrl, { transports: ["websocket"], auth: { token } });
+  }
+
+  /** A request to a room's agent through the REST API, as the site's admin. */
       "--broker",
       this.brokerUrl,
       "--credentials",
@@ -223,7 +262,7 @@ export class TestSite {
   }
 
   async post(room: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-    const response = await fetch(`${this.httpUrl}/api/rooms/${room}/requests`, {
+    const response = await this.fetch(`/api/rooms/${room}/requests`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: typeof body === "string" ? body : JSON.stringify(body),
