@@ -1,11 +1,11 @@
 // REST: rooms, requests to a room's agent, reception sessions, health and metrics.
 import { actionParams, describeZodError, isActionName } from "@rc/protocol";
-import { mayDriveFarEnd, mayReachRoom, reachesAllRooms } from "./access.ts";
 import express, { type ErrorRequestHandler, type Express } from "express";
+import { mayDriveFarEnd, mayReachRoom, reachesAllRooms } from "./access.ts";
 import { type ArchiveRouteParts, archiveRoutes } from "./archive-api.ts";
-import { type Authenticator, actorOf, authorize, authRoutes, callerOf } from "./auth.ts";
 import { auditCommands, auditRoutes } from "./audit-api.ts";
 import type { AuditLog } from "./audit-log.ts";
+import { type Authenticator, actorOf, authorize, authRoutes, callerOf } from "./auth.ts";
 import type { DesiredStates } from "./desired-states.ts";
 import { type HealthRouteParts, healthRoutes } from "./health-api.ts";
 import { jsonBody } from "./json-body.ts";
@@ -16,11 +16,11 @@ import { panelFiles } from "./panel-files.ts";
 import { parseInput, sendProblem, withStatus } from "./problem.ts";
 import type { RoomRegistry } from "./registry.ts";
 import { type RoomRequests, roomRequestBody } from "./room-requests.ts";
-  /** Who may call what (auth.ts): every route but /healthz, the logins and the agents' uploads needs a caller. */
-  auth: Authenticator;
 import { type SessionRouteParts, sessionRoutes } from "./session-api.ts";
 
 export interface HttpApiParts {
+  /** Who may call what (auth.ts): every route but /healthz, the logins and the agents' uploads needs a caller. */
+  auth: Authenticator;
   registry: RoomRegistry;
   requests: RoomRequests;
   metrics: Metrics;
@@ -61,12 +61,12 @@ export function describeHttpFailure(failure: unknown): { status: number; message
     case "charset.unsupported":
       return { status: 415, message: `body encoding not supported: ${detail}` };
   }
-  auth,
   const status = typeof fields.status === "number" && fields.status >= 400 && fields.status < 500 ? fields.status : 500;
   return { status, message: detail };
 }
 
 export function createHttpApi({
+  auth,
   registry,
   requests,
   metrics,
@@ -80,6 +80,12 @@ export function createHttpApi({
 }: HttpApiParts): Express {
   const app = express();
   app.disable("x-powered-by");
+  // The web app's files (the IT dashboard at /, a room's panel at /panel/:room): public, before any login check.
+  app.use(panelFiles());
+  // Outermost, around the audit log too: every answer is timed, refusals by any later layer included.
+  app.use(metrics.observeRequests());
+  // First: every command is recorded with its answer, refusals by any later layer included.
+  if (audit) app.use(auditCommands(audit.log));
   // Before any route and body parser: 401 without credentials, 403 for a role or room that may not (ROUTES' access).
   // With a metrics token, /metrics checks that token itself (a scraper need not be a user).
   const routes = ROUTES.map((route) =>
@@ -95,12 +101,6 @@ export function createHttpApi({
     }),
   );
   app.use(authRoutes(auth, () => metrics.loginFailed()));
-  // Outermost, around the audit log too: every answer is timed, refusals by any later layer included.
-  app.use(metrics.observeRequests());
-  // The web app's files (the IT dashboard at /, a room's panel at /panel/:room): public, before any login check.
-  app.use(panelFiles());
-  // First: every command is recorded with its answer, refusals by any later layer included.
-  if (audit) app.use(auditCommands(audit.log));
   // Before the JSON parser: an upload's body is the file, streamed to disk as it arrives.
   if (archive) app.use(archiveRoutes(archive));
   app.use(jsonBody("64kb"));
@@ -122,17 +122,6 @@ export function createHttpApi({
     document ??= openApiDocument();
     response.json(document);
   });
-    // An operator not bound to the room got past authorize only for a session they host: cameras alone, while live.
-    const caller = callerOf(request)!;
-    if (!mayReachRoom(caller, room.id) && !mayDriveFarEnd(caller, room.id, action, sessions?.sessions.all() ?? [])) {
-      return sendProblem(
-        response,
-        403,
-        "forbidden",
-        `${caller.name} may only move the cameras of ${room.id} (a point of a live session they host), not ${action}`,
-        "action",
-      );
-    }
 
   app.get("/api/rooms", (request, response) => {
     const query = parseInput(idPageQuery, request.query, response);
@@ -157,6 +146,17 @@ export function createHttpApi({
     if (!body.success) return sendProblem(response, 400, "invalid_params", describeZodError(body.error));
     const { action, params, id } = body.data;
     if (!isActionName(action)) return sendProblem(response, 400, "unknown_action", `unknown action "${action}"`);
+    // An operator not bound to the room got past authorize only for a session they host: cameras alone, while live.
+    const caller = callerOf(request)!;
+    if (!mayReachRoom(caller, room.id) && !mayDriveFarEnd(caller, room.id, action, sessions?.sessions.all() ?? [])) {
+      return sendProblem(
+        response,
+        403,
+        "forbidden",
+        `${caller.name} may only move the cameras of ${room.id} (a point of a live session they host), not ${action}`,
+        "action",
+      );
+    }
     const checked = actionParams[action].safeParse(params);
     if (!checked.success) {
       return sendProblem(response, 400, "invalid_params", describeZodError(checked.error), "params");

@@ -7,18 +7,17 @@ import { randomBytes } from "node:crypto";
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-  addToken,
-  addUser,
 import { Writable } from "node:stream";
 import {
-  type Role,
+  addToken,
+  addUser,
   Controller,
   type ControllerOptions,
   controllerCredentials,
   DEFAULT_CONTROLLER_OPTIONS,
+  type Role,
   registerRoom,
   Store,
-import { io, type Socket } from "socket.io-client";
 } from "@rc/controller";
 import {
   type ClientToServerEvents,
@@ -31,6 +30,7 @@ import {
 import { LineDevice } from "@rc/simulators";
 import mqtt, { type MqttClient } from "mqtt";
 import { pino } from "pino";
+import { io, type Socket } from "socket.io-client";
 import { freePort, type ManagedProcess, REPO, start, startTs } from "./processes.ts";
 
 export type BrokerKind = "embedded" | "mosquitto";
@@ -58,8 +58,6 @@ export interface SiteRoom {
   password: string;
   device: LineDevice;
   dataDir: string;
-  /** An API token of the site's admin ("admin"): what `fetch` sends. */
-  adminToken = "";
 }
 
 export class TestSite {
@@ -73,6 +71,8 @@ export class TestSite {
   private mosquitto: ManagedProcess | undefined;
   private readonly watchers: MqttClient[] = [];
   controllerPassword = "";
+  /** An API token of the site's admin ("admin"): what `fetch` sends. */
+  adminToken = "";
 
   private constructor(readonly broker: BrokerKind) {}
 
@@ -86,8 +86,6 @@ export class TestSite {
     return `mqtt://127.0.0.1:${this.mqttPort}`;
   }
 
-    await addUser(store, { name: "admin", role: "admin" });
-    this.adminToken = (await addToken(store, "admin", "tests")).token;
   get httpUrl(): string {
     return this.controller.httpUrl;
   }
@@ -103,6 +101,8 @@ export class TestSite {
     const store = new Store(dataDir);
     await store.open();
     this.controllerPassword = await controllerCredentials(store);
+    await addUser(store, { name: "admin", role: "admin" });
+    this.adminToken = (await addToken(store, "admin", "tests")).token;
     for (const id of roomIds) {
       const { password } = await registerRoom(store, { id, name: `Phòng ${id}`, level: "commune", parent: null });
       const device = new LineDevice();
@@ -221,6 +221,23 @@ export class TestSite {
     return [
       "--room",
       room.profile,
+      "--broker",
+      this.brokerUrl,
+      "--credentials",
+      room.credentialsFile,
+      "--data",
+      room.dataDir,
+    ];
+  }
+
+  /** The room's agent from source, with a short keep-alive and extra environment (e.g. a media worker to try). */
+  startAgent(id: string, { keepaliveS = 2, env = {} }: { keepaliveS?: number; env?: Record<string, string> } = {}) {
+    return startTs(`agent ${id}`, "room-agent/src/cli.ts", [...this.agentArgs(id), "--keepalive", String(keepaliveS)], {
+      RC_CAMERA_PASSWORD: SITE_CAMERA_PASSWORD,
+      ...env,
+    });
+  }
+
   /**
    * fetch from the site's controller (`path` from /, or a whole URL), as the site's admin unless `init.headers` carry
    * an authorization of their own.
@@ -244,23 +261,6 @@ export class TestSite {
   }
 
   /** A request to a room's agent through the REST API, as the site's admin. */
-      "--broker",
-      this.brokerUrl,
-      "--credentials",
-      room.credentialsFile,
-      "--data",
-      room.dataDir,
-    ];
-  }
-
-  /** The room's agent from source, with a short keep-alive and extra environment (e.g. a media worker to try). */
-  startAgent(id: string, { keepaliveS = 2, env = {} }: { keepaliveS?: number; env?: Record<string, string> } = {}) {
-    return startTs(`agent ${id}`, "room-agent/src/cli.ts", [...this.agentArgs(id), "--keepalive", String(keepaliveS)], {
-      RC_CAMERA_PASSWORD: SITE_CAMERA_PASSWORD,
-      ...env,
-    });
-  }
-
   async post(room: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
     const response = await this.fetch(`/api/rooms/${room}/requests`, {
       method: "POST",
