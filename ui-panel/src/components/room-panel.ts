@@ -40,6 +40,11 @@ interface Confirmation {
   run: () => Promise<void>;
 }
 
+/** The panel shows a session until it has ended or was cancelled. */
+function shown(session: SessionView): SessionView | null {
+  return session.state === "ended" || session.state === "cancelled" ? null : session;
+}
+
 export class RoomPanel extends LightElement {
   room = "";
   private screen: Screen = "loading";
@@ -122,7 +127,7 @@ export class RoomPanel extends LightElement {
         },
         session: (_change, session) => {
           if (session.points.some((point) => point.room === this.room)) {
-            this.session = session.state === "ended" || session.state === "cancelled" ? null : session;
+            this.session = shown(session);
             this.requestUpdate();
           }
         },
@@ -384,7 +389,7 @@ export class RoomPanel extends LightElement {
 
   private async transition(session: SessionView, transition: "start" | "end"): Promise<void> {
     try {
-      this.session = await sessionTransition(session.id, transition);
+      this.session = shown(await sessionTransition(session.id, transition));
       this.error = null;
     } catch (failure) {
       this.error = describeFailure(failure);
