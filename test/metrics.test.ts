@@ -34,8 +34,8 @@ describe("Prometheus metrics", () => {
     await site?.stop();
   });
 
-  /** Every HTTP call of the site's controller in this file goes through here: the one place that says who calls. */
-  const http = (path: string, init?: RequestInit) => fetch(`${site.httpUrl}${path}`, init);
+  /** Every HTTP call of the site's controller in this file, as the site's admin. */
+  const http = (path: string, init?: RequestInit) => site.fetch(path, init);
 
   async function scrape(): Promise<Scrape> {
     const response = await http("/metrics");

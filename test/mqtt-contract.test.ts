@@ -52,7 +52,7 @@ describe("the MQTT contract on the wire", () => {
   });
 
   async function call(method: string, path: string, body?: unknown) {
-    const response = await fetch(`${site.httpUrl}${path}`, {
+    const response = await site.fetch(path, {
       method,
       headers: { "content-type": "application/json" },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
