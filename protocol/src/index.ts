@@ -2,6 +2,7 @@ export * from "./access.ts";
 export * from "./actions/index.ts";
 export * from "./client-ids.ts";
 export * from "./codec.ts";
+export * from "./command-line.ts";
 export * from "./messages.ts";
 export * from "./realtime.ts";
 export * from "./sessions.ts";

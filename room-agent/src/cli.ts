@@ -1,22 +1,40 @@
 #!/usr/bin/env -S node --import tsx
 // room-agent --room profile.json --broker mqtt://host:1883 [--credentials creds.json] [--data DIR] [--keepalive S]
-//            [--archive-url http://controller:8080]
+//            [--archive-url http://controller:8080]; each flag also as RC_AGENT_… in the environment — see USAGE.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadRoom, ProfileError } from "@rc/hardware-profiles";
+import { environmentHelp, withEnvironment } from "@rc/protocol";
 import { pino } from "pino";
-import { RoomAgent } from "./agent.ts";
+import { AGENT_VERSION, RoomAgent } from "./agent.ts";
 import { readCredentials } from "./credentials-file.ts";
 
 // Everything the agent writes (boot counter, applied desired state, recordings) is for its own user only;
 // the media worker it starts inherits this too.
 process.umask(0o077);
 
+const OPTIONS = {
+  room: { type: "string" },
+  broker: { type: "string", default: "mqtt://127.0.0.1:1883" },
+  credentials: { type: "string" },
+  data: { type: "string" },
+  keepalive: { type: "string", default: "10" },
+  "archive-url": { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const;
+const ENVIRONMENT_PREFIX = "RC_AGENT_";
+
 const USAGE = `usage: room-agent --room PROFILE.json --broker URL [--credentials FILE] [--data DIR] [--keepalive SECONDS]
                   [--archive-url URL]
+       room-agent -h | --help | --version
+  broker: mqtt://HOST:PORT, or mqtts://HOST:PORT (default mqtt://127.0.0.1:1883)
   credentials: a JSON file {"username","password"}, or RC_AGENT_USERNAME / RC_AGENT_PASSWORD in the environment
+  data: the agent's own folder (default data/agent-ROOM)
+  keepalive: MQTT keep-alive, whole seconds 1…600 (default 10)
   archive-url: the controller's HTTP address (http://host:8080); finished recording segments are uploaded there with
-               the same credentials and deleted here once it confirmed their sha256. Without it nothing is uploaded.`;
+               the same credentials and deleted here once it confirmed their sha256. Without it nothing is uploaded.
+${environmentHelp(OPTIONS, ENVIRONMENT_PREFIX)}`;
 
 function fail(message: string): never {
   process.stderr.write(`room-agent: ${message}\n`);
@@ -25,23 +43,18 @@ function fail(message: string): never {
 
 const { values } = (() => {
   try {
-    return parseArgs({
-      options: {
-        room: { type: "string" },
-        broker: { type: "string", default: "mqtt://127.0.0.1:1883" },
-        credentials: { type: "string" },
-        data: { type: "string" },
-        keepalive: { type: "string", default: "10" },
-        "archive-url": { type: "string" },
-        help: { type: "boolean" },
-      },
-    });
+    const args = withEnvironment(OPTIONS, process.argv.slice(2), process.env, ENVIRONMENT_PREFIX);
+    return parseArgs({ args, options: OPTIONS });
   } catch (error) {
     return fail(`${(error as Error).message}\n${USAGE}`);
   }
 })();
 if (values.help) {
   process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+if (values.version) {
+  process.stdout.write(`room-agent ${AGENT_VERSION}\n`);
   process.exit(0);
 }
 if (!values.room) fail(`--room is required\n${USAGE}`);
