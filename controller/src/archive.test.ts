@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ArchiveError, invalidKey, parseRange, RecordingArchive, recordingIdOf } from "./archive.ts";
+import { ArchiveError, invalidKey, parseRange, RecordingArchive, recordingIdOf, trackLayout } from "./archive.ts";
 
 const sha = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
 const SEGMENT = { session: "phien-1", room: "xa-an-phu", file: "20270120T013000Z_0.mkv" };
@@ -200,6 +200,41 @@ describe("recording archive", () => {
     expect(archive.list("phien-1")).toEqual([]);
     expect(existsSync(join(dir, "archive", "phien-1", "xa-an-phu", SEGMENT.file))).toBe(false);
     expect(existsSync(join(dir, "archive", "phien-1", "xa-an-phu", SIDECAR.file))).toBe(false);
+  });
+});
+
+describe("a segment's track layout", () => {
+  // A relay host's session program as its sidecar lists it (room-agent's SegmentTrack) and as ffprobe sees it.
+  const layout = [
+    { type: "video", content: "session-program" },
+    { type: "audio", content: "mix" },
+    { type: "audio", content: "point", room: "tinh" },
+    { type: "audio", content: "point", room: "xa" },
+  ];
+  const probed = [
+    { index: 0, type: "video", codec: "h264", width: 640, height: 360 },
+    ...[1, 2, 3].map((index) => ({ index, type: "audio", codec: "aac", channels: 2 })),
+  ];
+
+  it("says what each probed track holds, from the sidecar", () => {
+    expect(trackLayout(probed, layout)).toEqual([
+      { index: 0, type: "video", codec: "h264", width: 640, height: 360, content: "session-program" },
+      { index: 1, type: "audio", codec: "aac", channels: 2, content: "mix" },
+      { index: 2, type: "audio", codec: "aac", channels: 2, content: "point", room: "tinh" },
+      { index: 3, type: "audio", codec: "aac", channels: 2, content: "point", room: "xa" },
+    ]);
+  });
+
+  it("keeps the layout alone without ffprobe, ffprobe's alone without a layout, and trusts no mismatched type", () => {
+    expect(trackLayout(null, layout)?.map((track) => [track.index, track.type, track.codec, track.room])).toEqual([
+      [0, "video", null, undefined],
+      [1, "audio", null, undefined],
+      [2, "audio", null, "tinh"],
+      [3, "audio", null, "xa"],
+    ]);
+    expect(trackLayout(probed, undefined)).toEqual(probed);
+    expect(trackLayout(null, undefined)).toBeNull();
+    expect(trackLayout(probed, [{ type: "audio", content: "mix" }])![0]).toEqual(probed[0]);
   });
 });
 

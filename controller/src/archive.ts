@@ -56,6 +56,37 @@ export interface Track {
   channels?: number;
   width?: number;
   height?: number;
+  /**
+   * What the track holds, from the sidecar's track layout: `program` (the room's picture), `session-program` (a relay
+   * host's grid of every point), `mix` (all points' sound) or `point` (one point's sound, `room` says whose).
+   */
+  content?: string;
+  room?: string;
+}
+
+/**
+ * The tracks of a segment: ffprobe's, each with what the sidecar's layout says it holds (the file's order is the
+ * layout's); the layout alone when ffprobe could not tell; null when neither knows.
+ */
+export function trackLayout(probed: Track[] | null, sidecarTracks: unknown): Track[] | null {
+  const layout = (Array.isArray(sidecarTracks) ? sidecarTracks : []).map((track) => {
+    const { type, content, room } = (typeof track === "object" && track !== null ? track : {}) as Record<
+      string,
+      unknown
+    >;
+    return {
+      type: typeof type === "string" ? type : "unknown",
+      ...(typeof content === "string" ? { content } : {}),
+      ...(typeof room === "string" ? { room } : {}),
+    };
+  });
+  if (probed) {
+    return probed.map((track) => {
+      const described = layout[track.index];
+      return described?.type === track.type ? { ...track, ...described } : track;
+    });
+  }
+  return layout.length > 0 ? layout.map((track, index) => ({ index, codec: null, ...track })) : null;
 }
 
 export interface Hold {
@@ -418,7 +449,7 @@ export class RecordingArchive {
     }
   }
 
-  /** Lists a segment now in the archive, with what its sidecar says and the tracks ffprobe finds. */
+  /** Lists a segment now in the archive, with what its sidecar says and the tracks ffprobe finds (and what each holds). */
   private async index(key: UploadKey, sha256: string, bytes: number): Promise<RecordingEntry> {
     const id = recordingIdOf(key);
     let sidecar: Record<string, unknown> = {};
@@ -441,7 +472,7 @@ export class RecordingArchive {
       closed: text(sidecar.closed),
       camera: text(sidecar.camera),
       cuts: Array.isArray(sidecar.cuts) ? (sidecar.cuts as RecordingEntry["cuts"]) : [],
-      tracks: this.settings.probeTracks ? await probeTracks(this.archivedPath(key)) : null,
+      tracks: trackLayout(this.settings.probeTracks ? await probeTracks(this.archivedPath(key)) : null, sidecar.tracks),
       archivedAt: new Date().toISOString(),
       hold: null,
     };

@@ -30,6 +30,11 @@ export const guestInput = z.strictObject({
   id,
   name: personName,
   url: srtUrl,
+  /**
+   * Where the guest's decoder listens for the session program (a hardware codec's decoder input): the host calls it,
+   * as it calls `url` for the guest's picture. Without it the guest is only seen and heard.
+   */
+  programUrl: srtUrl.nullable().default(null),
   passphrase: srtPassphrase,
 });
 export type GuestInput = z.infer<typeof guestInput>;

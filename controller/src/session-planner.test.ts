@@ -38,7 +38,15 @@ function session(state: SessionRecord["state"], extra: Partial<SessionRecord> = 
     end: "2027-01-20T11:00:00+07:00",
     host: "tinh",
     points: [point("tinh", "central"), point("huyen", "component"), point("xa", "component")],
-    guests: [{ id: "ttcp", name: "Trụ sở TCD Trung ương", url: "srt://203.0.113.5:7000", passphrase: "khach-moi-01" }],
+    guests: [
+      {
+        id: "ttcp",
+        name: "Trụ sở TCD Trung ương",
+        url: "srt://203.0.113.5:7000",
+        programUrl: "srt://203.0.113.5:7001",
+        passphrase: "khach-moi-01",
+      },
+    ],
     presiding: { name: "Nguyễn Văn A", title: "Chủ tịch UBND tỉnh" },
     caseRef: null,
     confidential: false,
@@ -64,7 +72,12 @@ describe("plannedSessions", () => {
         {
           room: "ttcp",
           srt: { host: "203.0.113.5", port: 7000 },
-          guest: { name: "Trụ sở TCD Trung ương", passphrase: "khach-moi-01" },
+          // The host calls the guest's decoder too, to send it the session program.
+          guest: {
+            name: "Trụ sở TCD Trung ương",
+            passphrase: "khach-moi-01",
+            program: { host: "203.0.113.5", port: 7001 },
+          },
         },
       ],
     });

@@ -49,7 +49,11 @@ export function plannedSessions(
           peers.push({
             room: guest.id,
             srt: guestAddress(guest.url),
-            guest: { name: guest.name, passphrase: guest.passphrase },
+            guest: {
+              name: guest.name,
+              passphrase: guest.passphrase,
+              ...(guest.programUrl ? { program: guestAddress(guest.programUrl) } : {}),
+            },
           });
         }
       }

@@ -210,7 +210,14 @@ export const peer = z.strictObject({
    * passphrase instead of the session's. Only the host has guests among its peers: it sends a guest the session
    * program and shows its picture over that one link.
    */
-  guest: z.strictObject({ name: z.string().min(1).max(200), passphrase: srtPassphrase }).optional(),
+  guest: z
+    .strictObject({
+      name: z.string().min(1).max(200),
+      passphrase: srtPassphrase,
+      /** Where the guest's decoder listens: the host calls it to send the session program (the guest's own sound left out). */
+      program: srtAddress.optional(),
+    })
+    .optional(),
   /**
    * For a component pulling a relay host: the sound track of the host's stream made for this room (everyone but the
    * room itself, mix-minus). The host numbers them in the order of its own peers.

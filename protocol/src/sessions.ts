@@ -45,8 +45,10 @@ export type SessionPoint = z.infer<typeof sessionPoint>;
 export const guestPointView = z.strictObject({
   id,
   name: z.string().min(1).max(200),
-  /** `srt://host:port` */
+  /** `srt://host:port`: the guest's picture and sound, called by the host. */
   url: z.string(),
+  /** `srt://host:port` the host calls to send the guest the session program; null: the guest only sends. */
+  programUrl: z.string().nullable().default(null),
 });
 export type GuestPointView = z.infer<typeof guestPointView>;
 
