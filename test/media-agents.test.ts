@@ -3,12 +3,13 @@
 // other's decoder, and a media worker killed mid-recording comes back with a new segment while the room's mixer
 // and camera keep answering. Test pictures of distinct colours stand for the cameras.
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { DesiredPayload, RoomView } from "@rc/protocol";
 import { OnvifCamera, PtyPair, TesiraSimulator } from "@rc/simulators";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SegmentSidecar } from "../room-agent/src/devices/media/recording-segments.ts";
 import { freeUdpPorts } from "../room-agent/src/media-worker/free-udp-port.ts";
+import { SESSION_PROGRAM_FILE } from "../room-agent/src/media-worker/launch-lines.ts";
 import { isRunning, processTable } from "./support/process-table.ts";
 import { type ManagedProcess, stopAll } from "./support/processes.ts";
 import { inspectRecording } from "./support/recording-inspector.ts";
@@ -34,10 +35,13 @@ function media(site: TestSite, room: string, port: number, inputs: Record<string
   };
 }
 
-/** The recording segments under a folder, by full path. */
+/** A segment of the room's own program (not of the session program a relay host records beside it). */
+const isProgramSegment = (file: string) => file.endsWith(".mkv") && !basename(file).startsWith(SESSION_PROGRAM_FILE);
+
+/** The room's own program's recording segments under a folder, by full path. */
 function segmentsIn(folder: string): string[] {
   return readdirSync(folder, { recursive: true, encoding: "utf8" })
-    .filter((file) => file.endsWith(".mkv"))
+    .filter(isProgramSegment)
     .map((file) => join(folder, file));
 }
 
@@ -219,7 +223,7 @@ describe("media between two agents", () => {
     expect(report.error).toBeNull();
     expect(report.videoFrames).toBeGreaterThan(10);
     const folder = first.slice(0, first.lastIndexOf("/"));
-    expect(readdirSync(folder).filter((file) => file.endsWith(".mkv")).length).toBe(2);
+    expect(readdirSync(folder).filter(isProgramSegment).length).toBe(2);
     expect(await request(CENTRAL, "media.record", { on: false })).toMatchObject({ body: { ok: true } });
   });
 

@@ -6,6 +6,7 @@ import {
   cameraLine,
   displayLine,
   gridTile,
+  guestSenderLine,
   linkLine,
   mixMinusPid,
   programLine,
@@ -29,9 +30,33 @@ const config: MediaConfig = {
   programCamera: "cam-a",
   sender: { bind: "127.0.0.1", port: 9000, latencyMs: 120, passphrase: 'mat "khau" phien!' },
   links: [
-    { peer: "p1", host: "10.0.0.1", port: 9000, passphrase: "phien-tiep-cong-dan", latencyMs: 120, soundTrack: null },
-    { peer: "p2", host: "10.0.0.2", port: 9001, passphrase: "phien-tiep-cong-dan", latencyMs: 120, soundTrack: null },
-    { peer: "p3", host: "10.0.0.3", port: 9002, passphrase: "phien-tiep-cong-dan", latencyMs: 120, soundTrack: null },
+    {
+      peer: "p1",
+      host: "10.0.0.1",
+      port: 9000,
+      passphrase: "phien-tiep-cong-dan",
+      latencyMs: 120,
+      soundTrack: null,
+      send: null,
+    },
+    {
+      peer: "p2",
+      host: "10.0.0.2",
+      port: 9001,
+      passphrase: "phien-tiep-cong-dan",
+      latencyMs: 120,
+      soundTrack: null,
+      send: null,
+    },
+    {
+      peer: "p3",
+      host: "10.0.0.3",
+      port: 9002,
+      passphrase: "phien-tiep-cong-dan",
+      latencyMs: 120,
+      soundTrack: null,
+      send: null,
+    },
   ],
   layout: "grid",
   display: "none",
@@ -39,7 +64,7 @@ const config: MediaConfig = {
   snapshot: { width: 320, height: 180, fps: 1 },
 };
 
-const PORTS = { sender: 5001, recording: 5002, session: 5003, sessionRecording: 5004 };
+const PORTS = { sender: 5001, recording: 5002, session: 5003, sessionRecording: 5004, guests: [5005, 5006] };
 
 describe("launch lines", () => {
   it("makes a solid colour, a pattern or a stream of each camera input, and refuses an unknown test picture", () => {
@@ -132,12 +157,38 @@ describe("launch lines", () => {
       );
       expect(listeners.sort()).toEqual(["0", "1", "2", "3"].filter((listener) => listener !== String(point)));
     }
-    expect(line).toContain(`minus-2 ! audioconvert ! avenc_aac bitrate=96000 ! aacparse ! queue ! send.sink_${0x51}`);
+    expect(line).toContain("minus-2 ! audioconvert ! avenc_aac bitrate=96000 ! aacparse ! queue ! tee name=minus-aac-2");
+    expect(line).toContain(`minus-aac-2. ! queue ! send.sink_${0x51}`);
     expect(line).toMatch(/audiomixer name=minus-0 ! audioconvert ! fakesink/); // the host's loudspeakers
     expect(line).toContain("level name=level-0");
     expect(line).toContain("udpsink host=127.0.0.1 port=5003");
     const seven = Array.from({ length: 7 }, (_, i) => ({ ...config.links[0]!, peer: `p${i}` }));
     expect(() => sessionLine({ ...config, links: seven }, false, PORTS)).toThrow(/at most 7 points, not 8/);
+  });
+
+  it("sends a guest point's decoder the session program with its own mix-minus alone, calling its address", () => {
+    const guest = { ...config.links[2]!, send: { host: "203.0.113.5", port: 7001 }, passphrase: "khach-moi-0001" };
+    const line = sessionLine({ ...config, links: [config.links[0]!, config.links[1]!, guest] }, false, PORTS);
+    expect(line).toContain("mpegtsmux name=guest-2 alignment=7 ! udpsink host=127.0.0.1 port=5005");
+    expect(line).toContain("session-h264. ! queue ! guest-2.");
+    expect(line).toContain("minus-aac-3. ! queue ! guest-2."); // the mix of everyone but the guest (point 3)
+    expect(line).not.toContain("minus-aac-1. ! queue ! guest-");
+    const sender = guestSenderLine(guest, 5005);
+    expect(sender).toContain('srtsink name=srt-send-p3 uri="srt://203.0.113.5:7001"');
+    expect(sender).toContain('passphrase="khach-moi-0001"');
+    const five = [0, 1, 2, 3, 4].map((i) => ({ ...guest, peer: `g${i}` }));
+    expect(() => sessionLine({ ...config, links: five }, false, PORTS)).toThrow(/at most 2 guest points, not 5/);
+  });
+
+  it("records the session program beside the program: the picture, the mix, then each point's sound", () => {
+    const line = recordingLine("/rec/phien-1/tinh", "20240501T080000Z", 600, 5002, { port: 5004, points: 3 });
+    expect(line).toContain('location="/rec/phien-1/tinh/20240501T080000Z_%d.mkv"');
+    expect(line).toContain('location="/rec/phien-1/tinh/session-program_20240501T080000Z_%d.mkv"');
+    expect(line).toContain("udpsrc port=5004");
+    expect(line).toMatch(/session-demux\.video_0_0041 [^\n]*session-recorder\.video/);
+    expect(line).toMatch(/session-demux\.audio_0_0060 [^\n]*session-recorder\.audio_0\n/);
+    expect(line).toMatch(/session-demux\.audio_0_0063 [^\n]*session-recorder\.audio_3$/);
+    expect(recordingLine("/rec", "x", 600, 5002)).not.toContain("session");
   });
 
   it("records segments named by their start, with a literal % kept out of the file pattern", () => {

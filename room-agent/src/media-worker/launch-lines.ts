@@ -131,6 +131,8 @@ export interface ProgramPorts {
   recording: number;
   session: number;
   sessionRecording: number;
+  /** One per guest point the session program is sent to (`GUEST_SENDS` of them). */
+  guests: number[];
 }
 
 /**
@@ -167,6 +169,10 @@ export function programLine(config: MediaConfig, ports: ProgramPorts): string {
 
 const DEEP_QUEUE = "queue max-size-time=8000000000 max-size-buffers=0 max-size-bytes=0";
 
+/** tsdemux's pad for a PID of the first program. */
+const demuxPad = (kind: "video" | "audio", pid: number) => `${kind}_0_${pid.toString(16).padStart(4, "0")}`;
+const demuxAudioPad = (pid: number) => demuxPad("audio", pid);
+
 const TS_CAPS = "video/mpegts,systemstream=(boolean)true,packetsize=(int)188";
 
 /** The SRT listener peers call, fed by the program's MPEG-TS; encrypted with the session's passphrase. */
@@ -180,21 +186,85 @@ export function senderLine(sender: NonNullable<MediaConfig["sender"]>, port: num
   );
 }
 
-/** Recording: the program's MPEG-TS into Matroska segments `{start}_{n}.mkv` cut at key frames. */
-export function recordingLine(folder: string, start: string, segmentS: number, port: number): string {
+/** Guest points a relay host can send its session program to, each its own stream. */
+export const GUEST_SENDS = 4;
+
+/** The peers a relay host sends its session program to by calling them (guest points' decoders), with their ports. */
+export function guestSends(
+  config: MediaConfig,
+  ports: ProgramPorts,
+): { link: MediaConfig["links"][number]; index: number; port: number }[] {
+  const sends = config.links.flatMap((link, index) => (link.send ? [{ link, index }] : []));
+  if (sends.length > ports.guests.length)
+    throw new Error(`the session program goes to at most ${ports.guests.length} guest points, not ${sends.length}`);
+  return sends.map((send, slot) => ({ ...send, port: ports.guests[slot]! }));
+}
+
+/**
+ * The session program to a guest point's decoder: the host calls it (as it calls the guest's encoder), since a
+ * hardware codec's decoder input is an SRT listener behind the guest's firewall like its encoder output; the stream
+ * has the guest's mix-minus as its only sound track, which any decoder plays.
+ */
+export function guestSenderLine(link: MediaConfig["links"][number], port: number): string {
+  if (!link.send) throw new Error("no address to send to");
+  const host = link.send.host.includes(":") ? `[${link.send.host}]` : link.send.host;
+  return (
+    `udpsrc port=${port} address=127.0.0.1 buffer-size=4194304 caps=${quote(TS_CAPS)} ! ` +
+    `srtsink name=${srtElement(`send-${link.peer}`)} uri=${quote(`srt://${host}:${link.send.port}`)} ` +
+    `passphrase=${quote(link.passphrase)} pbkeylen=32 latency=${link.latencyMs} ${UNSYNCED}`
+  );
+}
+
+/** File names of the session program's segments (beside the room's own, in the same folder): this, then `_{start}_{n}`. */
+export const SESSION_PROGRAM_FILE = "session-program";
+/** The session program's recording stream: its picture, the mix of all points, then each point's own sound. */
+const RECORD_VIDEO_PID = 0x41;
+const RECORD_MIX_PID = 0x60;
+const recordPointPid = (index: number) => 0x61 + index;
+
+/**
+ * Recording: the program's MPEG-TS into Matroska segments `{start}_{n}.mkv` cut at key frames. At a relay host also
+ * the session program's, into `session-program_{start}_{n}.mkv` with its sound tracks: the mix, then one per point
+ * (in `sessionPoints` order), so a review can hear each party alone.
+ */
+export function recordingLine(
+  folder: string,
+  start: string,
+  segmentS: number,
+  port: number,
+  session: { port: number; points: number } | null = null,
+): string {
   // splitmuxsink formats the location with printf: a literal % in the folder must be doubled.
-  const location = `${folder.replace(/%/g, "%%")}/${start}_%d.mkv`;
-  return [
-    `udpsrc port=${port} address=127.0.0.1 buffer-size=4194304 caps=${quote(TS_CAPS)} ! tsdemux name=demux`,
+  const location = (name: string) => quote(`${folder.replace(/%/g, "%%")}/${name}_%d.mkv`);
+  // Unbuffered: what the muxer wrote is on disk at once, so a killed worker leaves a segment that plays up to its
+  // last written picture (with the default 64 KB buffer it could be left without even its header).
+  const recorder = (name: string, file: string) =>
+    `splitmuxsink name=${name} location=${location(file)} max-size-time=${segmentS * 1_000_000_000} ` +
+    `muxer-factory=matroskamux sink-properties=${quote(`properties,${UNSYNCED.replace(" ", ",")},buffer-mode=2`)}`;
+  const input = (udpPort: number, demux: string) =>
+    `udpsrc port=${udpPort} address=127.0.0.1 buffer-size=4194304 caps=${quote(TS_CAPS)} ! tsdemux name=${demux}`;
+  const lines = [
+    input(port, "demux"),
     // A queue on each branch of a demuxer, or one branch waiting starves the other; several seconds deep, as the
     // recorder holds a whole GOP of pictures back while it lines the sound up with them.
     `demux. ! ${DEEP_QUEUE} ! h264parse ! recorder.video`,
     `demux. ! ${DEEP_QUEUE} ! aacparse ! recorder.audio_0`,
-    // Unbuffered: what the muxer wrote is on disk at once, so a killed worker leaves a segment that plays up to its
-    // last written picture (with the default 64 KB buffer it could be left without even its header).
-    `splitmuxsink name=recorder location=${quote(location)} max-size-time=${segmentS * 1_000_000_000} ` +
-      `muxer-factory=matroskamux sink-properties=${quote(`properties,${UNSYNCED.replace(" ", ",")},buffer-mode=2`)}`,
-  ].join("\n");
+    recorder("recorder", start),
+  ];
+  if (session) {
+    lines.push(
+      input(session.port, "session-demux"),
+      `session-demux.${demuxPad("video", RECORD_VIDEO_PID)} ! ${DEEP_QUEUE} ! h264parse ! session-recorder.video`,
+      `session-demux.${demuxAudioPad(RECORD_MIX_PID)} ! ${DEEP_QUEUE} ! aacparse ! session-recorder.audio_0`,
+      recorder("session-recorder", `${SESSION_PROGRAM_FILE}_${start}`),
+    );
+    for (let index = 0; index < session.points; index++) {
+      lines.push(
+        `session-demux.${demuxAudioPad(recordPointPid(index))} ! ${DEEP_QUEUE} ! aacparse ! session-recorder.audio_${index + 1}`,
+      );
+    }
+  }
+  return lines.join("\n");
 }
 
 /** The tile each received picture gets on a component point's screen (a grid when it pulls several: a mesh). */
@@ -210,8 +280,6 @@ const even = (n: number) => Math.max(2, Math.floor(n / 2) * 2);
 
 /** The MPEG-TS PID of a relay host's mix-minus sound for its peer at `index` (what that peer plays). */
 export const mixMinusPid = (index: number) => 0x50 + index;
-/** tsdemux's pad for a PID of the first program. */
-const demuxAudioPad = (pid: number) => `audio_0_${pid.toString(16).padStart(4, "0")}`;
 
 /**
  * One peer's program: SRT caller → decode → its inter channels (picture at full size, sound), plus the taps. From a
@@ -278,6 +346,9 @@ export function gridTile(config: MediaConfig, index: number): { x: number; y: nu
   const row = index < 4 ? 3 : 3 - (index - 3);
   return { x: column * width, y: row * height, width, height };
 }
+/** The points of a relay host's session program, in their order there: the host itself, then its peers. */
+export const sessionPoints = (config: MediaConfig): string[] => [config.room, ...config.links.map((link) => link.peer)];
+
 /** Points a session program shows: the host and six others. */
 export const GRID_POINTS = 7;
 
@@ -296,10 +367,11 @@ export const SPEAKER_SELECTOR = "speaker";
 export function sessionLine(config: MediaConfig, window: boolean, ports: ProgramPorts): string {
   const { video, audio } = config;
   const keyInterval = Math.max(1, Math.round(video.fps * video.keyframeS));
-  const points = [
-    { video: channel.programPicture, audio: channel.roomSessionAudio },
-    ...config.links.map((link) => ({ video: channel.link(link.peer), audio: channel.linkAudio(link.peer) })),
-  ];
+  const points = sessionPoints(config).map((point, index) =>
+    index === 0
+      ? { video: channel.programPicture, audio: channel.roomSessionAudio }
+      : { video: channel.link(point), audio: channel.linkAudio(point) },
+  );
   if (points.length > GRID_POINTS)
     throw new Error(`a session program shows at most ${GRID_POINTS} points, not ${points.length}`);
   const placement = points
@@ -317,15 +389,31 @@ export function sessionLine(config: MediaConfig, window: boolean, ports: Program
     pictureTaps(config, "display-tee", "display"),
     `display-tee. ! ${LEAKY} ! videoconvert ! x264enc name=session-encoder tune=zerolatency speed-preset=ultrafast ` +
       `bitrate=${video.bitrateKbps} key-int-max=${keyInterval} ! video/x-h264,profile=constrained-baseline ! ` +
-      "h264parse config-interval=-1 ! queue ! send.",
+      "h264parse config-interval=-1 ! tee name=session-h264",
+    "session-h264. ! queue ! send.",
+    // The host's record of the session: the same picture, the mix of all points and each point's own sound.
+    `session-h264. ! queue ! record.sink_${RECORD_VIDEO_PID}`,
+    `audiomixer name=mix ! ${aac} ! record.sink_${RECORD_MIX_PID}`,
+    `mpegtsmux name=record alignment=0 ! udpsink host=127.0.0.1 port=${ports.sessionRecording} ${UNSYNCED}`,
     `input-selector name=${SPEAKER_SELECTOR} ! queue max-size-buffers=2 ! grid.sink_0`,
     // The room's own loudspeakers: everyone but the room (the first mix-minus).
     `audiomixer name=minus-0 ! audioconvert ! ${sinks.audio}`,
     `mpegtsmux name=send alignment=0 ! udpsink host=127.0.0.1 port=${ports.session} ${UNSYNCED}`,
   ];
   config.links.forEach((_, index) => {
-    lines.push(`audiomixer name=minus-${index + 1} ! ${aac} ! send.sink_${mixMinusPid(index)}`);
+    lines.push(
+      `audiomixer name=minus-${index + 1} ! ${aac} ! tee name=minus-aac-${index + 1}`,
+      `minus-aac-${index + 1}. ! queue ! send.sink_${mixMinusPid(index)}`,
+    );
   });
+  // Each guest point's own stream: the picture and its mix-minus alone, in SRT-sized messages (7 TS packets).
+  for (const { index, port } of guestSends(config, ports)) {
+    lines.push(
+      `mpegtsmux name=guest-${index} alignment=7 ! udpsink host=127.0.0.1 port=${port} ${UNSYNCED}`,
+      `session-h264. ! queue ! guest-${index}.`,
+      `minus-aac-${index + 1}. ! queue ! guest-${index}.`,
+    );
+  }
   points.forEach((point, index) => {
     lines.push(
       `intervideosrc channel=${point.video} timeout=${1_000_000_000} ! ${rawCaps(config)} ! tee name=picture-${index}`,
@@ -334,10 +422,14 @@ export function sessionLine(config: MediaConfig, window: boolean, ports: Program
       `interaudiosrc channel=${point.audio} ${INTER_AUDIO} ! ${AUDIO_CAPS} ! ` +
         `level name=${levelElement(index)} interval=${100_000_000} ! tee name=sound-${index}`,
     );
-    // This point's sound into every mix-minus but its own.
+    // This point's sound into every mix-minus but its own, into the mix of all, and alone into the record.
     points.forEach((_, listener) => {
       if (listener !== index) lines.push(`sound-${index}. ! queue ! minus-${listener}.`);
     });
+    lines.push(
+      `sound-${index}. ! queue ! mix.`,
+      `sound-${index}. ! queue ! ${aac} ! record.sink_${recordPointPid(index)}`,
+    );
   });
   return lines.join("\n");
 }

@@ -8,6 +8,8 @@ import {
   audioLine,
   cameraLine,
   displayLine,
+  guestSenderLine,
+  guestSends,
   levelElement,
   linkLine,
   type ProgramPorts,
@@ -17,6 +19,7 @@ import {
   SPEAKER_SELECTOR,
   senderLine,
   sessionLine,
+  sessionPoints,
   srtElement,
 } from "./launch-lines.ts";
 import { type GstBusMessage, type Gstreamer, PipelinePart } from "./pipeline-part.ts";
@@ -30,6 +33,8 @@ import type {
 } from "./worker-messages.ts";
 
 type Rgb = [number, number, number];
+/** Which recording a segment belongs to: the room's own program, or a relay host's session program. */
+type Recorded = "program" | "session";
 
 /** The latest frames of one picture (program, display or a link). */
 class Picture {
@@ -130,14 +135,14 @@ export class MediaEngine {
   private readonly display: Picture;
   private readonly links = new Map<string, LinkWatch>();
   private programCamera: string | null = null;
-  /** The segment being written and when it opened (wall-clock ms). */
-  private segment: { file: string; at: number } | null = null;
+  /** The segments being written, program's and (at a relay host) session program's, and when they opened (wall ms). */
+  private readonly segments = new Map<Recorded, { file: string; at: number }>();
   private statusTimer: NodeJS.Timeout | undefined;
   /** The recording being closed (its stream ended, its file not yet finalised). */
   private recordingClosing: { part: PipelinePart; done: Promise<void> } | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
   private lastStatus = "";
-  /** The recording's folder and segment length, to tell whether a new config changes it. */
+  /** The recording's folder, segment length and session points, to tell whether a new config changes it. */
   private recordingKey = "";
   private senderCallers = 0;
   private senderLookedAt = 0;
@@ -224,6 +229,19 @@ export class MediaEngine {
       );
     }
     if (!relayHost) this.activePoint = undefined;
+    if (relayHost) {
+      try {
+        for (const { link, port } of guestSends(config, this.options.ports)) {
+          want(
+            `send:${link.peer}`,
+            () => guestSenderLine(link, port),
+            (launch) => this.part(`send:${link.peer}`, launch),
+          );
+        }
+      } catch (error) {
+        this.options.log("warn", "session program not sent to the guests", { reason: (error as Error).message });
+      }
+    }
     // Links the config no longer names.
     for (const peer of this.links.keys()) if (!config.links.some((link) => link.peer === peer)) this.links.delete(peer);
     for (const link of config.links) this.watchLink(link);
@@ -295,9 +313,10 @@ export class MediaEngine {
     };
   }
 
-  /** What an agent adopting this worker must take over: the camera on air and the segment being written. */
-  handover(): { programCamera: string | null; segment: { file: string; at: number } | null } {
-    return { programCamera: this.programCamera, segment: this.segment };
+  /** What an agent adopting this worker must take over: the camera on air and the segments being written. */
+  handover(): { programCamera: string | null; segments: { recording: Recorded; file: string; at: number }[] } {
+    const segments = [...this.segments].map(([recording, segment]) => ({ recording, ...segment }));
+    return { programCamera: this.programCamera, segments };
   }
 
   /** Closes the recording cleanly and stops everything. */
@@ -422,7 +441,13 @@ export class MediaEngine {
 
   private async configureRecording(config: MediaConfig): Promise<void> {
     const wanted = config.recording;
-    const key = wanted ? `${wanted.folder}\n${wanted.segmentS}` : "";
+    // A relay host records its session program too, with a sound track per point: a point joining starts new segments.
+    const session =
+      config.layout === "grid" && config.links.length > 0
+        ? { port: this.options.ports.sessionRecording, points: sessionPoints(config).length }
+        : null;
+    const points = session ? sessionPoints(config).join(",") : "";
+    const key = wanted ? `${wanted.folder}\n${wanted.segmentS}\n${points}` : "";
     if (this.parts.has("recording") && key === this.recordingKey) return;
     await this.stopRecording();
     this.recordingKey = key;
@@ -432,7 +457,7 @@ export class MediaEngine {
       .toISOString()
       .replace(/[-:]/g, "")
       .replace(/\.\d+Z$/, "Z");
-    const launch = recordingLine(wanted.folder, start, wanted.segmentS, this.options.ports.recording);
+    const launch = recordingLine(wanted.folder, start, wanted.segmentS, this.options.ports.recording, session);
     const part = this.part("recording", launch, { message: (message) => this.onRecordingMessage(part, message) });
     this.parts.set("recording", part);
     this.options.log("info", "recording", { launch });
@@ -445,7 +470,8 @@ export class MediaEngine {
     if (!part) return this.recordingClosing?.done ?? Promise.resolve();
     this.parts.delete("recording");
     const done = part.finish(5000).then(() => {
-      if (this.segment) this.segmentEvent("closed", this.segment.file, Date.now());
+      for (const [recording, segment] of this.segments)
+        this.segmentEvent(recording, "closed", segment.file, Date.now());
       this.recordingClosing = undefined;
       this.statusSoon();
     });
@@ -457,20 +483,21 @@ export class MediaEngine {
     const name = String(message.name ?? "");
     if (!name.startsWith("splitmuxsink-fragment-")) return;
     const file = String(message.location);
+    const recording: Recorded = message._src_element_name === "session-recorder" ? "session" : "program";
     // Running time 0 is when the pipeline started playing (a live source): wall time = start + running time.
     const at = part.startedAt + Number(message["running-time"]) / 1e6;
     if (name === "splitmuxsink-fragment-opened") {
-      this.segment = { file, at };
-      this.segmentEvent("opened", file, at);
+      this.segments.set(recording, { file, at });
+      this.segmentEvent(recording, "opened", file, at);
     } else if (name === "splitmuxsink-fragment-closed") {
-      this.segmentEvent("closed", file, at);
+      this.segmentEvent(recording, "closed", file, at);
     }
     this.statusSoon();
   }
 
-  private segmentEvent(phase: "opened" | "closed", file: string, at: number): void {
-    if (phase === "closed" && this.segment?.file === file) this.segment = null;
-    this.options.emit({ type: "segment", phase, file, at });
+  private segmentEvent(recording: Recorded, phase: "opened" | "closed", file: string, at: number): void {
+    if (phase === "closed" && this.segments.get(recording)?.file === file) this.segments.delete(recording);
+    this.options.emit({ type: "segment", recording, phase, file, at });
   }
 
   /** Once a second: the links' and the sender's statistics, and the status if anything moved. */
@@ -608,7 +635,18 @@ export class MediaEngine {
       links,
       display: this.parts.has("display") ? of("display") : null,
       speaker: this.activePoint?.current ?? null,
-      recording: recording ? { ...recording.status(), segment: this.segment?.file ?? null } : null,
+      sends: Object.fromEntries(
+        [...this.parts]
+          .filter(([name]) => name.startsWith("send:"))
+          .map(([name, part]) => [name.slice(5), part.status()]),
+      ),
+      recording: recording
+        ? {
+            ...recording.status(),
+            segment: this.segments.get("program")?.file ?? null,
+            sessionSegment: this.segments.get("session")?.file ?? null,
+          }
+        : null,
     };
   }
 }

@@ -14,6 +14,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { freeUdpPorts } from "./free-udp-port.ts";
 import { parseElementMessage } from "./gstreamer-text.ts";
+import { GUEST_SENDS } from "./launch-lines.ts";
 import { MediaEngine } from "./media-engine.ts";
 import type { Gstreamer } from "./pipeline-part.ts";
 import { WorkerChannel } from "./worker-channel.ts";
@@ -166,8 +167,8 @@ async function main(): Promise<void> {
   /** Whether an agent configured the pipelines: the next agent that connects adopts them. */
   let served = false;
   let stopping = false;
-  /** The segment being written when the last agent went away: the next one takes its sidecar over. */
-  let segmentWhenLost: { file: string; at: number } | null = null;
+  /** The segments being written when the last agent went away: the next one takes their sidecars over. */
+  let segmentsWhenLost: ReturnType<MediaEngine["handover"]>["segments"] = [];
   // Configurations apply one after the other: each may wait for the recording to close.
   let queue = Promise.resolve();
   /** Since when no agent has been connected (performance clock), or null while one is. */
@@ -241,7 +242,7 @@ async function main(): Promise<void> {
     channel.on("close", () => {
       if (agent !== channel) return;
       agent = null;
-      segmentWhenLost = engine?.handover().segment ?? null;
+      segmentsWhenLost = engine?.handover().segments ?? [];
       if (!stopping)
         log("warn", `the agent went away: everything goes on for ${ADOPT_WITHIN_MS / 1000} s for the next`);
       orphaned();
@@ -255,10 +256,10 @@ async function main(): Promise<void> {
           adopted: served,
           programCamera: running.handover().programCamera,
         });
-        // The segment the last agent was writing the sidecar of, then what happened since, in order.
-        if (segmentWhenLost)
-          channel.send({ type: "segment", phase: "opened", file: segmentWhenLost.file, at: segmentWhenLost.at });
-        segmentWhenLost = null;
+        // The segments the last agent was writing the sidecars of, then what happened since, in order.
+        for (const { recording, file, at } of segmentsWhenLost)
+          channel.send({ type: "segment", recording, phase: "opened", file, at });
+        segmentsWhenLost = [];
         for (const message of backlog.splice(0)) channel.send(message);
       },
       (error: Error) => {
@@ -322,8 +323,14 @@ async function main(): Promise<void> {
   }
   // Both ends are open now (GStreamer opened its end when it loaded): the name is no longer needed.
   if (fifo) rmSync(fifo, { force: true });
-  const [sender, recording, session, sessionRecording] = await freeUdpPorts(4);
-  const ports = { sender: sender!, recording: recording!, session: session!, sessionRecording: sessionRecording! };
+  const [sender, recording, session, sessionRecording, ...guests] = await freeUdpPorts(4 + GUEST_SENDS);
+  const ports = {
+    sender: sender!,
+    recording: recording!,
+    session: session!,
+    sessionRecording: sessionRecording!,
+    guests,
+  };
   engine = new MediaEngine({
     gst,
     ports,

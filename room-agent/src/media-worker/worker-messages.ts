@@ -37,6 +37,8 @@ export const mediaConfig = z.strictObject({
       latencyMs: z.int(),
       /** The track of the peer's stream this room plays: a relay host's mix-minus for it; null: the only one. */
       soundTrack: z.int().nonnegative().nullable(),
+      /** A guest point's decoder, which a relay host calls to send it the session program; null for our agents. */
+      send: z.strictObject({ host: z.string(), port: z.int() }).nullable(),
     }),
   ),
   /** How the received pictures share the screen: a grid (central point) or the one picture (component point). */
@@ -89,9 +91,17 @@ export const mediaStatus = z.strictObject({
   sender: partStatus.extend({ port: z.int(), callers: z.int() }).nullable(),
   links: z.record(name, linkStatus),
   display: partStatus.nullable(),
+  /** At a relay host, the session program's way to each guest point's decoder, by peer. */
+  sends: z.record(name, partStatus).default({}),
   /** At a relay host, the point shown large in the session program (the one speaking); null elsewhere. */
   speaker: name.nullable(),
-  recording: partStatus.extend({ segment: z.string().nullable() }).nullable(),
+  recording: partStatus
+    .extend({
+      segment: z.string().nullable(),
+      /** At a relay host, the session program's segment being written. */
+      sessionSegment: z.string().nullable().default(null),
+    })
+    .nullable(),
 });
 export type MediaStatus = z.infer<typeof mediaStatus>;
 
@@ -117,6 +127,8 @@ export const fromWorker = z.discriminatedUnion("type", [
   /** A recording segment was opened or closed (by a split, a stop or a restart); times are wall-clock ms. */
   z.strictObject({
     type: z.literal("segment"),
+    /** The room's own program, or (at a relay host) the session program. */
+    recording: z.enum(["program", "session"]).default("program"),
     phase: z.enum(["opened", "closed"]),
     file: z.string(),
     at: z.number(),

@@ -1,7 +1,7 @@
 // The media device for real: each room a MediaDriver under the supervisor with its own worker process running
 // GStreamer, on loopback, with test pictures of distinct colours. Recording, a camera that does not answer, a peer
 // that is down and comes back, a full disk, a hung worker.
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -9,10 +9,25 @@ import { type RigRoom, startRigRoom, startSession } from "../../../../test/suppo
 import { inspectRecording } from "../../../../test/support/recording-inspector.ts";
 import { hearTones } from "../../../../test/support/sound-judge.ts";
 import { waitFor } from "../../../../test/support/wait-for.ts";
-import { freeUdpPort } from "../../media-worker/free-udp-port.ts";
+import { freeUdpPort, freeUdpPorts } from "../../media-worker/free-udp-port.ts";
 import { mixMinusPid } from "../../media-worker/launch-lines.ts";
 import { resumeFreeMb } from "./media-driver.ts";
 import type { SegmentSidecar } from "./recording-segments.ts";
+
+/** The streams of a file as ffprobe (Debian's ffmpeg, not our code) sees them: `type:codec` in the file's order. */
+function probeStreams(file: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "ffprobe",
+      ["-v", "error", "-show_entries", "stream=codec_type,codec_name", "-of", "json", file],
+      (error, stdout) => {
+        if (error) return reject(error);
+        const { streams } = JSON.parse(stdout) as { streams: { codec_type: string; codec_name: string }[] };
+        resolve(streams.map((stream) => `${stream.codec_type}:${stream.codec_name}`));
+      },
+    );
+  });
+}
 
 /** A room's sound: a test tone of this frequency and volume. */
 const TONE = (hz: number, volume: number) => ({ input: `testsrc:${hz}:${volume}`, bitrateKbps: 64 });
@@ -172,6 +187,7 @@ describe("media driver with its GStreamer worker", () => {
     const a = await room({ id: "a", inputs: { camera: "testsrc:blue" }, media: { audio: TONE(1025, 0.3) } });
     const b = await room({ id: "b", inputs: { camera: "testsrc:green" }, media: { audio: TONE(1525, 0.05) } });
     startSession([host, a, b]);
+    await host.driver.record(true);
     await waitFor(
       "every link up",
       () =>
@@ -217,7 +233,7 @@ describe("media driver with its GStreamer worker", () => {
     const passphrase = "phien-tiep-cong-dan-2024";
     const frequencies = [525, 1025, 1525];
     const hear = (index: number) => hearTones({ url, passphrase, pid: mixMinusPid(index), frequencies, seconds: 3 });
-    const [forA, forB] = await Promise.all([hear(0), hear(1)]);
+    const [{ tones: forA }, { tones: forB }] = await Promise.all([hear(0), hear(1)]);
     // Measured: a quiet tone (0.05) heard at about -39 dB, the loud one (0.3) at -23; a point's own tone, absent,
     // under -65 (what remains is the loud tone's spread across the spectrum).
     const PRESENT_DB = -50;
@@ -228,7 +244,82 @@ describe("media driver with its GStreamer worker", () => {
     expect(forB[525], "the host's tone at b").toBeGreaterThan(PRESENT_DB);
     expect(forB[1025], "a's tone at b").toBeGreaterThan(PRESENT_DB);
     expect(forB[1525], "b's own tone at b").toBeLessThan(ABSENT_DB);
-  });
+
+    // The host recorded the session program beside its own program: the picture, the mix and each point's sound.
+    expect(host.driver.readings()["recording.sessionSegment"]).toMatch(/session-program_[^/]+\.mkv$/);
+    await host.driver.record(false);
+    const [own, session] = [
+      segments(host).filter((file) => !/session-program_/.test(file)),
+      segments(host).filter((file) => /session-program_/.test(file)),
+    ];
+    expect(own).toHaveLength(1);
+    expect(session).toHaveLength(1);
+    expect(await probeStreams(session[0]!)).toEqual(["video:h264", "audio:aac", "audio:aac", "audio:aac", "audio:aac"]);
+    expect(sidecar(session[0]!)).toMatchObject({
+      closed: "stop",
+      tracks: [
+        { type: "video", content: "session-program" },
+        { type: "audio", content: "mix" },
+        { type: "audio", content: "point", room: "tinh" },
+        { type: "audio", content: "point", room: "a" },
+        { type: "audio", content: "point", room: "b" },
+      ],
+    });
+    expect(await inspectRecording(session[0]!)).toMatchObject({ ok: true, error: null });
+    expect(await probeStreams(own[0]!)).toEqual(["video:h264", "audio:aac"]);
+    expect(sidecar(own[0]!).tracks).toEqual([
+      { type: "video", content: "program" },
+      { type: "audio", content: "point", room: "tinh" },
+    ]);
+  }, 120_000);
+
+  it("sends a guest point the session program (gst-launch-1.0 as its encoder and its decoder): its picture in the grid, everyone's sound but its own", async () => {
+    const [encoderPort, decoderPort] = (await freeUdpPorts(2)) as [number, number];
+    const passphrase = "khach-bo-cong-an-2027";
+    // The guest's encoder, as a hardware codec's: an SRT listener sending its picture (yellow) and a tone.
+    const encoder = spawn(
+      "gst-launch-1.0",
+      [
+        "-q",
+        ..."videotestsrc is-live=true pattern=solid-color foreground-color=0xffffff00".split(" "),
+        ..."! video/x-raw,width=320,height=180,framerate=15/1 ! x264enc tune=zerolatency key-int-max=15".split(" "),
+        ..."! h264parse config-interval=-1 ! mpegtsmux name=mux alignment=7 ! srtsink".split(" "),
+        `uri=srt://127.0.0.1:${encoderPort}?mode=listener`,
+        `passphrase=${passphrase}`,
+        ..."audiotestsrc is-live=true freq=1525 volume=0.05 ! audioconvert ! avenc_aac ! aacparse ! mux.".split(" "),
+      ],
+      { stdio: "ignore" },
+    );
+    cleanups.push(async () => {
+      encoder.kill("SIGKILL");
+    });
+    const host = await room({ id: "tinh", inputs: { camera: "testsrc:red" }, media: { audio: TONE(525, 0.05) } });
+    const guest = {
+      room: "khach-1",
+      srt: { host: "127.0.0.1", port: encoderPort },
+      guest: { name: "Bộ Công an", passphrase, program: { host: "127.0.0.1", port: decoderPort } },
+    };
+    const session = { id: "phien-1", role: "central" as const, peers: [guest], passphrase: "mat-khau-cua-phien" };
+    host.facts.set({ desired: { rev: 1, session, recording: false }, session: { id: "phien-1", role: "central" } });
+
+    // The guest's decoder, listening where the session says: what it shows and plays.
+    const heard = await hearTones({
+      url: `srt://127.0.0.1:${decoderPort}?mode=listener`,
+      passphrase,
+      frequencies: [525, 1525],
+      seconds: 3,
+      picture: true,
+    });
+    expect(heard.tones[525], "the host's tone at the guest").toBeGreaterThan(-50);
+    expect(heard.tones[1525], "the guest's own tone at the guest").toBeLessThan(-60);
+    // The host's program large (it speaks as loud as the guest: no reason to switch), the tiles: host, guest.
+    const colour = ([r, g, b]: number[]) =>
+      r! > 180 && g! > 180 && b! < 80 ? "yellow" : r! > 180 && g! < 80 && b! < 80 ? "red" : `rgb(${r},${g},${b})`;
+    const grid = (cells: number[][]) => [2 * 8 + 3, 7 * 8, 7 * 8 + 2].map((cell) => colour(cells[cell]!));
+    expect(grid(heard.cells!)).toEqual(["red", "red", "yellow"]);
+    expect(grid((await host.driver.snapshot("display")).cells)).toEqual(["red", "red", "yellow"]);
+    expect(host.driver.readings()["send.khach-1.status"]).toBe("playing");
+  }, 90_000);
 
   it("fault 9: a new recording segment, its sidecar and their folders are owner-only", async () => {
     const a = await room({ id: "a", inputs: { "cam-red": "testsrc:red" } });

@@ -10,13 +10,13 @@ import type { MediaDeviceEntry, RoomProfile } from "@rc/hardware-profiles";
 import type { CapabilityDescriptor } from "@rc/protocol";
 import type { Logger } from "pino";
 import { AgentError, BadConfigError } from "../../agent-error.ts";
-import { audioLine, cameraLine } from "../../media-worker/launch-lines.ts";
+import { audioLine, cameraLine, sessionPoints } from "../../media-worker/launch-lines.ts";
 import { workerSocketPath } from "../../media-worker/worker-channel.ts";
 import type { FromWorker, MediaConfig, MediaStatus, SnapshotResult } from "../../media-worker/worker-messages.ts";
 import type { RoomFacts } from "../../room-facts.ts";
 import type { DeviceRoles, ProgramSwitcher } from "../device-roles.ts";
 import type { DeviceDriver, DeviceKindModule, DriverContext, DriverHooks, Reading } from "../driver-contract.ts";
-import { folderName, SegmentLog, sidecarPath } from "./recording-segments.ts";
+import { folderName, SegmentLog, type SegmentTrack, sidecarPath } from "./recording-segments.ts";
 import { MediaWorkerProcess } from "./worker-process.ts";
 
 /** How long the worker may take to load GStreamer and say it is ready. */
@@ -65,7 +65,9 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
   private holdUntil = 0;
   private shape = "";
   private numbersAt = 0;
+  /** The sidecars of the room's own program's segments, and of a relay host's session program's. */
   private readonly segments: SegmentLog;
+  private readonly sessionSegments: SegmentLog;
   private readonly pictureListeners = new Set<(message: Extract<FromWorker, { type: "picture" }>) => void>();
   private readonly facts: RoomFacts;
   private readonly room: RoomProfile;
@@ -80,10 +82,26 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
     this.facts = context.facts;
     this.room = context.room;
     this.log = context.log;
+    const session = () => this.facts.get().session?.id ?? "no-session";
     this.segments = new SegmentLog(() => ({
-      session: this.facts.get().session?.id ?? "no-session",
+      session: session(),
       room: this.room.id,
       camera: this.status?.program.camera ?? null,
+      tracks: [
+        { type: "video", content: "program" },
+        { type: "audio", content: "point", room: this.room.id },
+      ],
+    }));
+    // The session program's tracks as the worker records them: the picture, the mix, then each point's sound.
+    this.sessionSegments = new SegmentLog(() => ({
+      session: session(),
+      room: this.room.id,
+      camera: null,
+      tracks: [
+        { type: "video", content: "session-program" },
+        { type: "audio", content: "mix" },
+        ...sessionPoints(this.config()).map((room): SegmentTrack => ({ type: "audio", content: "point", room })),
+      ],
     }));
   }
 
@@ -196,6 +214,7 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
       "srt.callers": status?.sender?.callers ?? null,
       "recording.on": status?.recording?.state === "playing",
       "recording.segment": status?.recording?.segment ?? null,
+      "recording.sessionSegment": status?.recording?.sessionSegment ?? null,
       "recording.bytes": this.segmentBytes,
       "recording.freeMb": this.freeMb,
       // True while the disk guard holds the recording off (the controller raises an alarm on it).
@@ -204,6 +223,10 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
     };
     for (const [id, camera] of Object.entries(status?.cameras ?? {})) {
       readings[`camera.${id}`] = camera.state === "playing" ? "ok" : `${camera.state}: ${camera.detail}`;
+    }
+    for (const [peer, send] of Object.entries(status?.sends ?? {})) {
+      readings[`send.${peer}.status`] = send.state;
+      readings[`send.${peer}.detail`] = send.detail;
     }
     for (const [peer, link] of Object.entries(status?.links ?? {})) {
       readings[`link.${peer}.status`] = link.status;
@@ -316,6 +339,7 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
         passphrase: peer.guest?.passphrase ?? session!.passphrase,
         latencyMs: srt.latencyMs,
         soundTrack: peer.soundTrack ?? null,
+        send: peer.guest?.program ?? null,
       })),
       layout: session?.role === "central" ? "grid" : "single",
       display: this.entry.display,
@@ -366,11 +390,13 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
         this.facts.set({ programCamera: message.camera });
         this.segments.cut(message.camera, message.at);
         return;
-      case "segment":
-        if (message.phase === "opened") this.segments.opened(message.file, message.at);
-        else this.segmentClosed(message.file, message.at);
+      case "segment": {
+        const log = message.recording === "session" ? this.sessionSegments : this.segments;
+        if (message.phase === "opened") log.opened(message.file, message.at);
+        else this.segmentClosed(log, message.file, message.at);
         link.changed();
         return;
+      }
       case "picture":
         for (const listener of this.pictureListeners) listener(message);
         return;
@@ -400,9 +426,9 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
     }
   }
 
-  private segmentClosed(file: string, at: number): void {
+  private segmentClosed(log: SegmentLog, file: string, at: number): void {
     const how = this.stopping || !this.config().recording ? "stop" : "split";
-    const sidecar = this.segments.closed(file, at, how);
+    const sidecar = log.closed(file, at, how);
     if (!sidecar) return;
     this.context.emitEvent({
       type: "recording_segment_closed",
@@ -412,7 +438,11 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
   }
 
   private interruptSegment(): void {
-    const closed = this.segments.interrupt(Date.now());
+    for (const log of [this.segments, this.sessionSegments]) this.interruptOne(log);
+  }
+
+  private interruptOne(log: SegmentLog): void {
+    const closed = log.interrupt(Date.now());
     if (!closed) return;
     if (fileSize(closed.path) === 0) {
       // The muxer holds its first pictures back until the sound lines up: a worker killed that early leaves an empty

@@ -17,7 +17,18 @@ export interface SegmentSidecar {
   cuts: { at: string; offsetS: number; camera: string }[];
   /** How it ended: split (the segment length), stop, or interrupted (the worker died; its last seconds may be lost). */
   closed: "split" | "stop" | "interrupted" | null;
+  /** What each track holds, in the file's order (absent in sidecars written before it was kept). */
+  tracks?: SegmentTrack[];
 }
+
+/**
+ * One track of a segment: the room's own program picture or a relay host's session program (every point), the
+ * sound of all points mixed, or one point's own sound (`room` says whose).
+ */
+export type SegmentTrack =
+  | { type: "video"; content: "program" | "session-program" }
+  | { type: "audio"; content: "mix" }
+  | { type: "audio"; content: "point"; room: string };
 
 /** The sidecar's path: the segment's, with .json for .mkv. */
 export const sidecarPath = (segment: string) => `${segment.replace(/\.mkv$/, "")}.json`;
@@ -50,7 +61,9 @@ function readOpenSidecar(segment: string): SegmentSidecar | null {
 export class SegmentLog {
   private open: { path: string; sidecar: SegmentSidecar } | undefined;
 
-  constructor(private readonly context: () => { session: string; room: string; camera: string | null }) {}
+  constructor(
+    private readonly context: () => { session: string; room: string; camera: string | null; tracks?: SegmentTrack[] },
+  ) {}
 
   get current(): string | null {
     return this.open ? this.open.sidecar.file : null;
@@ -65,7 +78,7 @@ export class SegmentLog {
       this.open = { path: segment, sidecar: earlier };
       return;
     }
-    const { session, room, camera } = this.context();
+    const { session, room, camera, tracks } = this.context();
     const sidecar: SegmentSidecar = {
       version: 1,
       session,
@@ -76,6 +89,7 @@ export class SegmentLog {
       camera,
       cuts: [],
       closed: null,
+      ...(tracks ? { tracks } : {}),
     };
     this.open = { path: segment, sidecar };
     write(sidecarPath(segment), sidecar);
