@@ -33,8 +33,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # The Debian mosquitto package starts a system broker on 1883; tests start their own on free ports.
-  if command -v systemctl >/dev/null 2>&1; then systemctl disable --now mosquitto >/dev/null 2>&1 || true; fi
+  # Installing the Debian mosquitto package starts a system broker on 1883, which this machine did not have: it is
+  # stopped (tests start their own on free ports). Only a service installed by this run: a broker that was here
+  # before (a site's production broker) is never touched.
+  if [[ " ${missing[*]} " == *" mosquitto "* ]] && command -v systemctl >/dev/null 2>&1; then
+    echo "setup: stopping the mosquitto service this run installed (tests start their own brokers)"
+    systemctl disable --now mosquitto >/dev/null 2>&1 || true
+  fi
 fi
 
 # npm ci only when the lock changed since the last install (npm writes node_modules/.package-lock.json).
