@@ -23,7 +23,8 @@ describe("Prometheus metrics", () => {
   let agent: ManagedProcess;
 
   beforeAll(async () => {
-    site = await TestSite.create("embedded", [HOST, COMPONENT]);
+    // A short debounce, so a room that goes offline raises its alarm within the test.
+    site = await TestSite.create("embedded", [HOST, COMPONENT], { health: { alarmDebounceMs: 300 } });
     agent = site.startAgent(HOST);
     await waitFor("agent online", () => site.controller.registry.get(HOST)!.availability.state === "online");
     // A request before its device is up is refused (409): wait for it.
@@ -172,11 +173,24 @@ describe("Prometheus metrics", () => {
     expect(present(await scrape(), "rc_sessions_live")).toBe(0);
   });
 
+  it("counts a refused login", async () => {
+    const before = present(await scrape(), "rc_logins_failed_total");
+    const refused = await fetch(`${site.httpUrl}/api/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ user: "admin", password: "not the password" }),
+    });
+    expect(refused.status).toBe(401);
+    expect(present(await scrape(), "rc_logins_failed_total")).toBe(before + 1);
+  });
+
   // Last: it stops the agent.
   it("moves a room that goes offline between the availability gauges, its devices to offline, its telemetry away", {
     timeout: 30_000,
   }, async () => {
     const before = await scrape();
+    const alarms = (scraped: Scrape) =>
+      scraped.select("rc_alarms_active").reduce((sum, sample) => sum + sample.value, 0);
     expect(present(before, "rc_rooms", { availability: "online" })).toBe(1);
     expect(present(before, "rc_devices", { status: "ok" })).toBe(1);
     await agent.stop();
@@ -192,6 +206,8 @@ describe("Prometheus metrics", () => {
       present(before, "rc_devices", { status: "offline" }) + 1,
     );
     expect(after.select("rc_room_agent_rss_bytes")).toEqual([]);
+    // After the debounce, the room's alarm is among the active ones.
+    await waitFor("an alarm", async () => alarms(await scrape()) > alarms(before));
   });
 });
 
