@@ -1,6 +1,6 @@
 // The IT dashboard (`/`): every room with its roll-up, counts, a filter by level, the device matrix (rooms × device
 // kinds) updated live over socket.io, and the active alarms with acknowledgement.
-import type { DeviceKind, RoomLevel, RoomView } from "@rc/protocol";
+import type { DeviceKind, DeviceStatus, RoomLevel, RoomView } from "@rc/protocol";
 import { html, nothing } from "lit";
 import { ApiError, call, loginWithPassword, logout, whenUnauthorized } from "../api.ts";
 import { messages } from "../i18n/index.ts";
@@ -222,21 +222,24 @@ export class ItDashboard extends LightElement {
   private renderAlarms() {
     const m = messages();
     const alarms = this.alarms;
+    const statusWord = (status: string) =>
+      Object.hasOwn(m.statusWord, status) ? m.statusWord[status as DeviceStatus] : status;
     return html`<section class="card" aria-labelledby="alarms-title">
       <h2 id="alarms-title">${m.alarms}</h2>
       ${alarms === null ? html`<p>${m.alarmsUnavailable}</p>` : nothing}
       ${alarms?.length === 0 ? html`<p>${m.noAlarms}</p>` : nothing}
       <ul class="alarms">
-        ${(alarms ?? []).map(
-          (
-            alarm,
-          ) => html`<li class="severity-${alarm.severity}" data-testid="alarm-${alarm.room}-${alarm.device ?? "room"}">
-            <span><strong>${this.rooms.find((room) => room.id === alarm.room)?.name ?? alarm.room}</strong>
-              ${alarm.device ? ` · ${alarm.device}` : ""} · ${alarm.detail}
+        ${(alarms ?? []).map((alarm) => {
+          const room = this.rooms.find((each) => each.id === alarm.room);
+          const device = room?.info?.devices.find((each) => each.id === alarm.device);
+          return html`<li class="severity-${alarm.severity}" data-testid="alarm-${alarm.room}-${alarm.device ?? "room"}">
+            <span><strong>${room?.name ?? alarm.room}</strong>
+              ${alarm.device ? ` · ${device?.name ?? alarm.device}` : ""} · ${statusWord(alarm.status)}
+              <small lang="en">${alarm.detail}</small>
               <small>${m.raisedAt({ time: formatDateTime(alarm.raisedAt) })}</small></span>
             ${alarm.ack ? html`<span class="badge">${m.acknowledged}</span>` : html`<button class="secondary" @click=${() => this.acknowledge(alarm)}>${m.acknowledge}</button>`}
-          </li>`,
-        )}
+          </li>`;
+        })}
       </ul>
     </section>`;
   }

@@ -549,6 +549,7 @@ export class RoomPanel extends LightElement {
     const m = messages();
     const control = findCapability(view, "media", "recording.on");
     const recording = view.state?.recording === true;
+    if (!control && !recording) return nothing;
     if (!recording) this.recordingSeenAt = null;
     else this.recordingSeenAt ??= Date.now();
     const since =
