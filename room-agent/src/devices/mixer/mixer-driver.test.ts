@@ -240,6 +240,11 @@ async function setUpRig(rig: Rig, cleanups: (() => Promise<void>)[], options: Se
 async function answersTo(path: string, profile: MixerModelProfile, lines: string[]): Promise<string[]> {
   const port = new SerialPort({ path, baudRate: profile.serial.baudRate, autoOpen: false });
   await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
+  // The answer to the driver's last probe may still be on its way: let it arrive and pass before the first line.
+  const pass = () => {};
+  port.on("data", pass);
+  await sleep(200);
+  port.off("data", pass);
   try {
     const answers: string[] = [];
     for (const line of lines) {
