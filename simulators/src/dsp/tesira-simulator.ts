@@ -12,7 +12,7 @@ const FASTEST_METER_MS = 100;
 const LOGIN_PROMPT = "login: ";
 const PASSWORD_PROMPT = "Password: ";
 const WELCOME = "Welcome to the Tesira Text Protocol Server...";
-/** Wrong passwords in a row before the account is locked (then even the right one is refused). */
+/** Wrong passwords for the account before it is locked (then even the right one is refused). */
 const LOCKOUT_AFTER = 3;
 
 /**
