@@ -319,6 +319,17 @@ describe("authentication and authorization", () => {
     await waitFor("both changes at the admin", () => seenByAdmin.includes(A) && seenByAdmin.includes(B));
     await waitFor("B's change at the operator", () => seenByOperator.includes(B));
     expect(seenByOperator).not.toContain(A);
+
+    // A socket whose token is revoked is closed (its credentials are checked again every second).
+    const made = (await (await call("/api/auth/tokens", tokens.viewer!, json("POST", { label: "bảng" }))).json()) as {
+      id: string;
+      token: string;
+    };
+    const revokedLater = await connect({ token: made.token });
+    const closed = new Promise<string>((resolve) => revokedLater.once("disconnect", resolve));
+    expect((await call(`/api/auth/tokens/${made.id}`, tokens.viewer!, { method: "DELETE" })).status).toBe(200);
+    expect(await closed).toBe("io server disconnect");
+    expect(admin.connected).toBe(true);
   });
 
   it("the host's operator moves a component point's cameras only while the session is live", async () => {
@@ -372,5 +383,15 @@ describe("authentication and authorization", () => {
     };
     expect(listed.items.every((session) => session.points.some((point) => point.room === A))).toBe(true);
     expect(listed.items.length).toBe(3); // hosted, secret and onlyA: not B's own
+  });
+
+  it("requests without valid credentials are bounded per address: past the budget, 429", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 250; i++) statuses.push((await call("/api/rooms", null)).status);
+    expect(statuses[0]).toBe(401);
+    expect(statuses.at(-1)).toBe(429);
+    expect(statuses.filter((status) => status !== 401 && status !== 429)).toEqual([]);
+    // Credentials still work from the same address.
+    expect((await site.fetch("/api/rooms")).status).toBe(200);
   });
 });

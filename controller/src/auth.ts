@@ -26,6 +26,7 @@ import {
   maySessionAction,
   type SessionFacts,
 } from "./access.ts";
+import { ConnectRateLimit } from "./connection-guard.ts";
 import { verifyPassword } from "./credentials.ts";
 import { jsonBody } from "./json-body.ts";
 import { LoginThrottle } from "./login-throttle.ts";
@@ -42,6 +43,11 @@ const MAX_BROWSER_SESSIONS = 10_000;
 export const PER_NAME_LIMITS = { maxFailures: 5, windowMs: 60_000, maxLockMs: 3600_000 };
 /** An address may fail more (an office behind one NAT address has many people). */
 export const PER_ADDRESS_LIMITS = { maxFailures: 20, windowMs: 60_000, maxLockMs: 3600_000 };
+/**
+ * Requests refused for their credentials, per address: past this, 429 (each refusal of a command is an audit entry,
+ * so a flood without credentials must not grow the log at will).
+ */
+export const UNAUTHENTICATED_BUDGET = { burst: 200, perSecond: 20 };
 
 interface BrowserSession {
   /** The user logged in with a password, or null for a panel's PIN. */
@@ -295,6 +301,7 @@ function inScope(
  */
 export function authorize(auth: Authenticator, routes: readonly AuthorizedRoute[], facts: ScopeFacts): RequestHandler {
   const compiled = routes.map(compile);
+  const refusals = new ConnectRateLimit(UNAUTHENTICATED_BUDGET);
   return (request: Request, response: Response, next: NextFunction) => {
     const method = request.method;
     let route: CompiledRoute | undefined;
@@ -316,7 +323,13 @@ export function authorize(auth: Authenticator, routes: readonly AuthorizedRoute[
     } catch {
       caller = "invalid";
     }
-    if (caller === null || caller === "invalid") return refuseUnauthenticated(response, caller === "invalid");
+    if (caller === null || caller === "invalid") {
+      if (!refusals.take(addressOf(request))) {
+        response.setHeader("Retry-After", "1");
+        return sendProblem(response, 429, "rate_limited", "too many requests without valid credentials: retry later");
+      }
+      return refuseUnauthenticated(response, caller === "invalid");
+    }
     callers.set(request, caller);
     if (!access.roles.includes(caller.role)) {
       return sendProblem(

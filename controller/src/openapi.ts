@@ -523,7 +523,7 @@ export function openApiDocument(): Record<string, unknown> {
       description:
         "Every operation needs an API token (`Authorization: Bearer …`) or a session cookie unless it says otherwise; " +
         "`x-roles` lists the roles it is for (an operator only for their rooms): 401 without valid credentials, 403 " +
-        "for another role or room. " +
+        "for another role or room; 429 past 200 requests (20 a second) without valid credentials from one address. " +
         "Errors are RFC 9457 problem+json naming the `field` at fault. A JSON body of another Content-Type is " +
         `refused with 415. Every 503 carries Retry-After (${RETRY_AFTER_SECONDS} s).`,
     },

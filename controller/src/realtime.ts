@@ -1,7 +1,7 @@
 // socket.io: browsers subscribe to some rooms (or all) and get each change of availability, state, health, info, and
 // of the sessions those rooms are points of. A socket connects with a session cookie or an API token (`auth: {token}`),
 // else it is refused ("unauthorized"); an operator's socket joins only rooms of theirs, whatever it asks for.
-import type { Server as HttpServer } from "node:http";
+import type { Server as HttpServer, IncomingHttpHeaders } from "node:http";
 import type {
   ClientToServerEvents,
   EventPayload,
@@ -24,8 +24,12 @@ const ALL = "all";
 /** The events a room's panels show live. */
 const PANEL_EVENTS: ReadonlySet<EventPayload["type"]> = new Set(["meters", "cut", "speaker_changed"]);
 
+/** How often every socket's credentials are checked again: a revoked token or a removed user loses its socket. */
+const RECHECK_MS = 1000;
+
 export class Realtime {
   private io: Server<ClientToServerEvents, ServerToClientEvents> | undefined;
+  private recheck: NodeJS.Timeout | undefined;
   private readonly onChange = (change: RoomChange, room: RoomView): void => {
     this.io?.to(`room:${room.id}`).to(ALL).emit("room", { change, room });
   };
@@ -46,14 +50,16 @@ export class Realtime {
   start(http: HttpServer): void {
     const io = new Server<ClientToServerEvents, ServerToClientEvents>(http, { serveClient: false });
     const callers = new WeakMap<object, Caller>();
-    io.use((socket, next) => {
-      let caller: Caller | null | "invalid";
+    const authenticate = (socket: { handshake: { auth: unknown }; request: { headers: IncomingHttpHeaders } }) => {
       try {
         const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-        caller = this.auth.authenticate(socket.request.headers, token);
+        return this.auth.authenticate(socket.request.headers, token);
       } catch {
-        caller = "invalid";
+        return "invalid";
       }
+    };
+    io.use((socket, next) => {
+      const caller = authenticate(socket);
       if (caller === null || caller === "invalid") {
         this.log.warn({ ip: socket.handshake.address }, "socket.io connection refused: no valid credentials");
         return next(new Error("unauthorized"));
@@ -82,6 +88,15 @@ export class Realtime {
         answer(rooms.map((id) => this.registry.get(id)).filter((room) => room !== undefined));
       });
     });
+    this.recheck = setInterval(() => {
+      for (const socket of io.sockets.sockets.values()) {
+        const caller = authenticate(socket);
+        if (caller === null || caller === "invalid") {
+          this.log.info({ socket: socket.id }, "socket.io connection closed: its credentials are no longer valid");
+          socket.disconnect(true);
+        }
+      }
+    }, RECHECK_MS);
     this.registry.on("change", this.onChange);
     this.sessions.on("change", this.onSession);
     this.io = io;
@@ -93,6 +108,7 @@ export class Realtime {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.recheck);
     this.registry.off("change", this.onChange);
     this.sessions.off("change", this.onSession);
     await new Promise<void>((resolve) => (this.io ? this.io.close(() => resolve()) : resolve()));
