@@ -8,12 +8,13 @@
 //   DEMO_HTTP_PORT (8080), DEMO_MQTT_PORT (1883), DEMO_DISCOVERY_PORT (3702), DEMO_BOARDS_PORT (8091),
 //   DEMO_DIR (.demo) may be set.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomInt } from "node:crypto";
 import { once } from "node:events";
 import { createWriteStream, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { setPriority } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { addToken, addUser, registerRoom, Store } from "@rc/controller";
+import { addToken, addUser, registerRoom, Store, setRoomPin } from "@rc/controller";
 import { loadProfile, loadRoom, type RoomProfile } from "@rc/hardware-profiles";
 import type { RoomView } from "@rc/protocol";
 import { type AudioScene, audioScene, DiscoveryResponder, SimulatedRooms } from "@rc/simulators";
@@ -221,6 +222,7 @@ if (discoverable) simulators.push(responder);
 const store = new Store(join(DIR, "controller"));
 await store.open();
 const credentials: Record<string, string> = {};
+const panelPins: Record<string, string> = {};
 for (const room of profiles) {
   const srt = srtPorts[room.id] === undefined ? null : { host: "127.0.0.1", port: srtPorts[room.id]! };
   const login = await registerRoom(store, {
@@ -231,6 +233,9 @@ for (const room of profiles) {
     srt,
   });
   credentials[room.id] = login.password;
+  // Each room's wall panel is unlocked with a PIN of its own, drawn here and printed below.
+  panelPins[room.id] = String(randomInt(100_000, 1_000_000));
+  await setRoomPin(store, room.id, panelPins[room.id]!);
   writeFileSync(join(DIR, "credentials", `${room.id}.json`), JSON.stringify(login), { mode: 0o600 });
   writeFileSync(join(DIR, "rooms", `${room.id}.json`), JSON.stringify(room, null, 2));
 }
@@ -363,6 +368,9 @@ process.stdout.write(
     `Demo running: ${profiles.length} rooms online (Ctrl-C stops everything).`,
     `  API token         ${apiToken}`,
     `    (admin; every REST call and socket.io wants a token: -H "Authorization: Bearer $TOKEN"; login admin / ${adminPassword})`,
+    `  IT dashboard      ${http}/   (login admin / ${adminPassword})`,
+    "  Operator panels (a room's wall touch screen; its PIN):",
+    ...profiles.map((room) => `    ${`${http}/panel/${room.id}`.padEnd(56)} PIN ${panelPins[room.id]}`),
     `  Rooms (REST)      ${http}/api/rooms`,
     `  Health            ${http}/healthz`,
     `  Metrics           ${http}/metrics`,
