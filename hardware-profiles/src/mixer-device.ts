@@ -8,15 +8,23 @@ import { deviceEntryBase, modelName } from "./device-entry.ts";
 export const mixerDeviceEntry = deviceEntryBase.extend({
   kind: z.literal("mixer"),
   model: modelName,
-  connection: z.strictObject({
-    /** Serial device, e.g. /dev/ttyUSB0 (a socat pty in tests and the demo). */
-    path: z.string().min(1),
-    baudRate: z.int().positive().optional(),
-    /** For a DSP that asks for a login (the model's `login`): the user name, and the name of the environment
-     *  variable holding the password, so profiles carry no secrets. */
-    username: z.string().min(1).optional(),
-    passwordEnv: z.string().min(1).optional(),
-  }),
+  connection: z.strictObject(
+    {
+      /** Serial device, e.g. /dev/ttyUSB0 (a socat pty in tests and the demo). */
+      path: z.string().min(1),
+      baudRate: z.int().positive().optional(),
+      /** For a DSP that asks for a login (the model's `login`): the user name, and the name of the environment
+       *  variable holding the password, so profiles carry no secrets. */
+      username: z.string().min(1).optional(),
+      passwordEnv: z.string().min(1).optional(),
+    },
+    {
+      error: (issue) =>
+        issue.code === "unrecognized_keys"
+          ? `only path, baudRate, username and passwordEnv (a password is never written in a profile: passwordEnv names the environment variable that holds it); got ${issue.keys.map((key) => `"${key}"`).join(", ")}`
+          : undefined,
+    },
+  ),
   /** This room's names for the model's bindings (DSP block tags, controller numbers), where they differ. */
   bindings: z.record(z.string(), z.string()).default({}),
   /** The DSP's own address of the room's program (loudspeaker) volume: a Tesira Level block tag, an Extron output

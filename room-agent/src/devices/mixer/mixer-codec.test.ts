@@ -346,6 +346,14 @@ describe("a login step (Tesira with security on)", () => {
     expect(secure.classify("login:")).toEqual({ kind: "loginPrompt" });
   });
 
+  it("is biamp-tesira plus a login, nothing else", () => {
+    const { model: _a, description: _b, login, ...secure } = modelOf("biamp-tesira-secure");
+    const { model: _c, description: _d, login: none, ...plain } = modelOf("biamp-tesira");
+    expect(login).toBeDefined();
+    expect(none).toBeUndefined();
+    expect(secure).toEqual(plain);
+  });
+
   it("takes {username} and {password} in login steps only", () => {
     const model = modelOf("biamp-tesira-secure") as unknown as Record<string, unknown>;
     const withInit = { ...model, init: [{ send: "{password}", expect: "^\\+OK$" }] };
