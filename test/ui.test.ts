@@ -256,6 +256,26 @@ describe("operator panel in chromium", () => {
   });
 });
 
+describe("operator panel for a viewer", () => {
+  it("shows the room but locks every control, saying why", async () => {
+    const { password } = await site.user("nguoi-xem", "viewer");
+    const page = await panelPage(browser);
+    await page.goto(`${site.httpUrl}/`);
+    await page.getByLabel("Tên đăng nhập").fill("nguoi-xem");
+    await page.getByLabel("Mật khẩu").fill(password);
+    await page.getByRole("button", { name: "Đăng nhập" }).click();
+    await page.getByTestId(`cell-${ROOM}-camera`).waitFor();
+    await page.getByRole("link", { name: `Phòng ${ROOM}` }).click();
+    await page.getByText("Tài khoản này chỉ được xem").waitFor();
+    for (const control of ["seat-chu-tri", "mic-chu-tri", "privacy"]) {
+      expect(await page.getByTestId(control).isDisabled(), control).toBe(true);
+    }
+    // Picking which camera to look at sends nothing: it stays open.
+    expect(await page.getByTestId("camera-cam-a").isDisabled()).toBe(false);
+    await page.context().close();
+  });
+});
+
 describe("operator panel: the room's session", () => {
   it("shows the session planned for the room live, and its host's operator starts and ends it there", async () => {
     const page = await unlockedPanel();

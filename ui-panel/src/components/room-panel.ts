@@ -59,6 +59,7 @@ export class RoomPanel extends LightElement {
   private recordingSeenAt: number | null = null;
   /** The last meter levels (dB) of each mixer, by channel − 1, as its agent sends them for panels. */
   private readonly meters = new Map<string, number[]>();
+  private readOnly = false;
   private live: LiveRooms | undefined;
   private clock: ReturnType<typeof setInterval> | undefined;
   private moving: { timer: ReturnType<typeof setInterval>; device: string } | undefined;
@@ -82,6 +83,8 @@ export class RoomPanel extends LightElement {
   private async open(): Promise<void> {
     try {
       this.view = await call<RoomView>("GET", `/api/rooms/${encodeURIComponent(this.room)}`);
+      // A viewer may look at the room but not drive it: every control is shown locked, with the reason.
+      this.readOnly = (await call<{ role: string }>("GET", "/api/auth/me")).role === "viewer";
       this.screen = "ready";
       this.startLive();
       void this.loadSession();
@@ -184,7 +187,7 @@ export class RoomPanel extends LightElement {
   }
 
   private get usable(): boolean {
-    return this.link === "connected" && this.view?.availability.state === "online";
+    return !this.readOnly && this.link === "connected" && this.view?.availability.state === "online";
   }
 
   private deviceName(id: string): string {
@@ -285,6 +288,7 @@ export class RoomPanel extends LightElement {
       </header>
       ${this.link === "lost" ? html`<p class="banner lost" role="alert" data-testid="connection-lost">${m.connectionLost}</p>` : nothing}
       ${view && view.availability.state !== "online" && this.link !== "lost" ? html`<p class="banner lost" role="alert">${m.roomOffline}</p>` : nothing}
+      ${this.readOnly ? html`<p class="banner notice" role="status">${m.readOnly}</p>` : nothing}
       ${privacy ? html`<p class="banner privacy" role="status" data-testid="privacy-banner">${m.privacyOn}</p>` : nothing}
       ${
         this.error

@@ -110,6 +110,7 @@ export const en: Messages = {
     bad_config: "Set up wrong",
     disabled: "Off",
   },
+  readOnly: "This account may only look — the controls are locked.",
   disabledBecause: (p) => `Unavailable: ${p.device} is not ready.`,
 
   errors: {

@@ -119,6 +119,7 @@ export const vi = {
     bad_config: "Cài đặt sai",
     disabled: "Đang tắt",
   } satisfies Record<DeviceStatus, string>,
+  readOnly: "Tài khoản này chỉ được xem — các nút điều khiển bị khoá.",
   disabledBecause: (p: { device: string }) => `Không dùng được: ${p.device} chưa sẵn sàng.`,
 
   errors: {
