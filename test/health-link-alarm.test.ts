@@ -31,7 +31,8 @@ function media(room: string) {
     audio: { input: "testsrc:440", bitrateKbps: 64 },
     inputs: { [`cam-${room}`]: room === CENTRAL ? "testsrc:red" : "testsrc:green" },
     srt: { bind: "127.0.0.1", port: ports[room], latencyMs: 120 },
-    recordings: { dir: join(recordings, room), segmentS: 600, minFreeMb: 1 },
+    // The central point's guard asks for more free space than any disk has: its recording is always held off.
+    recordings: { dir: join(recordings, room), segmentS: 600, minFreeMb: room === CENTRAL ? 1_000_000_000 : 1 },
     display: "none",
   };
 }
@@ -105,7 +106,7 @@ describe("a session link that drops", () => {
     await site.controller.health.history.flush();
     const page = await site.controller.health.roomHistory(COMPONENT, { limit: 500 });
     const changes = page.items
-      .filter((line) => line.kind === "alarm")
+      .filter((line) => line.kind === "alarm" && (line.alarm as Alarm).kind === "link")
       .map((line) => `${line.change} ${(line.alarm as Alarm).key}`)
       .reverse();
     expect(changes).toEqual([
@@ -117,4 +118,19 @@ describe("a session link that drops", () => {
       true,
     );
   }, 120_000);
+});
+
+describe("the disk guard", () => {
+  it("holding the recording off raises a disk alarm", async () => {
+    await site.controller.desired.change(CENTRAL, (current) => ({ ...current, recording: true }), "test");
+    const alarm = await waitFor(
+      "the disk alarm",
+      () => site.controller.health.alarms({ active: true }).find((each: Alarm) => each.kind === "disk"),
+      30_000,
+    );
+    expect(alarm).toMatchObject({ room: CENTRAL, device: "media", status: "disk_guard", severity: "critical" });
+    expect(alarm.detail).toMatch(
+      /^recording stopped: \d+ MB free on the recordings disk, under the 1000000000 MB minimum/,
+    );
+  }, 60_000);
 });
