@@ -1,7 +1,8 @@
 // A session link that drops raises an alarm naming the session and the point (issue 14 part 3), with real agents and
 // real media workers (GStreamer, SRT on loopback): the central point's program reaches the component point; the
 // central point leaves (its SRT listener stops) → the component's link to it goes down → after the debounce one
-// alarm names the session and the central point; the central point back → the link up → the alarm cleared.
+// alarm names the session and the central point; the central point back → the link up → the alarm cleared. And the
+// central point's disk guard (a minimum no disk has) holding its recording off raises a disk alarm.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -269,9 +269,12 @@ export class Health {
       const memory = this.remember(room);
       const at = new Date(this.now()).toISOString();
       const line = (fields: Record<string, unknown>) => this.history.append(room, { at, ...fields });
+      // A room first seen `unknown` (every room at the controller's start) is no change worth a line.
+      const first = memory.availability === "";
       if (memory.availability !== view.availability.state) {
         memory.availability = view.availability.state;
-        line({ kind: "availability", status: view.availability.state });
+        if (!(first && view.availability.state === "unknown"))
+          line({ kind: "availability", status: view.availability.state });
       }
       for (const [device, health] of Object.entries(view.health)) {
         if (memory.devices.get(device) === health.status) continue;
@@ -296,8 +299,10 @@ export class Health {
       }
       const rollup = roomRollup(view);
       if (memory.rollup !== rollup.status) {
+        const firstRollup = memory.rollup === "";
         memory.rollup = rollup.status;
-        line({ kind: "rollup", status: rollup.status, worst: rollup.worst });
+        if (!(firstRollup && rollup.status === "unknown"))
+          line({ kind: "rollup", status: rollup.status, worst: rollup.worst });
       }
       this.book.evaluate(room, alarmConditions(view));
     } catch (error) {
