@@ -385,6 +385,43 @@ describe("authentication and authorization", () => {
     expect(listed.items.length).toBe(3); // hosted, secret and onlyA: not B's own
   });
 
+  it("admin manages users and panel PINs over REST; the last admin stays; each change is audited", async () => {
+    const added = await site.fetch("/api/users", json("POST", { name: "van-hanh-b", role: "operator", rooms: [B] }));
+    expect(added.status).toBe(201);
+    const { password } = (await added.json()) as { password: string };
+    expect((await call("/api/auth/login", null, json("POST", { user: "van-hanh-b", password }))).status).toBe(200);
+    const badRoom = await site.fetch(
+      "/api/users",
+      json("POST", { name: "van-hanh-x", role: "operator", rooms: ["khong"] }),
+    );
+    expect(badRoom.status).toBe(404);
+    expect(await badRoom.json()).toMatchObject({ field: "rooms" });
+    const users = (await (await site.fetch("/api/users")).json()) as Record<string, unknown>[];
+    expect(users.find((user) => user.name === "van-hanh-b")).toMatchObject({ role: "operator", rooms: [B] });
+    expect(users.every((user) => !("password" in user))).toBe(true);
+    const reset = (await (await site.fetch("/api/users/van-hanh-b/password", { method: "POST" })).json()) as {
+      password: string;
+    };
+    expect((await call("/api/auth/login", null, json("POST", { user: "van-hanh-b", password }))).status).toBe(401);
+    expect(
+      (await call("/api/auth/login", null, json("POST", { user: "van-hanh-b", password: reset.password }))).status,
+    ).toBe(200);
+    expect((await site.fetch("/api/users/van-hanh-b", { method: "DELETE" })).status).toBe(200);
+    const lastAdmin = await site.fetch("/api/users/admin", { method: "DELETE" });
+    expect(lastAdmin.status).toBe(409);
+    expect((await site.fetch("/api/auth/me")).status).toBe(200); // still there
+    expect((await site.fetch(`/api/rooms/${A}/pin`, json("PUT", { pin: "12" }))).status).toBe(400);
+    expect((await site.fetch(`/api/rooms/${A}/pin`, json("PUT", { pin: "97531" }))).status).toBe(200);
+    expect((await call("/api/auth/pin", null, json("POST", { room: A, pin: "97531" }))).status).toBe(200);
+    await site.controller.audit.flush();
+    const audit = (await (await site.fetch("/api/audit?user=admin&limit=500")).json()) as {
+      items: { what: { action: string }; params: Record<string, unknown> }[];
+    };
+    const actions = audit.items.map((entry) => entry.what.action);
+    expect(actions).toEqual(expect.arrayContaining(["user.add", "user.passwd", "user.remove", "room.pin"]));
+    expect(JSON.stringify(audit.items)).not.toContain("97531");
+  });
+
   it("requests without valid credentials are bounded per address: past the budget, 429", async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 250; i++) statuses.push((await call("/api/rooms", null)).status);

@@ -65,6 +65,21 @@ const AUDITED_ROUTES: AuditedRoute[] = [
     action: "token.revoke",
     targets: ["token"],
   },
+  {
+    method: "POST",
+    pattern: /^\/api\/users$/,
+    action: "user.add",
+    targets: [],
+    named: (body) => ({ user: stringOr((body as { name?: unknown } | undefined)?.name)?.slice(0, 64) }),
+  },
+  {
+    method: "POST",
+    pattern: new RegExp(`^/api/users/${segment}/password$`),
+    action: "user.passwd",
+    targets: ["user"],
+  },
+  { method: "DELETE", pattern: new RegExp(`^/api/users/${segment}$`), action: "user.remove", targets: ["user"] },
+  { method: "PUT", pattern: new RegExp(`^/api/rooms/${segment}/pin$`), action: "room.pin", targets: ["room"] },
   { method: "POST", pattern: /^\/api\/rooms\/([^/]+)\/requests$/, action: "room.request", targets: ["room"] },
   {
     method: "POST",

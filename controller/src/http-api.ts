@@ -17,6 +17,7 @@ import { parseInput, sendProblem, withStatus } from "./problem.ts";
 import type { RoomRegistry } from "./registry.ts";
 import { type RoomRequests, roomRequestBody } from "./room-requests.ts";
 import { type SessionRouteParts, sessionRoutes } from "./session-api.ts";
+import { usersRoutes } from "./users-api.ts";
 
 export interface HttpApiParts {
   /** Who may call what (auth.ts): every route but /healthz, the logins and the agents' uploads needs a caller. */
@@ -101,6 +102,7 @@ export function createHttpApi({
     }),
   );
   app.use(authRoutes(auth, () => metrics.loginFailed()));
+  app.use(usersRoutes(auth.store));
   // Before the JSON parser: an upload's body is the file, streamed to disk as it arrives.
   if (archive) app.use(archiveRoutes(archive));
   app.use(jsonBody("64kb"));

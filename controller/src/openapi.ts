@@ -22,6 +22,7 @@ import {
   sessionListQuery,
   sessionPatchBody,
 } from "./session-input.ts";
+import { newUserBody, roomPinBody } from "./users-api.ts";
 
 export type HttpMethod = "get" | "head" | "post" | "put" | "patch" | "delete";
 
@@ -46,6 +47,8 @@ export interface DocumentedRoute {
   access?: Access;
 }
 
+/** Users and PINs, schedules: admin alone. */
+const ADMIN: Access = { roles: ["admin"] };
 /** Reads that need no room: every role. */
 const EVERYONE: Access = { roles: ANY_ROLE };
 /** Reads of a room, a session or a recording: every role, an operator only for their rooms. */
@@ -408,6 +411,53 @@ export const ROUTES: readonly DocumentedRoute[] = [
     summary: "Revokes an API token at once (one's own; admin: anyone's); audited",
     responses: { 200: "`{id, revoked: true}`", 404: NOT_FOUND },
     access: EVERYONE,
+  },
+  {
+    method: "get",
+    path: "/api/users",
+    tag: "auth",
+    summary: "The users: name, role, rooms, when made and changed (never a password)",
+    responses: { 200: "`[{name, role, rooms, createdAt, changedAt}]`" },
+    access: ADMIN,
+  },
+  {
+    method: "post",
+    path: "/api/users",
+    tag: "auth",
+    summary: "Adds a user (an operator bound to `rooms`); its password is drawn and answered once; audited",
+    body: newUserBody,
+    responses: {
+      201: "the user and `password`",
+      400: INVALID,
+      404: "a room that does not exist",
+      409: "the name is taken",
+    },
+    access: ADMIN,
+  },
+  {
+    method: "post",
+    path: "/api/users/:name/password",
+    tag: "auth",
+    summary: "Draws a new password for a user, answered once; their browser sessions end; audited",
+    responses: { 200: "`{name, password}`", 404: NOT_FOUND },
+    access: ADMIN,
+  },
+  {
+    method: "delete",
+    path: "/api/users/:name",
+    tag: "auth",
+    summary: "Removes a user and their tokens (never the last admin); audited",
+    responses: { 200: "`{name, removed: true}`", 404: NOT_FOUND, 409: "the last admin" },
+    access: ADMIN,
+  },
+  {
+    method: "put",
+    path: "/api/rooms/:id/pin",
+    tag: "auth",
+    summary: "Sets a room's panel PIN (4 to 8 digits); panels logged in with the old one are logged out; audited",
+    body: roomPinBody,
+    responses: { 200: '`{room, pin: "set"}`', 400: INVALID, 404: NOT_FOUND },
+    access: ADMIN,
   },
   ...HEALTH_ROUTES,
 ];

@@ -5,16 +5,13 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { isValidId } from "@rc/protocol";
 import { ROLES, type Role } from "./access.ts";
 import { generatePassword, hashPassword } from "./credentials.ts";
+import { ProblemError } from "./problem.ts";
 import type { Store, TokenRecord, UserRecord } from "./store.ts";
 
 /** A refusal of a change, naming the field at fault (the CLI prints it, REST answers 400/404/409 with it). */
-export class UserChangeError extends Error {
-  constructor(
-    readonly status: 400 | 404 | 409,
-    readonly field: string | null,
-    message: string,
-  ) {
-    super(message);
+export class UserChangeError extends ProblemError {
+  constructor(status: 400 | 404 | 409, field: string | null, message: string) {
+    super(status, message, field);
   }
 }
 
@@ -91,11 +88,16 @@ export async function setPassword(store: Store, name: string, password = generat
   return password;
 }
 
-/** Removes a user and every token of theirs; false when there was none. */
+/** Removes a user and every token of theirs; false when there was none. The last admin stays (409). */
 export async function removeUser(store: Store, name: string): Promise<boolean> {
   let removed = false;
   await store.update((data) => {
-    if (!findUser(data.users, name)) return;
+    const user = findUser(data.users, name);
+    if (!user) return;
+    const admins = Object.values(data.users).filter((each) => each.role === "admin");
+    if (user.role === "admin" && admins.length === 1) {
+      throw new UserChangeError(409, "name", `${name} is the last admin: add another before removing it`);
+    }
     removed = true;
     delete data.users[name];
     for (const token of Object.values(data.tokens)) if (token.user === name) delete data.tokens[token.id];
