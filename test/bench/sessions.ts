@@ -17,8 +17,12 @@ import { type ManagedProcess, stopAll } from "../support/processes.ts";
 import { TestSite } from "../support/test-site.ts";
 import { waitFor } from "../support/wait-for.ts";
 
-const { values } = parseArgs({ options: { sessions: { type: "string", default: "20" } } });
+const { values } = parseArgs({
+  options: { sessions: { type: "string", default: "20" }, sizes: { type: "string", default: "3,6" } },
+});
 const SESSIONS = Number(values.sessions);
+/** Which sites to measure: 3 points (start → links up, live, mesh) and/or 6 points (live, mesh). */
+const SIZES = new Set(values.sizes.split(",").map(Number));
 const CPU_WINDOW_MS = 20_000;
 const HOST = "tinh";
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -71,7 +75,7 @@ async function startSite(count: number): Promise<Site> {
 }
 
 async function call(site: TestSite, method: string, path: string, body?: object): Promise<Record<string, unknown>> {
-  const response = await fetch(`${site.httpUrl}${path}`, {
+  const response = await site.fetch(path, {
     method,
     headers: { "content-type": "application/json" },
     ...(body ? { body: JSON.stringify(body) } : {}),
@@ -111,7 +115,8 @@ async function holdSession(site: TestSite, rooms: string[]): Promise<{ id: strin
           linksUp(site.controller.registry.get(room)) &&
           site.controller.registry.get(room)?.desired?.session?.id === id,
       ),
-    30_000,
+    // Six rooms' media on one loaded 2-core machine may take longer than three: measured, not judged, here.
+    60_000,
     10,
   );
   return { id, upMs: performance.now() - startedAt };
@@ -204,7 +209,32 @@ async function measureMesh(site: Site): Promise<void> {
     await controller.desired.change(room, (current) => ({ ...current, session: null, recording: false }), "bench");
 }
 
+/** Each room's links that are not ok, as its agent reports them: what a bench that timed out waiting saw. */
+function linksDown(site: TestSite, rooms: string[]): string {
+  return rooms
+    .flatMap((room) => {
+      const view = site.controller.registry.get(room);
+      const readings = view?.state?.devices.media ?? {};
+      const converged =
+        view?.state?.desiredRev === view?.desired?.rev
+          ? ""
+          : ` (at rev ${view?.state?.desiredRev} of ${view?.desired?.rev})`;
+      return (view?.desired?.session?.peers ?? [])
+        .filter((peer) => readings[`link.${peer}.status`] !== "ok")
+        .map(
+          (peer) =>
+            `${room}→${peer}: ${readings[`link.${peer}.status`]} (${readings[`link.${peer}.detail`]})${converged}`,
+        );
+    })
+    .join("; ");
+}
+
 async function main(): Promise<void> {
+  if (SIZES.has(3)) await measureThree();
+  if (SIZES.has(6)) await measureSix();
+}
+
+async function measureThree(): Promise<void> {
   const three = await startSite(3);
   const upMs: number[] = [];
   for (let i = 0; i < SESSIONS; i++) {
@@ -222,9 +252,17 @@ async function main(): Promise<void> {
   await measureMesh(three);
   await stopAll();
   await three.site.stop();
+}
 
+async function measureSix(): Promise<void> {
   const six = await startSite(6);
-  await measureLiveSession(six, "six rooms' PCs on one 2-core machine here; each room has its own");
+  try {
+    await measureLiveSession(six, "six rooms' PCs on one 2-core machine here; each room has its own");
+  } catch (error) {
+    console.log(
+      `live session, 6 points: not measured — ${(error as Error).message}; down: ${linksDown(six.site, six.rooms)}`,
+    );
+  }
   await measureMesh(six);
   await stopAll();
   await six.site.stop();
