@@ -9,11 +9,11 @@ import type { Alarm } from "./alarms.ts";
 import { restCaller } from "./audit-api.ts";
 import type { Health } from "./health.ts";
 import type { DocumentedRoute } from "./openapi.ts";
-import { ProblemError, parseInput, problemRoute, withStatus } from "./problem.ts";
+import { ProblemError, parseInput, problemRoute, sendProblem, withStatus } from "./problem.ts";
 import { instantOf } from "./reception-time.ts";
 import type { RoomRegistry } from "./registry.ts";
 import { HISTORY_CURSOR } from "./room-history.ts";
-import type { RoomRequests } from "./room-requests.ts";
+import { type RoomRequests, unreachableReason } from "./room-requests.ts";
 import { timeBound } from "./session-input.ts";
 
 export interface HealthRouteParts {
@@ -230,10 +230,8 @@ export function healthRoutes({ health, registry, requests, brokerConnected }: He
       if (!view.info?.devices.some((each) => each.id === device)) {
         throw new ProblemError(404, `room ${view.id} has no device "${device}"`, "device");
       }
-      if (!brokerConnected()) throw new ProblemError(503, "the controller is not connected to the broker");
-      if (view.availability.state !== "online") {
-        throw new ProblemError(503, `room ${view.id} is ${view.availability.state}: its agent is not connected`);
-      }
+      const unreachable = unreachableReason(view, brokerConnected());
+      if (unreachable) return sendProblem(response, 503, "device_unavailable", unreachable);
       const from = `rest:${restCaller(request).user ?? "anonymous"}`;
       const outcome = await requests.send(view.id, "device.restart", { device }, from);
       withStatus(response, outcome.status).json(outcome.body);

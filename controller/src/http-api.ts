@@ -15,7 +15,7 @@ import { idPageQuery, pageById } from "./paging.ts";
 import { panelFiles } from "./panel-files.ts";
 import { parseInput, sendProblem, withStatus } from "./problem.ts";
 import type { RoomRegistry } from "./registry.ts";
-import { type RoomRequests, roomRequestBody } from "./room-requests.ts";
+import { type RoomRequests, roomRequestBody, unreachableReason } from "./room-requests.ts";
 import { type SessionRouteParts, sessionRoutes } from "./session-api.ts";
 import { usersRoutes } from "./users-api.ts";
 
@@ -163,32 +163,8 @@ export function createHttpApi({
     if (!checked.success) {
       return sendProblem(response, 400, "invalid_params", describeZodError(checked.error), "params");
     }
-    // Say whose link is down: a controller that lost the broker (or stalled and was dropped by it) shows every room
-    // `unknown`, and blaming the rooms' agents would send people to the wrong end.
-    if (!brokerConnected()) {
-      return sendProblem(
-        response,
-        503,
-        "device_unavailable",
-        "the controller is not connected to the broker: it cannot reach any room",
-      );
-    }
-    if (room.availability.state === "unknown") {
-      return sendProblem(
-        response,
-        503,
-        "device_unavailable",
-        `room ${room.id} is unknown: the controller has not heard from it since connecting to the broker`,
-      );
-    }
-    if (room.availability.state !== "online") {
-      return sendProblem(
-        response,
-        503,
-        "device_unavailable",
-        `room ${room.id} is ${room.availability.state}: its agent is not connected`,
-      );
-    }
+    const unreachable = unreachableReason(room, brokerConnected());
+    if (unreachable) return sendProblem(response, 503, "device_unavailable", unreachable);
     // A reused id is refused before anything acts on it, a wanted fact changed in the store included.
     const refused = id === undefined ? null : requests.refusal(room.id, id, action, checked.data);
     if (refused) {

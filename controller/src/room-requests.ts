@@ -7,6 +7,7 @@ import {
   NOT_APPLIED_ERRORS,
   type RequestPayload,
   type ResponsePayload,
+  type RoomView,
   requestFingerprint,
   requestId,
   requestPayload,
@@ -15,6 +16,20 @@ import {
 import type { MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import { z } from "zod";
+
+/**
+ * Why no request can reach the room's agent now (a 503), or null. Says whose link is down: a controller that lost the
+ * broker (or stalled and was dropped by it) shows every room `unknown`, and blaming the rooms' agents would send
+ * people to the wrong end.
+ */
+export function unreachableReason(room: RoomView, brokerConnected: boolean): string | null {
+  if (!brokerConnected) return "the controller is not connected to the broker: it cannot reach any room";
+  if (room.availability.state === "unknown")
+    return `room ${room.id} is unknown: the controller has not heard from it since connecting to the broker`;
+  if (room.availability.state !== "online")
+    return `room ${room.id} is ${room.availability.state}: its agent is not connected`;
+  return null;
+}
 
 /** What `POST /api/rooms/:id/requests` takes: an action of the contract and its params (checked by the action's schema). */
 export const roomRequestBody = z.strictObject({
