@@ -1,6 +1,6 @@
 import express, { type Request, type Response, type Router } from "express";
 import type { z } from "zod";
-import { maySeeSession, maySessionAction } from "./access.ts";
+import { type Caller, maySeeSession, maySessionAction, type SessionFacts } from "./access.ts";
 import { actorOf, callerOf } from "./auth.ts";
 import { idPageQuery, pageById } from "./paging.ts";
 import { ProblemError, parseInput, problemRoute } from "./problem.ts";
@@ -47,6 +47,25 @@ function draftOf(body: z.output<typeof newSessionBody>): SessionDraft {
 function scheduleView(schedule: ScheduleRecord) {
   const guests = schedule.template.guests.map(({ passphrase: _secret, ...guest }) => guest);
   return { ...schedule, template: { ...schedule.template, guests } };
+}
+
+/** A schedule's sessions as the access rules see them: its host and points, and whether confidential. */
+function scheduleFacts(schedule: ScheduleRecord): SessionFacts {
+  const { host, points, confidential } = schedule.template;
+  return {
+    confidential,
+    points: [
+      { room: host, role: "central", removedAt: null },
+      ...points.map((point) => ({ room: point.room, role: "component" as const, removedAt: null })),
+    ],
+  };
+}
+
+/** As the caller may see it: a confidential one without its title and case unless they may see its sessions. */
+function scheduleViewFor(caller: Caller, schedule: ScheduleRecord) {
+  const view = scheduleView(schedule);
+  if (maySeeSession(caller, scheduleFacts(schedule))) return view;
+  return { ...view, template: { ...view.template, title: "(bảo mật)", caseRef: null } };
 }
 
 /** Sessions in order of their planned start (then id); the cursor is the last one a page showed. */
@@ -240,8 +259,12 @@ export function sessionRoutes({ sessions, schedules, registry, store, archived }
     problemRoute((request, response) => {
       const query = parseInput(idPageQuery, request.query, response);
       if (!query) return;
-      const page = pageById(schedules.all(), query);
-      response.json(page ? { ...page, items: page.items.map(scheduleView) } : schedules.all().map(scheduleView));
+      // An operator sees the schedules of their rooms alone.
+      const caller = callerOf(request)!;
+      const visible = schedules.all().filter((schedule) => maySessionAction(caller, "read", scheduleFacts(schedule)));
+      const view = (schedule: ScheduleRecord) => scheduleViewFor(caller, schedule);
+      const page = pageById(visible, query);
+      response.json(page ? { ...page, items: page.items.map(view) } : visible.map(view));
     }),
   );
 
@@ -250,7 +273,11 @@ export function sessionRoutes({ sessions, schedules, registry, store, archived }
     problemRoute((request, response) => {
       const schedule = schedules.get(param(request, "id"));
       if (!schedule) throw new SessionError(404, null, `no schedule "${param(request, "id")}"`);
-      response.json(scheduleView(schedule));
+      const caller = callerOf(request)!;
+      if (!maySessionAction(caller, "read", scheduleFacts(schedule))) {
+        throw new ProblemError(403, `${caller.name} is not an operator of the rooms of schedule ${schedule.id}`);
+      }
+      response.json(scheduleViewFor(caller, schedule));
     }),
   );
 
