@@ -157,7 +157,9 @@ describe("launch lines", () => {
       );
       expect(listeners.sort()).toEqual(["0", "1", "2", "3"].filter((listener) => listener !== String(point)));
     }
-    expect(line).toContain("minus-2 ! audioconvert ! avenc_aac bitrate=96000 ! aacparse ! queue ! tee name=minus-aac-2");
+    expect(line).toContain(
+      "minus-2 ! audioconvert ! avenc_aac bitrate=96000 ! aacparse ! queue ! tee name=minus-aac-2",
+    );
     expect(line).toContain(`minus-aac-2. ! queue ! send.sink_${0x51}`);
     expect(line).toMatch(/audiomixer name=minus-0 ! audioconvert ! fakesink/); // the host's loudspeakers
     expect(line).toContain("level name=level-0");
