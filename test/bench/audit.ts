@@ -19,7 +19,7 @@ const APPENDS = 2000;
 const FILL_BATCH = 2000;
 
 const entry = (index: number): AuditRecord => ({
-  who: { user: "anonymous", via: "rest", address: "::ffff:10.20.30.40" },
+  who: { user: "van-hanh-tinh", via: "rest", address: "::ffff:10.20.30.40", credential: "token:0123456789abcdef" },
   what: { action: "room.request", target: { room: `xa-${index % 300}` } },
   params: { action: "ptz.goto", params: { device: "cam-a", pan: 0.25, tilt: -0.1, zoom: 0.4 }, id: `req-${index}` },
   result: { ok: true, status: 200 },
