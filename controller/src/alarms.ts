@@ -68,7 +68,14 @@ export class AlarmBook {
 
   /** Takes back what was saved: the active alarms, the cleared ones kept, the maintenance windows. */
   restore(saved: { active: Alarm[]; cleared: Alarm[]; maintenance: MaintenanceWindow[] }): void {
-    for (const alarm of saved.active) this.active.set(alarm.key, alarm);
+    for (const alarm of saved.active) {
+      this.active.set(alarm.key, alarm);
+      // Its condition as it was when saved: the room's next evaluation keeps or clears it.
+      const { key, kind, room, device, session, point, status, severity, detail } = alarm;
+      const conditions = this.conditions.get(room) ?? new Map<string, AlarmCondition>();
+      conditions.set(key, { key, kind, room, device, session, point, status, severity, detail });
+      this.conditions.set(room, conditions);
+    }
     this.cleared = saved.cleared.slice(-(this.options.keepCleared ?? 1000));
     for (const window of saved.maintenance) this.windows.set(window.id, window);
   }
@@ -83,12 +90,7 @@ export class AlarmBook {
     const now = this.options.now();
     const current = new Map(conditions.map((condition) => [condition.key, condition]));
     const before = this.conditions.get(room) ?? new Map<string, AlarmCondition>();
-    // Keys of this room with an alarm restored from disk but no condition known yet also clear.
-    const keys = new Set([
-      ...before.keys(),
-      ...[...this.active.values()].filter((a) => a.room === room).map((a) => a.key),
-    ]);
-    for (const key of keys) {
+    for (const key of before.keys()) {
       if (current.has(key)) continue;
       this.pending.delete(key);
       const alarm = this.active.get(key);
