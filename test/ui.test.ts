@@ -125,6 +125,7 @@ beforeAll(async () => {
         },
       ],
       seats: [...SEATS],
+      director: { wideShot: { camera: "cam-a", preset: "toan-canh" } },
     }),
     // An alarm a second after a device goes bad, not the default 10 s.
     health: { alarmDebounceMs: 1000 },
@@ -139,6 +140,8 @@ beforeAll(async () => {
     },
     30_000,
   );
+  // The auto director stays off (the operator drives) until its own test switches it on.
+  expect((await site.post(ROOM, { action: "director.mode", params: { mode: "manual" } })).status).toBe(200);
   browser = await launchBrowser();
 }, 90_000);
 
@@ -152,7 +155,7 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-describe("operator panel in chromium", () => {
+describe("operator panel in chromium", { timeout: 60_000 }, () => {
   it("is locked until the room's PIN is entered on its number pad; a wrong PIN is refused in Vietnamese", async () => {
     const page = await panelPage(browser);
     await page.goto(`${site.httpUrl}/panel/${ROOM}`);
@@ -256,7 +259,26 @@ describe("operator panel in chromium", () => {
   });
 });
 
-describe("operator panel for a viewer", () => {
+describe("operator panel: the auto director", { timeout: 60_000 }, () => {
+  it("is switched on and off from the panel, which words the cause of its last shot in Vietnamese", async () => {
+    const page = await unlockedPanel();
+    const mode = async () => (await roomView()).state?.director?.mode;
+    await page.getByTestId("director-mode").getByText("Đang tắt").waitFor();
+    await page.getByRole("button", { name: "Bật tự động" }).click();
+    await expect.poll(mode, { timeout: 5000 }).toBe("auto");
+    await page.getByTestId("director-mode").getByText("Đang bật").waitFor();
+    // The recorded hearing plays into the DSP: the director frames and cuts, and the panel says why in words.
+    const cause = page.getByTestId("director-cause");
+    await cause.waitFor({ timeout: 15_000 });
+    expect(await cause.textContent()).toMatch(/đang nói|hình toàn cảnh|Giữ hình/);
+    expect((await roomView()).state?.director?.cause?.code).toBeDefined();
+    await page.getByRole("button", { name: "Tắt tự động" }).click();
+    await expect.poll(mode, { timeout: 5000 }).toBe("manual");
+    await page.context().close();
+  });
+});
+
+describe("operator panel for a viewer", { timeout: 60_000 }, () => {
   it("shows the room but locks every control, saying why", async () => {
     const { password } = await site.user("nguoi-xem", "viewer");
     const page = await panelPage(browser);
@@ -276,7 +298,7 @@ describe("operator panel for a viewer", () => {
   });
 });
 
-describe("operator panel: the room's session", () => {
+describe("operator panel: the room's session", { timeout: 60_000 }, () => {
   it("shows the session planned for the room live, and its host's operator starts and ends it there", async () => {
     const page = await unlockedPanel();
     await page.getByText("Chưa có phiên tiếp công dân nào của phòng này.").waitFor();
@@ -318,7 +340,7 @@ describe("operator panel: the room's session", () => {
   });
 });
 
-describe("IT dashboard in chromium", () => {
+describe("IT dashboard in chromium", { timeout: 60_000 }, () => {
   it("shows a camera that falls silent in the device matrix live, and its alarm, which IT acknowledges", async () => {
     const { password } = await site.user("it-truc", "it");
     const page = await panelPage(browser);
@@ -357,5 +379,5 @@ describe("IT dashboard in chromium", () => {
     await page.getByRole("heading", { name: "Device monitoring of all points" }).waitFor();
     expect(await cell.textContent()).toContain("OK");
     await page.context().close();
-  }, 60_000);
+  });
 });

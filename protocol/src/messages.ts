@@ -118,6 +118,33 @@ export const infoPayload = z.strictObject({
 });
 export type InfoPayload = z.infer<typeof infoPayload>;
 
+/**
+ * Why the auto director chose its shot (DESIGN §3.5): the session's opening wide shot, every mic muted, the meters
+ * stopped, the camera on air lost, nobody speaking, several speaking at once, too many switches back and forth, a
+ * seat speaking; or "holding" the current shot because the camera it wants cannot be used now.
+ */
+export const DIRECTOR_CAUSES = [
+  "session_start",
+  "mics_muted",
+  "meters_stopped",
+  "camera_lost",
+  "silence",
+  "several_talkers",
+  "back_and_forth",
+  "speaker",
+  "holding",
+] as const;
+export const directorCause = z.strictObject({
+  code: z.enum(DIRECTOR_CAUSES),
+  /** The seat shown (speaker), or the seats speaking at once (several_talkers). */
+  seats: z.array(z.string()).optional(),
+  /** The camera that stopped answering (camera_lost) or cannot be used now (holding). */
+  camera: z.string().optional(),
+  /** How long: the silence, the talkers together, the window of switches. */
+  seconds: z.number().nonnegative().optional(),
+});
+export type DirectorCause = z.infer<typeof directorCause>;
+
 /** Reported state. Sections are added by the capabilities that own them; devices carry their own readings. */
 export const statePayload = z.strictObject({
   at: isoTime,
@@ -131,8 +158,17 @@ export const statePayload = z.strictObject({
   /** The camera whose picture the room sends (set by the operator, the director or the media switcher). */
   programCamera: id.nullable(),
   privacy: z.boolean(),
-  /** The auto director's mode and the reason of its last decision; null in a room without one. */
-  director: z.strictObject({ mode: z.enum(["auto", "manual", "paused"]), reason: z.string() }).nullable(),
+  /**
+   * The auto director's mode and the reason of its last decision, as an English sentence for logs and as a cause
+   * (a code with its parameters) that a panel words in its own language; null in a room without one.
+   */
+  director: z
+    .strictObject({
+      mode: z.enum(["auto", "manual", "paused"]),
+      reason: z.string(),
+      cause: directorCause.optional(),
+    })
+    .nullable(),
   /**
    * Finished recording segments not yet confirmed by the controller's archive, and the last upload error; absent
    * when the agent uploads nothing (no archive URL). Optional: added with the archive (issue 13 part 6).

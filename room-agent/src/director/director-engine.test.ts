@@ -118,6 +118,28 @@ describe("director engine", () => {
     });
   });
 
+  it("gives each shot's cause as a code with its parameters, beside the English reason, for panels to word", () => {
+    const room = new Room();
+    expect(room.engine.lastCause).toBeNull();
+    room.record(room.engine.startSession(0));
+    room.quiet(16);
+    expect(room.engine.lastCause).toEqual({ code: "session_start" });
+    room.play(3, speech(1));
+    expect(room.lastCut()).toMatchObject({ seat: "cong-dan" });
+    expect(room.engine.lastCause).toEqual({ code: "speaker", seats: ["cong-dan"] });
+    room.quiet(6);
+    expect(room.lastCut()).toMatchObject({ seat: null, reason: expect.stringMatching(/nobody has spoken/) });
+    expect(room.engine.lastCause).toMatchObject({ code: "silence", seconds: expect.any(Number) });
+    room.play(4, speech(2));
+    room.play(4, (_t) => [QUIET, -20, -20]);
+    expect(room.lastCut()).toMatchObject({ seat: null, reason: expect.stringMatching(/speak at once/) });
+    expect(room.engine.lastCause).toMatchObject({ code: "several_talkers", seats: ["cong-dan", "can-bo"] });
+    room.play(4, speech(0));
+    room.record(room.engine.setMuted(true, room.t));
+    room.quiet(2);
+    expect(room.engine.lastCause).toEqual({ code: "mics_muted" });
+  });
+
   it("cuts to a speaker the reaction time after the first word when an off-air camera is already on them", () => {
     const room = Room.settled();
     // While the room was quiet the seat cameras were framed off air: the chair, then the next seat.

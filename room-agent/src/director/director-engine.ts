@@ -1,5 +1,7 @@
 // The auto director (DESIGN §3.5): per-mic levels in, shot decisions out, each with a reason a person can read.
 // Pure: no IO, no timers — time comes with every input, so tests and the benchmark run on fake time.
+import type { DirectorCause } from "@rc/protocol";
+
 export interface Shot {
   camera: string;
   preset: string;
@@ -116,6 +118,7 @@ interface Pending {
   shot: Shot;
   seat: string | null;
   reason: string;
+  cause: DirectorCause;
   since: number;
   /** A wide shot taken because nobody spoke. */
   restful: boolean;
@@ -158,8 +161,12 @@ export class DirectorEngine {
   private seatCuts: { t: number; seat: string }[] = [];
   private wideUntil = Number.NEGATIVE_INFINITY;
   private wideBecause = "";
+  private wideCause: DirectorCause = { code: "back_and_forth" };
   private lastSpeechAt = Number.NEGATIVE_INFINITY;
   private lastReason = "";
+  /** What the engine is acting on now (set with the reason it passes down), and the cause of the shot on air. */
+  private cause: DirectorCause = { code: "session_start" };
+  private shownCause: DirectorCause | null = null;
   /** The wide shot on air was taken because nobody spoke (the room at rest: it may be left sooner than the hold). */
   private restful = false;
 
@@ -181,6 +188,11 @@ export class DirectorEngine {
     return this.lastReason;
   }
 
+  /** The last decision's cause, as a code with parameters (the panel words it); null before the first. */
+  get lastCause(): DirectorCause | null {
+    return this.shownCause;
+  }
+
   get onAir(): { shot: Shot; seat: string | null } | null {
     return this.program;
   }
@@ -188,6 +200,7 @@ export class DirectorEngine {
   /** The session started: show the room wide for a while, whatever is said. */
   startSession(t: number): Decision[] {
     this.sessionStart = t;
+    this.cause = { code: "session_start" };
     return this.goWide(t, "session start: the whole room first", true);
   }
 
@@ -211,7 +224,9 @@ export class DirectorEngine {
 
   setMuted(muted: boolean, t: number): Decision[] {
     this.muted = muted;
-    return muted ? this.goWide(t, "every mic is muted", true) : [];
+    if (!muted) return [];
+    this.cause = { code: "mics_muted" };
+    return this.goWide(t, "every mic is muted", true);
   }
 
   /** A camera reported it reached a preset (ONVIF MoveStatus idle): the waiting cut can happen. */
@@ -224,7 +239,16 @@ export class DirectorEngine {
     const pending = this.pending;
     if (!pending || pending.shot.camera !== camera || pending.shot.preset !== preset) return [];
     this.pending = null;
-    return [this.cut(t, pending.shot, pending.seat, `${pending.reason}; camera ${camera} arrived`, pending.restful)];
+    return [
+      this.cut(
+        t,
+        pending.shot,
+        pending.seat,
+        `${pending.reason}; camera ${camera} arrived`,
+        pending.restful,
+        pending.cause,
+      ),
+    ];
   }
 
   /**
@@ -272,6 +296,7 @@ export class DirectorEngine {
     if (this.lastFrameAt !== null && t - this.lastFrameAt > this.parameters.metersStaleS && !this.warnedStale) {
       this.warnedStale = true;
       decisions.push({ t, kind: "warning", reason: `no mic levels for ${(t - this.lastFrameAt).toFixed(1)} s` });
+      this.cause = { code: "meters_stopped" };
       decisions.push(...this.goWide(t, "mic levels stopped", true));
     }
     decisions.push(...this.checkMoves(t));
@@ -384,15 +409,22 @@ export class DirectorEngine {
     const talkers = chair ? [chair] : everyone;
     if (this.mode !== "auto" || t < this.pausedUntil || this.muted) return [];
     if (this.sessionStart !== null && t - this.sessionStart < p.sessionStartWideS) return [];
-    if (t < this.wideUntil) return this.goWide(t, this.wideBecause);
+    if (t < this.wideUntil) {
+      this.cause = this.wideCause;
+      return this.goWide(t, this.wideBecause);
+    }
     const onAir = this.program?.shot.camera;
-    if (onAir !== undefined && this.unavailable.has(onAir)) return this.goWide(t, `${onAir} stopped answering`, true);
+    if (onAir !== undefined && this.unavailable.has(onAir)) {
+      this.cause = { code: "camera_lost", camera: onAir };
+      return this.goWide(t, `${onAir} stopped answering`, true);
+    }
 
     if (talkers.length === 0) {
       const silent = t - this.lastSpeechAt;
       // Someone starting to speak right now is not silence: going wide would only flash before their cut.
       if (silent < p.silenceToWideS || this.startingNow(t)) return [];
       const how = Number.isFinite(silent) ? `for ${silent.toFixed(1)} s` : "yet";
+      this.cause = Number.isFinite(silent) ? { code: "silence", seconds: round(silent) } : { code: "silence" };
       return this.goWide(t, `nobody has spoken ${how}`, false, true);
     }
     if (talkers.length >= 2) {
@@ -401,6 +433,7 @@ export class DirectorEngine {
       if (together < p.severalTalkersToWideS) return [];
       const names = talkers.map((a) => this.label(a.seat)).join(" and ");
       // The time together is itself the debounce: no need to wait out the current shot's hold as well.
+      this.cause = { code: "several_talkers", seats: talkers.map((a) => a.seat), seconds: round(together) };
       return this.goWide(t, `${names} speak at once (${together.toFixed(1)} s)`, true);
     }
     const talker = talkers[0]!;
@@ -417,6 +450,8 @@ export class DirectorEngine {
       this.seatCuts = [];
       this.wideUntil = t + p.pingPongWideS;
       this.wideBecause = `${p.pingPongSwitches} back-and-forth switches in ${p.pingPongWindowS} s`;
+      this.wideCause = { code: "back_and_forth", seconds: p.pingPongWindowS };
+      this.cause = this.wideCause;
       return this.goWide(t, this.wideBecause);
     }
     const speaking = `${this.label(seat)} speaking for ${(t - talker.runStart).toFixed(1)} s`;
@@ -434,6 +469,7 @@ export class DirectorEngine {
         : held < 60
           ? `hold time over (${held.toFixed(1)} s)`
           : "hold time over";
+    this.cause = { code: "speaker", seats: [seat] };
     return this.show(t, seat, `${speaking}${others}; ${over}`);
   }
 
@@ -564,6 +600,7 @@ export class DirectorEngine {
     const shots = (this.seats.get(seat)?.shots ?? []).filter((shot) => shot.camera !== wide.camera);
     if (shots.length === 0) {
       this.lastReason = `holding: ${wide.camera} is on air and cannot turn to the wide shot (${reason})`;
+      this.shownCause = { code: "holding", camera: wide.camera };
       return [];
     }
     const why = `${this.label(seat)} from another camera, so that ${wide.camera} can turn to the wide shot (${reason})`;
@@ -576,6 +613,7 @@ export class DirectorEngine {
     const usable = shots.filter((shot) => !this.unavailable.has(shot.camera));
     if (usable.length === 0) {
       this.lastReason = `holding: ${shots.map((shot) => shot.camera).join(", ")} not answering (${reason})`;
+      this.shownCause = { code: "holding", camera: shots[0]!.camera };
       return [];
     }
     shots = usable;
@@ -590,15 +628,16 @@ export class DirectorEngine {
         return [...decisions, ...this.frameThenCut(t, shots, seat, reason)];
       }
       this.lastReason = `holding: ${shots[0]!.camera} is on air and cannot move (${reason})`;
+      this.shownCause = { code: "holding", camera: shots[0]!.camera };
       return [];
     }
     if (this.pending && this.sameShot(this.pending.shot, offAir)) return this.checkMoves(t);
     const underway = this.moving.get(offAir.camera);
     if (underway?.preset === offAir.preset) {
-      this.pending = { shot: offAir, seat, reason, since: underway.since, restful };
+      this.pending = { shot: offAir, seat, reason, cause: this.cause, since: underway.since, restful };
       return this.checkMoves(t);
     }
-    this.pending = { shot: offAir, seat, reason, since: t, restful };
+    this.pending = { shot: offAir, seat, reason, cause: this.cause, since: t, restful };
     this.moving.set(offAir.camera, { preset: offAir.preset, since: t });
     this.cameraAt.delete(offAir.camera);
     return [
@@ -626,6 +665,7 @@ export class DirectorEngine {
         pending.seat,
         `${pending.reason}; camera ${pending.shot.camera} did not confirm, cut after ${timeout} s`,
         pending.restful,
+        pending.cause,
       ),
     ];
   }
@@ -639,7 +679,14 @@ export class DirectorEngine {
     if (previous !== undefined && previous !== nextCamera) this.offAirAt.set(previous, t);
   }
 
-  private cut(t: number, shot: Shot, seat: string | null, reason: string, restful = false): Decision {
+  private cut(
+    t: number,
+    shot: Shot,
+    seat: string | null,
+    reason: string,
+    restful = false,
+    cause = this.cause,
+  ): Decision {
     if (this.pending && this.pending.shot.camera === shot.camera) this.pending = null;
     // The same seat from another camera is not a new shot: it neither restarts the hold nor counts as a switch.
     const sameSeat = seat !== WIDE && seat === this.program?.seat;
@@ -649,6 +696,12 @@ export class DirectorEngine {
     this.restful = restful;
     this.program = { shot, seat };
     this.lastReason = reason;
+    this.shownCause = cause;
     return { t, kind: "cut", camera: shot.camera, preset: shot.preset, seat, reason };
   }
+}
+
+/** Seconds in a cause, to a tenth (as the English reason says them). */
+function round(seconds: number): number {
+  return Math.round(seconds * 10) / 10;
 }

@@ -2,6 +2,7 @@
 // its reason; time passes for the engine also when no meters come. It knows the room only by the small interfaces
 // below (the meter source and switcher are device roles; the room director finds the cameras by id).
 import { EventEmitter } from "node:events";
+import type { DirectorCause } from "@rc/protocol";
 import type { MeterSource, ProgramSwitcher } from "../devices/device-roles.ts";
 import { type Decision, type DirectorConfig, DirectorEngine, type DirectorMode, type Shot } from "./director-engine.ts";
 
@@ -48,6 +49,10 @@ export class DirectorRunner extends EventEmitter<{ decision: [DirectorEvent] }> 
 
   get lastReason(): string {
     return this.engine.reason;
+  }
+
+  get lastCause(): DirectorCause | null {
+    return this.engine.lastCause;
   }
 
   private currentMode: DirectorMode = "auto";

@@ -118,7 +118,8 @@ export class RoomDirector implements RoomFeature {
   }
 
   state(): Partial<StatePayload> {
-    return { director: { mode: this.runner.mode, reason: this.runner.lastReason } };
+    const cause = this.runner.lastCause;
+    return { director: { mode: this.runner.mode, reason: this.runner.lastReason, ...(cause ? { cause } : {}) } };
   }
 
   private setMode(mode: DirectorMode): { mode: DirectorMode } {

@@ -545,8 +545,28 @@ export class RoomPanel extends LightElement {
       <button class="big ${auto ? "selected" : ""}" aria-pressed=${auto} ?disabled=${!this.usable}
         @click=${() => this.send({ action: "director.mode", params: { mode: auto ? "manual" : "auto" } })}>
         ${auto ? m.directorOff : m.directorOn}</button>
-      ${director.reason ? html`<p class="hint">${m.lastReason}: <span lang="en">${director.reason}</span></p>` : nothing}
+      ${this.renderCause(view)}
     </section>`;
+  }
+
+  /** The director's last cause in the panel's language; the English sentence only from an agent without causes. */
+  private renderCause(view: RoomView) {
+    const m = messages();
+    const director = view.state?.director;
+    if (!director) return nothing;
+    const cause = director.cause;
+    if (!cause) {
+      return director.reason
+        ? html`<p class="hint">${m.lastReason}: <span lang="en">${director.reason}</span></p>`
+        : nothing;
+    }
+    const labels = new Map(seatsOf(view).map((seat) => [seat.id, seat.label]));
+    const words = m.directorCause[cause.code]({
+      seats: cause.seats?.map((seat) => labels.get(seat) ?? seat).join(", "),
+      camera: cause.camera === undefined ? undefined : this.deviceName(cause.camera),
+      seconds: cause.seconds,
+    });
+    return html`<p class="hint" data-testid="director-cause">${m.lastReason}: ${words}</p>`;
   }
 
   private renderRecording(view: RoomView) {

@@ -71,6 +71,18 @@ export const en: Messages = {
 
   director: "Automatic camera switching",
   directorMode: { auto: "On", manual: "Off (the operator picks)", paused: "Paused" },
+  directorCause: {
+    session_start: () => "Session start: the whole room",
+    mics_muted: () => "Every microphone is off: the whole room",
+    meters_stopped: () => "No sound levels from the audio processor: the whole room — call IT",
+    camera_lost: (p) => `${p.camera} does not answer: the whole room`,
+    silence: (p) => `Nobody speaks${p.seconds === undefined ? "" : ` for ${p.seconds} s`}: the whole room`,
+    several_talkers: (p) => `${p.seats} speak at once: the whole room`,
+    back_and_forth: (p) =>
+      `Many switches back and forth${p.seconds === undefined ? "" : ` in ${p.seconds} s`}: the whole room for a while`,
+    speaker: (p) => `${p.seats} speaking`,
+    holding: (p) => `Holding the shot: ${p.camera} cannot be used now`,
+  },
   directorOn: "Switch on",
   directorOff: "Switch off",
   lastReason: "Last switch",

@@ -1,8 +1,14 @@
 // The Vietnamese catalogue: the app's language by default. Operators are not engineers: plain words, and for every
 // fault what to do. Keep the glossary's words (DESIGN §1): phiên tiếp công dân, chủ trì, điểm cầu, công dân.
-import type { DeviceKind, DeviceStatus, ErrorCode, RoomLevel, SessionState } from "@rc/protocol";
+import type { DeviceKind, DeviceStatus, DirectorCause, ErrorCode, RoomLevel, SessionState } from "@rc/protocol";
 
 type Described = (p: { device: string }) => string;
+/** A director's cause as words need it: the seats' labels joined, the camera's name. */
+export interface CauseWords {
+  seats?: string;
+  camera?: string;
+  seconds?: number;
+}
 
 export const vi = {
   language: "Tiếng Việt",
@@ -79,6 +85,20 @@ export const vi = {
 
   director: "Tự động chuyển camera",
   directorMode: { auto: "Đang bật", manual: "Đang tắt (người điều khiển chọn)", paused: "Tạm dừng" },
+  /** The director's cause (DirectorCause): seats and cameras already as names, seconds as a number. */
+  directorCause: {
+    session_start: () => "Đầu phiên: hình toàn cảnh phòng",
+    mics_muted: () => "Mọi micro đã tắt: hình toàn cảnh",
+    meters_stopped: () => "Không nhận được mức âm thanh từ bộ xử lý: hình toàn cảnh — hãy báo IT",
+    camera_lost: (p: CauseWords) => `${p.camera} không trả lời: hình toàn cảnh`,
+    silence: (p: CauseWords) =>
+      `Không ai nói${p.seconds === undefined ? "" : ` trong ${p.seconds} giây`}: hình toàn cảnh`,
+    several_talkers: (p: CauseWords) => `${p.seats} cùng nói: hình toàn cảnh`,
+    back_and_forth: (p: CauseWords) =>
+      `Chuyển qua lại nhiều lần${p.seconds === undefined ? "" : ` trong ${p.seconds} giây`}: giữ hình toàn cảnh một lúc`,
+    speaker: (p: CauseWords) => `${p.seats} đang nói`,
+    holding: (p: CauseWords) => `Giữ hình hiện tại: ${p.camera} chưa dùng được`,
+  } satisfies Record<DirectorCause["code"], (p: CauseWords) => string>,
   directorOn: "Bật tự động",
   directorOff: "Tắt tự động",
   lastReason: "Lần chuyển gần nhất",
