@@ -94,6 +94,13 @@ describe("users and tokens from the CLI", () => {
       },
       15_000,
     );
+    // The first admin's creation is in it too, by the controller itself.
+    const all = (await (
+      await api("/api/audit?limit=500", { headers: { authorization: `Bearer ${adminToken}` } })
+    ).json()) as { items: { who: { via: string }; what: { action: string; target: { user?: string } } }[] };
+    expect(all.items.filter((entry) => entry.what.action === "user.add" && entry.what.target.user === "admin")).toEqual(
+      [expect.objectContaining({ who: expect.objectContaining({ via: "controller" }) })],
+    );
     await second.stop("SIGTERM");
   });
 });

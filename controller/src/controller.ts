@@ -165,6 +165,14 @@ export class Controller {
       show(firstAdmin.name, firstAdmin.password);
     }
     await this.audit.start();
+    if (firstAdmin) {
+      this.audit.record({
+        who: { user: null, via: "controller", address: null },
+        what: { action: "user.add", target: { user: firstAdmin.name } },
+        params: { role: "admin", firstStart: true },
+        result: { ok: true },
+      });
+    }
     const password = this.options.brokerPassword ?? (await controllerCredentials(this.store));
     this.registry.setRegistrations(Object.values(this.store.data.rooms));
     this.desired.show();
