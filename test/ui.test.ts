@@ -340,6 +340,28 @@ describe("operator panel: the room's session", { timeout: 60_000 }, () => {
   });
 });
 
+describe("operator panel across a controller restart", { timeout: 60_000 }, () => {
+  it("says the connection is lost while the controller is down, and comes back by itself without a reload", async () => {
+    const page = await unlockedPanel();
+    const restarted = site.restartController(3000);
+    await page.getByTestId("connection-lost").waitFor();
+    expect(await page.getByTestId("connection-lost").textContent()).toContain("Mất kết nối với trung tâm");
+    await restarted;
+    await page.getByTestId("connection-lost").waitFor({ state: "detached", timeout: 20_000 });
+    // Browser sessions live in the controller's memory: a restarted controller asks the panel for its PIN again.
+    if (await page.getByRole("heading", { name: "Nhập mã PIN để mở bảng điều khiển" }).isVisible()) {
+      for (const digit of PIN) await page.getByRole("button", { name: digit, exact: true }).click();
+      await page.getByRole("button", { name: "Mở khoá" }).click();
+    }
+    // The same page drives the room again.
+    await page.getByTestId("mic-can-bo").click();
+    await waitFor("channel 3 muted at the DSP", () => dsp.mutes[2] === true, 20_000);
+    await page.getByTestId("mic-can-bo").click();
+    await waitFor("channel 3 open again", () => dsp.mutes[2] === false, 20_000);
+    await page.context().close();
+  });
+});
+
 describe("IT dashboard in chromium", { timeout: 60_000 }, () => {
   it("shows a camera that falls silent in the device matrix live, and its alarm, which IT acknowledges", async () => {
     const { password } = await site.user("it-truc", "it");
