@@ -385,6 +385,7 @@ describe("IT dashboard in chromium", { timeout: 60_000 }, () => {
       // Its alarm appears in the list, and IT acknowledges it there.
       const alarm = page.getByTestId(`alarm-${ROOM}-cam-a`);
       await alarm.waitFor({ timeout: 15_000 });
+      expect(await overflowingText(page)).toEqual([]);
       await screenshot(page, "dashboard", scratch);
       await alarm.getByRole("button", { name: "Xác nhận đã biết" }).click();
       await alarm.getByText("Đã xác nhận").waitFor();
