@@ -126,6 +126,7 @@ export class Controller {
       registry: this.registry,
       settings: { ...DEFAULT_HEALTH_SETTINGS, ...options.health },
       log: options.log.child({ part: "health" }),
+      onAlarm: (change, alarm) => this.realtime?.alarm(change, alarm.room, alarm.id),
     });
     this.metrics.activeAlarmsFrom(() => this.health.activeAlarmsBySeverity());
     this.auth = new Authenticator(this.store, options.log.child({ part: "auth" }));

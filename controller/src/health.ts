@@ -83,6 +83,8 @@ export class Health {
       settings: HealthSettings;
       log: Logger;
       now?: () => number;
+      /** Told of every change of an alarm (the dashboards' live list). */
+      onAlarm?: (change: AlarmChange, alarm: Alarm) => void;
     },
   ) {
     const { dataDir, settings, log } = options;
@@ -333,6 +335,7 @@ export class Health {
     const level = change === "raised" ? "warn" : "info";
     this.options.log[level]({ alarm: alarm.id, key: alarm.key, status: alarm.status, change }, `alarm ${change}`);
     if (change === "raised") this.notifications.raised(alarm);
+    this.options.onAlarm?.(change, alarm);
     void this.save();
   }
 

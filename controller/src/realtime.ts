@@ -107,6 +107,11 @@ export class Realtime {
     if (PANEL_EVENTS.has(event.type)) this.io?.to(`room:${room}`).emit("roomEvent", { room, event });
   }
 
+  /** An alarm changed: its id to the room's sockets and the all-rooms ones (the list is GET /api/alarms). */
+  alarm(change: "raised" | "changed" | "cleared" | "acknowledged", room: string, id: string): void {
+    this.io?.to(`room:${room}`).to(ALL).emit("alarm", { change, room, id });
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.recheck);
     this.registry.off("change", this.onChange);

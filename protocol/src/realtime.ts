@@ -66,6 +66,11 @@ export interface ServerToClientEvents {
    * to the sockets subscribed to that room by name; never to "all", so a dashboard of thousands of rooms is spared.
    */
   roomEvent: (update: { room: string; event: EventPayload }) => void;
+  /**
+   * An alarm of the room was raised, changed, cleared or acknowledged (GET /api/alarms has it), to the sockets
+   * subscribed to that room or to all rooms: a dashboard reads its list again on it instead of asking from time to time.
+   */
+  alarm: (update: { change: "raised" | "changed" | "cleared" | "acknowledged"; room: string; id: string }) => void;
 }
 
 export interface ClientToServerEvents {

@@ -18,6 +18,8 @@ export interface LiveListener {
   session?: (change: SessionChange, session: SessionView) => void;
   /** A room's live event (meters, cuts), for a socket subscribed to that room by name. */
   event?: (room: string, event: EventPayload) => void;
+  /** An alarm of a subscribed room changed (the list is read from GET /api/alarms). */
+  alarm?: () => void;
   /** The controller refused the socket's credentials (the session ended): the face asks for a login again. */
   unauthorized?: () => void;
 }
@@ -59,6 +61,7 @@ export class LiveRooms {
     });
     socket.on("session", ({ change, session }) => this.listener.session?.(change, session));
     socket.on("roomEvent", ({ room, event }) => this.listener.event?.(room, event));
+    socket.on("alarm", () => this.listener.alarm?.());
     this.socket = socket;
   }
 

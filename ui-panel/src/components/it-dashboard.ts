@@ -13,8 +13,8 @@ import "./language-switch.ts";
 
 /** The matrix's columns: the kinds a room's health is made of (the test device is left out). */
 const MATRIX_KINDS: readonly DeviceKind[] = ["camera", "mixer", "gpio", "media"];
-/** Alarms are read again after room changes, at most this often. */
-const ALARM_REFRESH_MS = 2000;
+/** The alarm list is read again after alarm events, a burst of them at once, this long after the first. */
+const ALARM_REFRESH_MS = 300;
 const LEVELS: readonly RoomLevel[] = ["central", "province", "district", "commune"];
 
 interface Alarm {
@@ -80,12 +80,14 @@ export class ItDashboard extends LightElement {
       {
         rooms: (rooms) => {
           this.rooms = [...rooms.values()].sort((a, b) => a.id.localeCompare(b.id));
-          this.scheduleAlarms();
           this.requestUpdate();
         },
+        alarm: () => this.scheduleAlarms(),
         unauthorized: () => this.signedOut(),
         link: (state) => {
           this.link = state;
+          // Back after a lost connection: alarms may have changed meanwhile.
+          if (state === "connected") this.scheduleAlarms();
           this.requestUpdate();
         },
       },
@@ -93,7 +95,7 @@ export class ItDashboard extends LightElement {
     this.live.start();
   }
 
-  /** A change of a room may raise or clear an alarm: read them again, once for a burst of changes. */
+  /** An alarm changed: read the list again, once for a burst of changes. */
   private scheduleAlarms(): void {
     if (this.alarmTimer !== undefined) return;
     this.alarmTimer = setTimeout(() => {
