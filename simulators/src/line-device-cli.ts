@@ -1,36 +1,22 @@
 // tsx simulators/src/line-device-cli.ts --port N (or RC_SIM_LINE_DEVICE_PORT): one line device (the test driver's
 // peer) until Ctrl-C.
-import { parseArgs } from "node:util";
-import { environmentHelp, withEnvironment } from "@rc/protocol";
 import { LineDevice } from "./line-device.ts";
-import { SIMULATORS_VERSION } from "./version.ts";
+import { simulatorArguments } from "./simulator-arguments.ts";
 
 const OPTIONS = {
   port: { type: "string", default: "0" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean" },
 } as const;
 const PREFIX = "RC_SIM_LINE_DEVICE_";
 const USAGE = `usage: line-device-cli.ts [--port N]
        line-device-cli.ts -h | --help | --version
-  A line device on 127.0.0.1:N (0, the default: any free port); prints {"ready":true,"port":N} when listening.
-${environmentHelp(OPTIONS, PREFIX)}`;
+  A line device on 127.0.0.1:N (0, the default: any free port); prints {"ready":true,"port":N} when listening.`;
 
-const usageError = (message: string): never => {
-  console.error(`${message}\n${USAGE}`);
-  process.exit(2);
-};
-const { values } = (() => {
-  try {
-    return parseArgs({ args: withEnvironment(OPTIONS, process.argv.slice(2), process.env, PREFIX), options: OPTIONS });
-  } catch (error) {
-    return usageError((error as Error).message);
-  }
-})();
-if (values.help || values.version) {
-  console.log(values.help ? USAGE : `line-device simulator ${SIMULATORS_VERSION}`);
-  process.exit(0);
-}
+const { values, usageError } = simulatorArguments({
+  name: "line-device",
+  options: OPTIONS,
+  prefix: PREFIX,
+  usage: USAGE,
+});
 const port = Number(values.port);
 if (!Number.isInteger(port) || port < 0 || port > 65535) usageError(`--port: a port 0…65535; got ${values.port}`);
 const device = new LineDevice(port);

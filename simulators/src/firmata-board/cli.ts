@@ -1,9 +1,7 @@
 // Simulated Firmata boards on ptys, with their HTTP control panel on loopback:
 //   tsx cli.ts --board xa-an-phu=/tmp/xa-an-phu-gpio [--board NAME=PATH …] [--control-port 8090] [--speed 0.25]
 // (or RC_SIM_BOARD_BOARD=NAME=PATH,NAME=PATH, RC_SIM_BOARD_CONTROL_PORT, RC_SIM_BOARD_SPEED in the environment).
-import { parseArgs } from "node:util";
-import { environmentHelp, withEnvironment } from "@rc/protocol";
-import { SIMULATORS_VERSION } from "../version.ts";
+import { simulatorArguments } from "../simulator-arguments.ts";
 import { BoardControl } from "./board-control.ts";
 import { FirmataBoard } from "./firmata-board.ts";
 
@@ -11,31 +9,19 @@ const OPTIONS = {
   board: { type: "string", multiple: true, default: [] as string[] },
   "control-port": { type: "string", default: "0" },
   speed: { type: "string", default: "1" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean" },
 } as const;
 const PREFIX = "RC_SIM_BOARD_";
 const USAGE = `usage: cli.ts --board NAME=PATH [--board NAME=PATH …] [--control-port P] [--speed 0<S≤1]
        cli.ts -h | --help | --version
   One simulated Uno with StandardFirmata per --board, its host end at PATH; the HTTP control panel on
-  127.0.0.1:P (0, the default: any free port); --speed slows the simulated chip (default 1).
-${environmentHelp(OPTIONS, PREFIX)}`;
+  127.0.0.1:P (0, the default: any free port); --speed slows the simulated chip (default 1).`;
 
-const usageError = (message: string): never => {
-  console.error(`${message}\n${USAGE}`);
-  process.exit(2);
-};
-const { values } = (() => {
-  try {
-    return parseArgs({ args: withEnvironment(OPTIONS, process.argv.slice(2), process.env, PREFIX), options: OPTIONS });
-  } catch (error) {
-    return usageError((error as Error).message);
-  }
-})();
-if (values.help || values.version) {
-  console.log(values.help ? USAGE : `firmata-board simulator ${SIMULATORS_VERSION}`);
-  process.exit(0);
-}
+const { values, usageError } = simulatorArguments({
+  name: "firmata-board",
+  options: OPTIONS,
+  prefix: PREFIX,
+  usage: USAGE,
+});
 const speed = Number(values.speed);
 const controlPort = Number(values["control-port"]);
 const specs = values.board.map((spec) => spec.split("="));

@@ -1,37 +1,23 @@
 // Start N simulated ONVIF cameras on consecutive loopback ports: tsx cli.ts --cameras 3 --base-port 8081 (or
 // RC_SIM_CAMERA_CAMERAS, RC_SIM_CAMERA_BASE_PORT in the environment).
-import { parseArgs } from "node:util";
-import { environmentHelp, withEnvironment } from "@rc/protocol";
-import { SIMULATORS_VERSION } from "../version.ts";
+import { simulatorArguments } from "../simulator-arguments.ts";
 import { OnvifCamera } from "./onvif-camera.ts";
 
 const OPTIONS = {
   cameras: { type: "string", default: "1" },
   "base-port": { type: "string", default: "8081" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean" },
 } as const;
 const PREFIX = "RC_SIM_CAMERA_";
 const USAGE = `usage: cli.ts [--cameras N] [--base-port P]
        cli.ts -h | --help | --version
-  Starts N simulated ONVIF cameras (default 1) on loopback ports P, P+1, … (default 8081) until Ctrl-C.
-${environmentHelp(OPTIONS, PREFIX)}`;
+  Starts N simulated ONVIF cameras (default 1) on loopback ports P, P+1, … (default 8081) until Ctrl-C.`;
 
-const usageError = (message: string): never => {
-  console.error(`${message}\n${USAGE}`);
-  process.exit(2);
-};
-const { values } = (() => {
-  try {
-    return parseArgs({ args: withEnvironment(OPTIONS, process.argv.slice(2), process.env, PREFIX), options: OPTIONS });
-  } catch (error) {
-    return usageError((error as Error).message);
-  }
-})();
-if (values.help || values.version) {
-  console.log(values.help ? USAGE : `onvif-camera simulator ${SIMULATORS_VERSION}`);
-  process.exit(0);
-}
+const { values, usageError } = simulatorArguments({
+  name: "onvif-camera",
+  options: OPTIONS,
+  prefix: PREFIX,
+  usage: USAGE,
+});
 const count = Number(values.cameras);
 const basePort = Number(values["base-port"]);
 if (!Number.isInteger(count) || count < 1 || !Number.isInteger(basePort) || basePort < 1 || basePort + count > 65535) {
