@@ -6,17 +6,9 @@
 import { randomBytes } from "node:crypto";
 import type { AlarmCondition, AlarmKind, AlarmSeverity } from "./health-rollup.ts";
 
-export interface Alarm {
+/** A condition that lasted the debounce, with when it was raised and cleared and who acknowledged it. */
+export interface Alarm extends AlarmCondition {
   id: string;
-  key: string;
-  kind: AlarmKind;
-  room: string;
-  device: string | null;
-  session: string | null;
-  point: string | null;
-  status: string;
-  severity: AlarmSeverity;
-  detail: string;
   raisedAt: string;
   clearedAt: string | null;
   ack: { by: string; at: string; note: string } | null;
