@@ -4,7 +4,7 @@
 // when the window ends raises its alarm then). Pure apart from the clock it is given: the Health feature feeds it
 // conditions and ticks it, and writes what it reports to the history and the notifiers.
 import { randomBytes } from "node:crypto";
-import type { AlarmCondition, AlarmKind, AlarmSeverity } from "./health-rollup.ts";
+import type { AlarmCondition } from "./health-rollup.ts";
 
 /** A condition that lasted the debounce, with when it was raised and cleared and who acknowledged it. */
 export interface Alarm extends AlarmCondition {
