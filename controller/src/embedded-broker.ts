@@ -49,6 +49,8 @@ const BAD_USERNAME_OR_PASSWORD = 4;
 
 /** How much of a stranger's username or client id goes into a log line. */
 const LOGGED_CHARS = 100;
+/** How long a stopping broker waits for its connections to close before it cuts them off. */
+const STOP_GRACE_MS = 1000;
 
 interface SocketGuard {
   address: string;
@@ -61,6 +63,8 @@ export class EmbeddedBroker {
   private readonly passwords: VerifiedPasswords;
   private readonly limits: BrokerLimits;
   private readonly guards = new WeakMap<object, SocketGuard>();
+  /** Every open connection, to cut off those still open when the broker stops. */
+  private readonly sockets = new Set<Socket>();
   private connectLimit: ConnectRateLimit;
 
   constructor(private readonly options: EmbeddedBrokerOptions) {
@@ -139,16 +143,23 @@ export class EmbeddedBroker {
     const aedes = this.aedes;
     this.server = undefined;
     this.aedes = undefined;
+    // Stop taking connections first: one accepted while Aedes closes would be handled by no one and hold the
+    // listener open. One still open a second later (a client mid-login) is cut off, so a stop never hangs.
+    const closed = new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     if (aedes) await new Promise<void>((resolve) => aedes.close(() => resolve()));
-    if (server) {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    const cutOff = setTimeout(() => {
+      for (const socket of this.sockets) socket.destroy();
+    }, STOP_GRACE_MS);
+    await closed;
+    clearTimeout(cutOff);
     await this.passwords.stop();
   }
 
   private accept(aedes: Aedes, socket: Socket): void {
     const { log } = this.options;
     socket.on("error", () => {}); // a reset peer is no fault of ours; Aedes reports errors of the clients it handles
+    this.sockets.add(socket);
+    socket.once("close", () => this.sockets.delete(socket));
     const address = socket.remoteAddress ?? "unknown";
     if (!this.connectLimit.take(address)) {
       // Closed before a byte is read: no parsing, no scrypt. Logged at debug: a flood must not flood the log.

@@ -26,10 +26,12 @@ const PANEL_EVENTS: ReadonlySet<EventPayload["type"]> = new Set(["meters", "cut"
 
 /** How often every socket's credentials are checked again: a revoked token or a removed user loses its socket. */
 const RECHECK_MS = 1000;
+const STOP_GRACE_MS = 1000;
 
 export class Realtime {
   private io: Server<ClientToServerEvents, ServerToClientEvents> | undefined;
   private recheck: NodeJS.Timeout | undefined;
+  private http: HttpServer | undefined;
   private readonly onChange = (change: RoomChange, room: RoomView): void => {
     this.io?.to(`room:${room.id}`).to(ALL).emit("room", { change, room });
   };
@@ -48,6 +50,7 @@ export class Realtime {
   ) {}
 
   start(http: HttpServer): void {
+    this.http = http;
     const io = new Server<ClientToServerEvents, ServerToClientEvents>(http, { serveClient: false });
     const callers = new WeakMap<object, Caller>();
     const authenticate = (socket: { handshake: { auth: unknown }; request: { headers: IncomingHttpHeaders } }) => {
@@ -112,11 +115,16 @@ export class Realtime {
     this.io?.to(`room:${room}`).to(ALL).emit("alarm", { change, room, id });
   }
 
+  /** Closes socket.io and the HTTP server; a client still in a request after 1 s is cut off, so a stop never hangs. */
   async stop(): Promise<void> {
     clearInterval(this.recheck);
     this.registry.off("change", this.onChange);
     this.sessions.off("change", this.onSession);
-    await new Promise<void>((resolve) => (this.io ? this.io.close(() => resolve()) : resolve()));
+    const io = this.io;
     this.io = undefined;
+    if (!io) return;
+    const cutOff = setTimeout(() => this.http?.closeAllConnections(), STOP_GRACE_MS);
+    await new Promise<void>((resolve) => io.close(() => resolve()));
+    clearTimeout(cutOff);
   }
 }
