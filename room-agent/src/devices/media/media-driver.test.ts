@@ -116,6 +116,8 @@ describe("media driver with its GStreamer worker", () => {
       id: "a",
       inputs: { "cam-red": "testsrc:red", "cam-dead": `rtsp://127.0.0.1:${deadPort}/stream` },
     });
+    // The device is ok once its worker runs; on a loaded machine the program may still be starting then.
+    await waitFor("the program playing", () => a.driver.readings()["program.status"] === "playing");
     await waitFor("the dead camera reported", () => /failed/.test(String(a.driver.readings()["camera.cam-dead"])));
     expect(a.driver.readings()["camera.cam-dead"]).toMatch(/failed: .*retrying in/);
     expect(a.driver.readings()["program.status"]).toBe("playing");
