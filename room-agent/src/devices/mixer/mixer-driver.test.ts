@@ -345,7 +345,9 @@ describe.each(RIGS)("mixer driver against a simulated $model", (rig) => {
     expect(privacy).toEqual([true]); // the mics group pressed at the DSP is privacy
   });
 
-  it.runIf(rig.meters !== "none")("delivers meters that follow the scene, at the configured rate", async () => {
+  // A model without meters has no such test (rather than one reported skipped).
+  const withMeters = rig.meters === "none" ? () => {} : it;
+  withMeters("delivers meters that follow the scene, at the configured rate", async () => {
     const { driver } = await setUpRig(rig, cleanups, { profile: { meterIntervalMs: rig.meterIntervalMs } });
     const frames: number[][] = [];
     driver.on("meters", (_at, levels) => frames.push(levels));
