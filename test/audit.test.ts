@@ -43,14 +43,7 @@ describe("the audit log of a running controller", () => {
     if (copies) rmSync(copies, { recursive: true, force: true });
   });
 
-  async function call(method: string, path: string, body?: unknown) {
-    const response = await site.fetch(path, {
-      method,
-      headers: { "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  }
+  const call = (method: string, path: string, body?: unknown) => site.call(method, path, body);
 
   const entries = (dir = auditDir()): AuditEntry[] =>
     readdirLines(dir).map((line) => JSON.parse(line.text) as AuditEntry);

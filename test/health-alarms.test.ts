@@ -94,14 +94,7 @@ async function startSmtp(): Promise<SMTPServer> {
   return smtp;
 }
 
-async function call(method: string, path: string, body?: unknown) {
-  const response = await site.fetch(path, {
-    method,
-    headers: { "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
+const call = (method: string, path: string, body?: unknown) => site.call(method, path, body);
 
 const view = (): RoomView => site.controller.registry.get(ROOM)!;
 const activeAlarms = async () => ((await call("GET", "/api/alarms?active=true")).body.items as Alarm[]) ?? [];

@@ -51,14 +51,7 @@ describe("the MQTT contract on the wire", () => {
     await site?.stop();
   });
 
-  async function call(method: string, path: string, body?: unknown) {
-    const response = await site.fetch(path, {
-      method,
-      headers: { "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  }
+  const call = (method: string, path: string, body?: unknown) => site.call(method, path, body);
 
   /** Every message on rc/v1/# from now on (retained ones first), as a client of the broker sees it. */
   async function listen(): Promise<Seen[]> {

@@ -248,6 +248,16 @@ export class TestSite {
     return fetch(/^https?:/.test(path) ? path : `${this.httpUrl}${path}`, { ...init, headers });
   }
 
+  /** A JSON request as the site's admin, and its status and JSON answer. */
+  async call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+    const response = await this.fetch(path, {
+      method,
+      headers: { "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
   /** A user of the running controller with this role (an operator: bound to `rooms`), and an API token of theirs. */
   async user(name: string, role: Role, rooms: string[] = []): Promise<{ token: string; password: string }> {
     const { password } = await addUser(this.controller.store, { name, role, rooms });
