@@ -9,7 +9,10 @@ export interface ConnectOptions {
   username: string;
   password: string;
   keepaliveS: number;
-  will: { topic: string; payload: string };
+  /** What the broker says when this client dies; none for a short-lived client (a commissioning check). */
+  will?: { topic: string; payload: string };
+  /** For mqtts://: the CA that signed the broker's certificate (PEM). The server is always verified. */
+  ca?: Buffer;
 }
 
 export function connectMqtt(url: string, options: ConnectOptions): MqttClient {
@@ -24,7 +27,10 @@ export function connectMqtt(url: string, options: ConnectOptions): MqttClient {
     clean: true,
     queueQoSZero: false,
     writeCache: false,
-    will: { topic: options.will.topic, payload: Buffer.from(options.will.payload), qos: 1, retain: true },
+    ...(options.will
+      ? { will: { topic: options.will.topic, payload: Buffer.from(options.will.payload), qos: 1, retain: true } }
+      : {}),
+    ...(options.ca ? { ca: options.ca, rejectUnauthorized: true } : {}),
   };
   const client = mqtt.connect(url, clientOptions);
   client.on("connect", () => (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true));
