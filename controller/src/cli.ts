@@ -13,6 +13,7 @@ import { auditDirOf, Controller, type ControllerOptions, DEFAULT_CONTROLLER_OPTI
 import { HEALTH_FLAGS, HEALTH_USAGE, healthSettingsOf } from "./health.ts";
 import { registerRoom, removeRoom } from "./room-registration.ts";
 import { Store } from "./store.ts";
+import { runTlsCommand, TLS_USAGE } from "./tls-init.ts";
 import { addToken, addUser, removeUser, revokeToken, setPassword, setRoomPin, UserChangeError } from "./users.ts";
 
 const USAGE = `usage:
@@ -44,7 +45,8 @@ ${HEALTH_USAGE}
       Checks the audit log's hash chain: prints "ok N entries" (exit 0) or the first bad line, its file and why
       (exit 1).
   controller mosquitto-acl
-      Prints the Mosquitto ACL file with the same rules as the embedded broker.`;
+      Prints the Mosquitto ACL file with the same rules as the embedded broker.
+${TLS_USAGE}`;
 
 function fail(message: string): never {
   process.stderr.write(`controller: ${message}\n`);
@@ -340,6 +342,8 @@ async function tokens(
 
 // Everything this CLI writes (store, credentials) is for this user only.
 process.umask(0o077);
+// `tls init` takes flags of its own (tls-init.ts).
+if (process.argv[2] === "tls") process.exit(runTlsCommand(process.argv.slice(3)));
 const { values, positionals } = parse(process.argv.slice(2));
 if (values.help) {
   process.stdout.write(`${USAGE}\n`);
