@@ -1,35 +1,81 @@
 #!/usr/bin/env -S node --import tsx
-// controller [serve] | rooms add|list|remove|pin | users add|passwd|remove|list | tokens add|revoke | audit verify |
-// mosquitto-acl — see USAGE.
+// controller [serve] | rooms add|list|remove|pin|rotate-password | users add|passwd|remove|list | tokens add|revoke |
+// audit verify | mosquitto write | mosquitto-acl | tls init — see USAGE. Each flag also as RC_CONTROLLER_… in the
+// environment.
 import { randomInt } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { ROOM_KINDS, ROOM_LEVELS, type RoomKind, type RoomLevel, type SrtAddress } from "@rc/protocol";
+import {
+  environmentHelp,
+  ROOM_KINDS,
+  ROOM_LEVELS,
+  type RoomKind,
+  type RoomLevel,
+  type SrtAddress,
+  withEnvironment,
+} from "@rc/protocol";
 import { type Logger, pino } from "pino";
 import { Writer } from "steno";
 import { ROLES, type Role } from "./access.ts";
 import { renderMosquittoAcl } from "./acl.ts";
 import { type AuditRecord, type AuditTarget, describeVerdict, recordFromCli, verifyAudit } from "./audit-log.ts";
 import { auditDirOf, Controller, type ControllerOptions, DEFAULT_CONTROLLER_OPTIONS } from "./controller.ts";
+import { controllerCredentials } from "./controller-credentials.ts";
 import { HEALTH_FLAGS, HEALTH_USAGE, healthSettingsOf } from "./health.ts";
-import { registerRoom, removeRoom } from "./room-registration.ts";
+import { writeMosquittoFiles } from "./mosquitto-files.ts";
+import { type RoomLogin, registerRoom, removeRoom, rotateRoomPassword } from "./room-registration.ts";
 import { Store } from "./store.ts";
 import { runTlsCommand, TLS_USAGE } from "./tls-init.ts";
 import { addToken, addUser, removeUser, revokeToken, setPassword, setRoomPin, UserChangeError } from "./users.ts";
 
+const VERSION: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
+
+const OPTIONS = {
+  data: { type: "string", default: "data/controller" },
+  broker: { type: "string" },
+  "http-host": { type: "string", default: DEFAULT_CONTROLLER_OPTIONS.httpHost },
+  "http-port": { type: "string", default: String(DEFAULT_CONTROLLER_OPTIONS.httpPort) },
+  "mqtt-host": { type: "string", default: DEFAULT_CONTROLLER_OPTIONS.mqttHost },
+  "mqtt-port": { type: "string", default: String(DEFAULT_CONTROLLER_OPTIONS.mqttPort) },
+  "request-timeout": { type: "string", default: String(DEFAULT_CONTROLLER_OPTIONS.requestTimeoutMs) },
+  "metrics-token": { type: "string" },
+  ...HEALTH_FLAGS,
+  name: { type: "string" },
+  level: { type: "string" },
+  parent: { type: "string" },
+  kind: { type: "string" },
+  srt: { type: "string" },
+  "credentials-out": { type: "string" },
+  "mosquitto-dir": { type: "string" },
+  dir: { type: "string" },
+  role: { type: "string" },
+  rooms: { type: "string" },
+  label: { type: "string" },
+  pin: { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const;
+const ENVIRONMENT_PREFIX = "RC_CONTROLLER_";
+
 const USAGE = `usage:
+  controller -h | --help | --version
   controller [serve] [--data DIR] [--broker URL] [--http-host H] [--http-port N] [--mqtt-host H] [--mqtt-port N]
                      [--request-timeout MS] [--metrics-token TOKEN]
       Without --broker, starts the embedded MQTT broker on --mqtt-host:--mqtt-port (127.0.0.1:1883).
       With --broker (Mosquitto, EMQX), logs in as "controller" with RC_CONTROLLER_PASSWORD or the password kept in
       DIR/controller-credentials.json.
 ${HEALTH_USAGE}
-      With --metrics-token (or RC_METRICS_TOKEN, which other users cannot read in the process list), /metrics
-      answers only "Authorization: Bearer TOKEN".
+      With --metrics-token (better as RC_CONTROLLER_METRICS_TOKEN, which other users cannot read in the process
+      list), /metrics answers only "Authorization: Bearer TOKEN".
   controller rooms add ID --name NAME --level ${ROOM_LEVELS.join("|")} [--parent ID] [--kind ${ROOM_KINDS.join("|")}]
-                        [--srt HOST:PORT] [--credentials-out FILE]
+                        [--srt HOST:PORT] [--credentials-out FILE] [--mosquitto-dir DIR]
       Registers a room and creates its agent's broker login (username = ID); prints the password once. --srt is
-      where its agent's SRT listener is reached by the other points of a session.
-  controller rooms list | rooms remove ID
+      where its agent's SRT listener is reached by the other points of a session. A room already registered is
+      refused and its agent's password left as it is.
+  controller rooms rotate-password ID [--credentials-out FILE] [--mosquitto-dir DIR]
+      Gives the room's agent a new broker password, printed once; the old one stops working.
+  controller rooms list | rooms remove ID [--mosquitto-dir DIR]
+      With --mosquitto-dir, add, rotate-password and remove also write Mosquitto's files there (as mosquitto write).
   controller rooms pin ID [--pin DIGITS]
       Sets the room's panel PIN (4 to 8 digits; drawn at random and printed when not given). Panels logged in with
       the old PIN are logged out.
@@ -44,9 +90,15 @@ ${HEALTH_USAGE}
   controller audit verify [--data DIR]
       Checks the audit log's hash chain: prints "ok N entries" (exit 0) or the first bad line, its file and why
       (exit 1).
+  controller mosquitto write --dir DIR
+      Writes Mosquitto's password file (DIR/passwd: the controller's and every room's login) and ACL file (DIR/acl),
+      each atomically and readable by its owner only (as root: by the folder's owner, e.g. mosquitto). Then reload
+      Mosquitto (systemctl reload mosquitto). Rooms registered before the controller kept Mosquitto's hash of their
+      password need rotate-password first; the command names them.
   controller mosquitto-acl
       Prints the Mosquitto ACL file with the same rules as the embedded broker.
-${TLS_USAGE}`;
+${TLS_USAGE}
+${environmentHelp(OPTIONS, ENVIRONMENT_PREFIX)}`;
 
 function fail(message: string): never {
   process.stderr.write(`controller: ${message}\n`);
@@ -56,30 +108,9 @@ function fail(message: string): never {
 function parse(args: string[]) {
   try {
     return parseArgs({
-      args,
+      args: withEnvironment(OPTIONS, args, process.env, ENVIRONMENT_PREFIX),
       allowPositionals: true,
-      options: {
-        data: { type: "string", default: "data/controller" },
-        broker: { type: "string" },
-        "http-host": { type: "string", default: DEFAULT_CONTROLLER_OPTIONS.httpHost },
-        "http-port": { type: "string", default: String(DEFAULT_CONTROLLER_OPTIONS.httpPort) },
-        "mqtt-host": { type: "string", default: DEFAULT_CONTROLLER_OPTIONS.mqttHost },
-        "mqtt-port": { type: "string", default: String(DEFAULT_CONTROLLER_OPTIONS.mqttPort) },
-        "request-timeout": { type: "string", default: String(DEFAULT_CONTROLLER_OPTIONS.requestTimeoutMs) },
-        "metrics-token": { type: "string" },
-        ...HEALTH_FLAGS,
-        name: { type: "string" },
-        level: { type: "string" },
-        parent: { type: "string" },
-        kind: { type: "string" },
-        srt: { type: "string" },
-        "credentials-out": { type: "string" },
-        role: { type: "string" },
-        rooms: { type: "string" },
-        label: { type: "string" },
-        pin: { type: "string" },
-        help: { type: "boolean" },
-      },
+      options: OPTIONS,
     });
   } catch (error) {
     return fail(`${(error as Error).message}\n${USAGE}`);
@@ -136,7 +167,7 @@ async function serve(values: ReturnType<typeof parse>["values"]): Promise<void> 
   } catch (error) {
     fail((error as Error).message);
   }
-  const metricsToken = values["metrics-token"] ?? process.env.RC_METRICS_TOKEN;
+  const metricsToken = values["metrics-token"];
   if (metricsToken !== undefined && metricsToken.length < 16) fail("--metrics-token: expected at least 16 characters");
   const controller = new Controller({
     ...DEFAULT_CONTROLLER_OPTIONS,
@@ -216,6 +247,7 @@ async function rooms(action: string | undefined, id: string | undefined, values:
     }
     await audited(values.data, "room.remove", { room: id }, {});
     process.stdout.write(`removed ${id} and its broker login\n`);
+    await mosquittoAfterChange(store, values);
     return;
   }
   if (action === "pin" && id) {
@@ -224,13 +256,23 @@ async function rooms(action: string | undefined, id: string | undefined, values:
     process.stdout.write(values.pin ? `room ${id}: panel PIN set\n` : `room ${id}: panel PIN ${pin}\n`);
     return;
   }
+  if (action === "rotate-password" && id) {
+    const login = await changed(values.data, "room.passwd", { room: id }, {}, () => rotateRoomPassword(store, id));
+    await printLogin(`room ${id}: new agent`, login, values["credentials-out"]);
+    process.stdout.write(
+      "The old password no longer works. Update the room's agent: put the new password in its credentials file " +
+        '(room-agent --credentials FILE, {"username","password"}) or its RC_AGENT_PASSWORD, then restart it ' +
+        "(systemctl restart room-agent).\n",
+    );
+    await mosquittoAfterChange(store, values);
+    return;
+  }
   if (action === "add" && id) {
     if (!values.name) fail("rooms add: --name is required");
     if (!ROOM_LEVELS.includes(values.level as RoomLevel))
       fail(`rooms add: --level must be one of ${ROOM_LEVELS.join(", ")}`);
     if (values.kind !== undefined && !ROOM_KINDS.includes(values.kind as RoomKind))
       fail(`rooms add: --kind must be one of ${ROOM_KINDS.join(", ")}`);
-    let credentials: { username: string; password: string };
     const room = {
       id,
       name: values.name,
@@ -239,30 +281,41 @@ async function rooms(action: string | undefined, id: string | undefined, values:
       ...(values.kind ? { kind: values.kind as RoomKind } : {}),
       ...(values.srt ? { srt: srtAddressOf(values.srt) } : {}),
     };
-    // A room registered again gets a new agent password: the entry says its credentials changed.
-    const params = { ...room, agentLoginReplaced: true };
-    try {
-      credentials = await registerRoom(store, room);
-    } catch (error) {
-      await audited(values.data, "room.register", { room: id }, params, (error as Error).message);
-      fail((error as Error).message);
-    }
-    await audited(values.data, "room.register", { room: id }, params);
-    if (values["credentials-out"]) {
-      const file = values["credentials-out"];
-      await new Writer(file).write(`${JSON.stringify(credentials, null, 2)}\n`);
-      process.stdout.write(`room ${id} registered; agent credentials written to ${file}\n`);
-    } else {
-      process.stdout.write(
-        `room ${id} registered; agent username: ${credentials.username} password: ${credentials.password}\n`,
-      );
-    }
+    const login = await changed(values.data, "room.register", { room: id }, room, () => registerRoom(store, room));
+    await printLogin(`room ${id} registered; agent`, login, values["credentials-out"]);
+    await mosquittoAfterChange(store, values);
     return;
   }
   fail(USAGE);
 }
 
-/** Runs a change of users, tokens or PINs and audits it; a refusal is audited too and ends the CLI naming the field. */
+/** A room's new login, shown once: on stdout, or into a file (owner-only, the CLI's umask) with its path said. */
+async function printLogin(what: string, login: RoomLogin, file: string | undefined): Promise<void> {
+  if (file) {
+    await new Writer(file).write(`${JSON.stringify(login, null, 2)}\n`);
+    process.stdout.write(`${what} credentials written to ${file}\n`);
+  } else {
+    process.stdout.write(`${what} username: ${login.username} password: ${login.password}\n`);
+  }
+}
+
+/** Mosquitto's files, from the store; a change already made stands when they cannot be written (exit 1). */
+async function writeMosquitto(store: Store, dir: string): Promise<void> {
+  try {
+    const password = process.env.RC_CONTROLLER_PASSWORD || (await controllerCredentials(store));
+    const files = await writeMosquittoFiles(store, dir, password);
+    process.stdout.write(`Mosquitto's files written: ${files.join(", ")}; reload it: systemctl reload mosquitto\n`);
+  } catch (error) {
+    process.stderr.write(`controller: Mosquitto's files not written: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+async function mosquittoAfterChange(store: Store, values: ReturnType<typeof parse>["values"]): Promise<void> {
+  if (values["mosquitto-dir"]) await writeMosquitto(store, values["mosquitto-dir"]);
+}
+
+/** Runs a change of rooms, users, tokens or PINs and audits it; a refusal is audited too and ends the CLI naming the field. */
 async function changed<T>(
   dataDir: string,
   action: string,
@@ -345,8 +398,8 @@ process.umask(0o077);
 // `tls init` takes flags of its own (tls-init.ts).
 if (process.argv[2] === "tls") process.exit(runTlsCommand(process.argv.slice(3)));
 const { values, positionals } = parse(process.argv.slice(2));
-if (values.help) {
-  process.stdout.write(`${USAGE}\n`);
+if (values.help || values.version) {
+  process.stdout.write(values.help ? `${USAGE}\n` : `controller ${VERSION}\n`);
   process.exit(0);
 }
 const [command = "serve", action, id] = positionals;
@@ -355,5 +408,9 @@ else if (command === "rooms") await rooms(action, id, values);
 else if (command === "audit") await audit(action, values);
 else if (command === "users") await users(action, id, values);
 else if (command === "tokens") await tokens(action, id, values);
-else if (command === "mosquitto-acl") process.stdout.write(renderMosquittoAcl());
+else if (command === "mosquitto" && action === "write") {
+  const dir = values.dir ?? values["mosquitto-dir"];
+  if (!dir) fail("mosquitto write: --dir is required");
+  await writeMosquitto(await openStore(values.data), dir);
+} else if (command === "mosquitto-acl") process.stdout.write(renderMosquittoAcl());
 else fail(`unknown command "${command}"\n${USAGE}`);

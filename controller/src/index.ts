@@ -4,6 +4,7 @@ export { type AuditEntry, AuditLog, type AuditRecord, queryAudit, recordFromCli,
 export * from "./controller.ts";
 export * from "./controller-credentials.ts";
 export { changeDesired } from "./desired-states.ts";
+export * from "./mosquitto-files.ts";
 export * from "./room-registration.ts";
 export * from "./store.ts";
 export * from "./users.ts";

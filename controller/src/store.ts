@@ -43,6 +43,19 @@ const credentialRecord = z.strictObject({
 });
 export type CredentialRecord = z.infer<typeof credentialRecord>;
 
+/**
+ * A broker login: the scrypt hash the embedded broker checks, and the same password hashed for Mosquitto's password
+ * file (`$7$…`, mosquitto-files.ts), made when the password is issued since it cannot be derived later. Logins issued
+ * before it was kept have none: `controller rooms rotate-password` gives them one.
+ */
+const brokerCredentialRecord = credentialRecord.extend({
+  mosquitto: z
+    .string()
+    .regex(/^\$7\$\d+\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/)
+    .optional(),
+});
+export type BrokerCredentialRecord = z.infer<typeof brokerCredentialRecord>;
+
 /** A person (or a script's owner) who may use the API, with the role that says what they may do (access.ts). */
 const userRecord = z.strictObject({
   name: id,
@@ -122,7 +135,7 @@ export const storeData = z.strictObject({
   version: z.literal(STORE_VERSION),
   rooms: z.record(z.string(), roomRecord),
   /** By broker username: the controller's own and one per room (username = room id). */
-  credentials: z.record(z.string(), credentialRecord),
+  credentials: z.record(z.string(), brokerCredentialRecord),
   /** By room id. */
   desired: z.record(z.string(), desiredRecord),
   /** By session id. */
