@@ -2,9 +2,8 @@
 // a real Mosquitto 2 process with the repository's ACL file), registered rooms, each with a line device and an
 // agent process started on demand. The REST API and socket.io want credentials: `site.fetch` calls as the site's
 // admin (`site.adminToken`), `site.user` makes a user of another role with a token of its own.
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -18,6 +17,7 @@ import {
   type Role,
   registerRoom,
   Store,
+  writeMosquittoFiles,
 } from "@rc/controller";
 import {
   type ClientToServerEvents,
@@ -31,7 +31,8 @@ import { LineDevice } from "@rc/simulators";
 import mqtt, { type MqttClient } from "mqtt";
 import { pino } from "pino";
 import { io, type Socket } from "socket.io-client";
-import { freePort, type ManagedProcess, REPO, start, startTs } from "./processes.ts";
+import { launchMosquitto, startMosquitto } from "./mosquitto.ts";
+import { freePort, type ManagedProcess, startTs } from "./processes.ts";
 
 export type BrokerKind = "embedded" | "mosquitto";
 
@@ -129,7 +130,11 @@ export class TestSite {
       this.rooms.set(id, { id, profile, credentialsFile, password, device, dataDir: join(this.dir, `agent-${id}`) });
     }
     this.mqttPort = await freePort();
-    if (this.broker === "mosquitto") await this.startMosquitto();
+    if (this.broker === "mosquitto") {
+      // Mosquitto's logins and ACL as the controller writes them for a real site (`controller mosquitto write`).
+      await writeMosquittoFiles(store, this.dir, this.controllerPassword);
+      this.mosquitto = await startMosquitto(this.dir, this.mqttPort);
+    }
     const log = pino(
       { level: "debug" },
       new Writable({
@@ -159,47 +164,21 @@ export class TestSite {
    * one on the same store, broker port and HTTP port, as a restarted controller process would. `downMs` later.
    */
   async restartController(downMs = 200): Promise<void> {
-    const httpPort = Number(new URL(this.controller.httpUrl).port);
-    await this.controller.stop();
+    await this.stopController();
     await new Promise((resolve) => setTimeout(resolve, downMs));
-    this.controller = new Controller({ ...this.controllerOptions, httpPort });
+    await this.startController();
+  }
+
+  /** Stops the controller (with the embedded broker, the broker too) until `startController`: the centre is gone. */
+  async stopController(): Promise<void> {
+    this.controllerOptions = { ...this.controllerOptions, httpPort: Number(new URL(this.controller.httpUrl).port) };
+    await this.controller.stop();
+  }
+
+  /** A new controller on the same store, broker port and HTTP port, as a restarted controller process would be. */
+  async startController(): Promise<void> {
+    this.controller = new Controller(this.controllerOptions);
     await this.controller.start();
-  }
-
-  private async startMosquitto(): Promise<void> {
-    const passwd = join(this.dir, "mosquitto.passwd");
-    const users: [string, string][] = [["controller", this.controllerPassword]];
-    for (const room of this.rooms.values()) users.push([room.id, room.password]);
-    writeFileSync(passwd, "");
-    for (const [user, password] of users) execFileSync("mosquitto_passwd", ["-b", passwd, user, password]);
-    const acl = join(this.dir, "mosquitto.acl");
-    copyFileSync(join(REPO, "controller/mosquitto/acl"), acl);
-    const conf = join(this.dir, "mosquitto.conf");
-    writeFileSync(
-      conf,
-      [
-        `listener ${this.mqttPort} 127.0.0.1`,
-        // Started as root, Mosquitto would drop to the "mosquitto" user, who cannot read this private test folder.
-        "user root",
-        "allow_anonymous false",
-        `password_file ${passwd}`,
-        `acl_file ${acl}`,
-        `plugin ${join(REPO, "node_modules/.cache/mosquitto/client-id-plugin.so")}`,
-        "persistence false",
-        "log_dest stderr", // unbuffered, unlike stdout into a pipe
-        "log_type error",
-        "log_type warning",
-        "log_type notice",
-        "log_type information",
-        "",
-      ].join("\n"),
-    );
-    await this.launchMosquitto(conf);
-  }
-
-  private async launchMosquitto(conf: string): Promise<void> {
-    this.mosquitto = start("mosquitto", "mosquitto", ["-c", conf], {}, true);
-    await this.mosquitto.waitForLine(/running|Opening ipv4 listen socket/);
   }
 
   /** Stops the broker (the embedded one, or the Mosquitto process, which loses every retained message) and starts it again. */
@@ -212,7 +191,7 @@ export class TestSite {
     }
     await this.mosquitto!.stop("SIGKILL");
     await new Promise((resolve) => setTimeout(resolve, downMs));
-    await this.launchMosquitto(join(this.dir, "mosquitto.conf"));
+    this.mosquitto = await launchMosquitto(join(this.dir, "mosquitto.conf"));
   }
 
   /** The agent's arguments for one of the site's rooms: its profile, the broker, its credentials and data folder. */
