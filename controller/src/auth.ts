@@ -13,6 +13,7 @@
 // takes the same cookie, or the token as `auth: {token}`.
 import { randomBytes } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { LoginThrottle } from "@rc/protocol";
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
 import type { Logger } from "pino";
 import { z } from "zod";
@@ -29,7 +30,6 @@ import {
 import { ConnectRateLimit } from "./connection-guard.ts";
 import { verifyPassword } from "./credentials.ts";
 import { jsonBody } from "./json-body.ts";
-import { LoginThrottle } from "./login-throttle.ts";
 import { parseInput, sendProblem } from "./problem.ts";
 import type { Store, UserRecord } from "./store.ts";
 import { addToken, findUser, revokeToken, tokenOf, UserChangeError } from "./users.ts";

@@ -1,33 +1,14 @@
 // Broker passwords: random, shown once, stored only as salted scrypt hashes; proofs of passwords already checked.
-import { createHmac, randomBytes, scrypt, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { chmod, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { promisify } from "node:util";
+import { type PasswordHash, verifyPassword } from "@rc/protocol/password-hash";
 import { Writer } from "steno";
 
-const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, length: number) => Promise<Buffer>;
-const KEY_LENGTH = 32;
-
-export interface PasswordHash {
-  algorithm: "scrypt";
-  salt: string;
-  hash: string;
-}
+export { hashPassword, type PasswordHash, verifyPassword } from "@rc/protocol/password-hash";
 
 export function generatePassword(): string {
   return randomBytes(18).toString("base64url");
-}
-
-export async function hashPassword(password: string): Promise<PasswordHash> {
-  const salt = randomBytes(16);
-  const hash = await scryptAsync(password, salt, KEY_LENGTH);
-  return { algorithm: "scrypt", salt: salt.toString("base64"), hash: hash.toString("base64") };
-}
-
-export async function verifyPassword(password: string, stored: PasswordHash): Promise<boolean> {
-  const expected = Buffer.from(stored.hash, "base64");
-  const actual = await scryptAsync(password, Buffer.from(stored.salt, "base64"), expected.length);
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
 export type PasswordVerifier = (password: string, stored: PasswordHash) => Promise<boolean>;

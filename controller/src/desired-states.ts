@@ -6,7 +6,7 @@ import { type DesiredPayload, desiredPayload, desiredView, encodePayload, type R
 import type { MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import type { RoomRegistry } from "./registry.ts";
-import type { Store } from "./store.ts";
+import type { Store, StoreData } from "./store.ts";
 
 /** What a room wants when nothing was ever asked of it. */
 const NOTHING_WANTED: DesiredPayload = { rev: 0, session: null, recording: false };
@@ -23,10 +23,29 @@ export async function changeDesired(store: Store, room: string, wanted: WantedCh
   const changedAt = new Date().toISOString();
   await store.update((data) => {
     const current = Object.hasOwn(data.desired, room) ? data.desired[room]!.desired : NOTHING_WANTED;
-    desired = { ...wanted(current), rev: Math.max(current.rev + 1, Date.now()) };
+    desired = { ...wanted(current), rev: nextRevision(current) };
     data.desired[room] = { desired, changedAt, changedBy: by };
   });
   return { desired, changedAt };
+}
+
+function nextRevision(current: DesiredPayload): number {
+  return Math.max(current.rev + 1, Date.now());
+}
+
+/**
+ * A new revision of a room's desired state with the same wanted facts, inside a store update: for a change of what
+ * its publication carries from elsewhere in the store (the panel PIN's hash), which an agent takes only when newer.
+ * When and by whom the wanted facts changed stays (a recording's elapsed time counts from it).
+ */
+export function renewDesired(data: StoreData, room: string, by: string): void {
+  const record = Object.hasOwn(data.desired, room) ? data.desired[room] : undefined;
+  const current = record?.desired ?? NOTHING_WANTED;
+  data.desired[room] = {
+    desired: { ...current, rev: nextRevision(current) },
+    changedAt: record?.changedAt ?? new Date().toISOString(),
+    changedBy: record?.changedBy ?? by,
+  };
 }
 
 export class DesiredStates {
@@ -41,6 +60,13 @@ export class DesiredStates {
   get(room: string): DesiredPayload {
     const desired = this.store.data.desired;
     return Object.hasOwn(desired, room) ? desired[room]!.desired : NOTHING_WANTED;
+  }
+
+  /** What the room's agent is sent: the stored desired state and the hash of the room's panel PIN (never the PIN). */
+  private published(room: string): DesiredPayload {
+    const pins = this.store.data.pins;
+    const pin = Object.hasOwn(pins, room) ? pins[room]! : undefined;
+    return { ...this.get(room), panelPin: pin ? { algorithm: pin.algorithm, salt: pin.salt, hash: pin.hash } : null };
   }
 
   /** Shows every room's stored desired state in the registry: at start and whenever the store changed. */
@@ -60,7 +86,7 @@ export class DesiredStates {
     const client = this.client();
     if (!client?.connected || !Object.hasOwn(this.store.data.desired, room)) return;
     const topic = topics.room(room, "desired");
-    client.publish(topic, encodePayload(desiredPayload, this.get(room)), { qos: 1, retain: true }, (error) => {
+    client.publish(topic, encodePayload(desiredPayload, this.published(room)), { qos: 1, retain: true }, (error) => {
       if (error) this.log.warn({ room, err: error.message }, "desired state not published");
     });
   }

@@ -5,6 +5,7 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { isValidId } from "@rc/protocol";
 import { ROLES, type Role } from "./access.ts";
 import { generatePassword, hashPassword } from "./credentials.ts";
+import { renewDesired } from "./desired-states.ts";
 import { ProblemError } from "./problem.ts";
 import type { Store, TokenRecord, UserRecord } from "./store.ts";
 
@@ -149,13 +150,18 @@ export function tokenOf(tokens: Readonly<Record<string, TokenRecord>>, presented
   return timingSafeEqual(actual, expected) ? stored : undefined;
 }
 
-/** Sets a room's panel PIN (4 to 8 digits); the panels logged in with the old one are logged out. */
+/**
+ * Sets a room's panel PIN (4 to 8 digits); the panels logged in with the old one are logged out, at the controller and
+ * (once its agent has the new desired state) at the room's own local panel.
+ */
 export async function setRoomPin(store: Store, room: string, pin: string): Promise<void> {
   if (!PIN_PATTERN.test(pin)) throw new UserChangeError(400, "pin", "a PIN has 4 to 8 digits");
   const hash = await hashPassword(pin);
   await store.update((data) => {
     if (!Object.hasOwn(data.rooms, room)) throw new UserChangeError(404, "room", `no room "${room}"`);
     data.pins[room] = { ...hash, createdAt: new Date().toISOString() };
+    // The hash goes to the room's agent with its desired state (for its local panel): a new revision carries it.
+    renewDesired(data, room, "room.pin");
   });
 }
 

@@ -3,6 +3,7 @@ export * from "./actions/index.ts";
 export * from "./client-ids.ts";
 export * from "./codec.ts";
 export * from "./command-line.ts";
+export * from "./login-throttle.ts";
 export * from "./messages.ts";
 export * from "./realtime.ts";
 export * from "./sessions.ts";

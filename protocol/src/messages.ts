@@ -261,6 +261,16 @@ export const peer = z.strictObject({
   soundTrack: z.int().min(0).max(15).optional(),
 });
 export type Peer = z.infer<typeof peer>;
+/**
+ * A room's panel PIN as the controller keeps it, never the PIN itself: scrypt (Node's defaults: N 16384, r 8, p 1) of
+ * the PIN with a random salt, both base64. The agent checks a PIN typed on its local panel against it.
+ */
+export const pinHash = z.strictObject({
+  algorithm: z.literal("scrypt"),
+  salt: z.string().min(1).max(64),
+  hash: z.string().min(1).max(128),
+});
+export type PinHash = z.infer<typeof pinHash>;
 export const desiredPayload = z.strictObject({
   /**
    * Only grows: the controller's store owns it (at least the previous + 1, and never below the time of the change in
@@ -277,6 +287,12 @@ export const desiredPayload = z.strictObject({
     })
     .nullable(),
   recording: z.boolean(),
+  /**
+   * The room's panel PIN (from the controller's store), for the panel the agent serves itself when the controller is
+   * unreachable; null or absent: no PIN set, the local panel stays locked. Only the room's own agent may read its
+   * `desired` (broker ACL), and the agent keeps it on disk with the rest of the desired state.
+   */
+  panelPin: pinHash.nullable().optional(),
 });
 export type DesiredPayload = z.infer<typeof desiredPayload>;
 

@@ -71,6 +71,12 @@ export interface ServerToClientEvents {
    * subscribed to that room or to all rooms: a dashboard reads its list again on it instead of asking from time to time.
    */
   alarm: (update: { change: "raised" | "changed" | "cleared" | "acknowledged"; room: string; id: string }) => void;
+  /**
+   * Only from a room agent's local panel server (never the controller): whether the agent reaches the centre (its
+   * broker link is up and the controller online). Sent on connect and on every change; the panel shows a banner while
+   * it is false and goes on driving the room through the agent.
+   */
+  centre: (update: { reachable: boolean }) => void;
 }
 
 export interface ClientToServerEvents {

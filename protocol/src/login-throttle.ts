@@ -1,6 +1,7 @@
 // Failed logins counted per key (a user name, a room's PIN, an address): after `maxFailures` within `windowMs` the key
 // is locked, first for `windowMs`, then twice as long each time it is locked again, up to `maxLockMs`. A success
-// forgets the key. Checked before any scrypt is spent, so a guesser costs the controller almost nothing.
+// forgets the key. Checked before any scrypt is spent, so a guesser costs the controller (or a room agent's local
+// panel) almost nothing.
 
 export interface ThrottleLimits {
   maxFailures: number;
