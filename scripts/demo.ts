@@ -13,6 +13,7 @@ import { once } from "node:events";
 import { createWriteStream, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { setPriority } from "node:os";
 import { join, resolve } from "node:path";
+import { PerformanceObserver } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { addToken, addUser, registerRoom, Store, setRoomPin } from "@rc/controller";
 import { loadProfile, loadRoom, type RoomProfile } from "@rc/hardware-profiles";
@@ -27,15 +28,36 @@ const MQTT_PORT = process.env.DEMO_MQTT_PORT ?? "1883";
 const ONLINE_WITHIN_MS = 30_000;
 
 /**
- * The simulated devices (the cameras' pictures and the DSPs in this process, the GPIO boards' chips in theirs) stand
- * for hardware with processors of its own: a room PC never shares its cores with its cameras. They run this much
- * lower in priority than the product's processes (controller, agents, media workers), which are started back at the
- * normal priority. Only root may raise a process again: otherwise everything runs at one priority.
+ * The simulated devices (the cameras' pictures in this process, the GPIO boards' chips in theirs) stand for hardware
+ * with processors of its own: a room PC never shares its cores with its cameras. They run this much lower in priority
+ * than the product's processes (controller, agents, media workers), which are started back at the normal priority.
+ * Only root may raise a process again: otherwise everything runs at one priority. The DSPs are the exception: they
+ * answer serial lines within milliseconds, as a real one does, only in a process of their own at the normal priority
+ * (simulators/src/dsp/dsp-host.ts); their work is a few lines a second.
  */
 const SIMULATOR_NICE = 5;
 const SIMULATOR_PROCESSES = new Set(["boards"]);
 const simulatorsNiced = process.getuid?.() === 0;
 if (simulatorsNiced) setPriority(SIMULATOR_NICE);
+
+/**
+ * The simulated cameras answer from this process's event loop: when it is held (a busy machine, a GC), they answer
+ * late, which real ones would not. Said on stderr, so a slow recovery in the chaos suite can be told from a slow driver.
+ */
+const EVENT_LOOP_HELD_MS = 300;
+let eventLoopTick = performance.now();
+setInterval(() => {
+  const now = performance.now();
+  const heldMs = now - eventLoopTick - 100;
+  if (heldMs > EVENT_LOOP_HELD_MS)
+    process.stderr.write(`demo: the simulators' event loop was held ${heldMs.toFixed(0)} ms\n`);
+  eventLoopTick = now;
+}, 100).unref();
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries())
+    if (entry.duration > EVENT_LOOP_HELD_MS / 2)
+      process.stderr.write(`demo: a garbage collection held the simulators ${entry.duration.toFixed(0)} ms\n`);
+}).observe({ entryTypes: ["gc"] });
 
 const children: ChildProcess[] = [];
 /** Set once the demo stops: nothing is restarted from then on. */

@@ -8,21 +8,9 @@ import { join } from "node:path";
 import type { DeviceEntry, RoomProfile } from "@rc/hardware-profiles";
 import type { DeviceKind } from "@rc/protocol";
 import type { AudioScene } from "./audio-scene/audio-scene.ts";
-import type { DspSimulator } from "./dsp/dsp-simulator.ts";
-import { ExtronSimulator } from "./dsp/extron-simulator.ts";
-import { PtyPair } from "./dsp/pty-pair.ts";
-import { SymetrixSimulator } from "./dsp/symetrix-simulator.ts";
-import { TesiraSimulator } from "./dsp/tesira-simulator.ts";
+import { DSP_SIMULATORS, DspHost } from "./dsp/dsp-host-client.ts";
 import { LineDevice } from "./line-device.ts";
 import { OnvifCamera, type OnvifCameraOptions } from "./onvif-camera/onvif-camera.ts";
-
-/** The DSP models that can be simulated, each playing the scene (if any) into its meters. */
-const DSP_SIMULATORS: Record<string, (path: string, scene: AudioScene | undefined) => DspSimulator> = {
-  "biamp-tesira": (path, scene) => new TesiraSimulator(path, 8, scene),
-  "extron-dmp128-plus": (path, scene) => new ExtronSimulator(path, "plus", 8, scene),
-  "extron-dmp128": (path, scene) => new ExtronSimulator(path, "original", 8, scene),
-  "symetrix-composer": (path, scene) => new SymetrixSimulator(path, 8, scene),
-};
 
 /** The quirks of each camera model that can be simulated (research/onvif.md). */
 const CAMERA_QUIRKS: Record<string, Partial<OnvifCameraOptions>> = {
@@ -65,6 +53,9 @@ export class SimulatedRooms {
   /** Where each room's media listens for its peers (SRT over UDP on loopback), by room id. */
   readonly srtPorts: Record<string, number> = {};
   private readonly running: { stop(): Promise<void> }[] = [];
+  private dspHost: DspHost | undefined;
+  /** Each DSP link's name for the supervisor, by the path the agent opens. */
+  private readonly dspNames = new Map<string, string>();
 
   /** Each device kind that can be simulated: start a simulator and point the device line at it. */
   private readonly simulate: Partial<
@@ -165,23 +156,22 @@ export class SimulatedRooms {
 
   private async mixer(entry: DeviceEntry, room: RoomProfile): Promise<DeviceEntry> {
     if (entry.kind !== "mixer") return entry;
-    const simulator = DSP_SIMULATORS[entry.model];
-    if (!simulator) return { ...entry, enabled: false };
-    const { serialDir, scene, onSerialLinkLost } = this.options;
-    const pty = new PtyPair(join(serialDir, `${room.id}-${entry.id}-dsp`), join(serialDir, `${room.id}-${entry.id}`));
-    await pty.start();
-    const dsp = simulator(pty.devicePath, scene);
-    await dsp.start();
-    this.running.push(dsp, pty);
-    const link = `the serial link to ${room.id}/${entry.id}`;
-    pty.on("exit", (code, signal) =>
-      onSerialLinkLost?.(link, `socat ${signal ?? code}`, async () => {
-        await dsp.stop();
-        await pty.stop(); // a socat left from a failed attempt
-        await pty.start();
-        await dsp.start();
-      }),
+    if (!DSP_SIMULATORS.has(entry.model)) return { ...entry, enabled: false };
+    const { serialDir, scene } = this.options;
+    const hostPath = join(serialDir, `${room.id}-${entry.id}`);
+    await this.dsps().start({ link: hostPath, model: entry.model, devicePath: `${hostPath}-dsp`, hostPath, scene });
+    this.dspNames.set(hostPath, `the serial link to ${room.id}/${entry.id}`);
+    return { ...entry, connection: { ...entry.connection, path: hostPath } };
+  }
+
+  /** The DSPs' own process, started with the first one. */
+  private dsps(): DspHost {
+    if (this.dspHost) return this.dspHost;
+    const host = new DspHost((link, why) =>
+      this.options.onSerialLinkLost?.(this.dspNames.get(link) ?? link, why, () => host.replug(link)),
     );
-    return { ...entry, connection: { ...entry.connection, path: pty.hostPath } };
+    this.dspHost = host;
+    this.running.push(host);
+    return host;
   }
 }
