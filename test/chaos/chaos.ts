@@ -94,19 +94,25 @@ async function awaitRecovery(
   limitMs: number,
   recovered: (() => Promise<string | null>) | undefined,
   unknown: Map<string, number>,
-): Promise<{ recoveryMs: number | null; lastFailures: string[] }> {
+): Promise<{ recoveryMs: number | null; lastFailures: string[]; timeline: string[] }> {
   let lastFailures: string[] = [];
+  // What was still wrong, each time it changed (seconds after the harm): a slow round says what it waited for.
+  const timeline: string[] = [];
+  let lastText = "";
   while (Date.now() - since <= limitMs) {
     const check = await checkInvariants(demo);
     const notYet = check.failures.length === 0 && recovered ? await recovered() : null;
     lastFailures = notYet ? [notYet] : check.failures;
+    const text = lastFailures.join("; ");
+    if (text !== lastText && text !== "") timeline.push(`${((Date.now() - since) / 1000).toFixed(1)} s: ${text}`);
+    lastText = text;
     if (lastFailures.length === 0) {
       for (const reason of check.unknown) unknown.set(reason, (unknown.get(reason) ?? 0) + 1);
-      return { recoveryMs: Date.now() - since, lastFailures };
+      return { recoveryMs: Date.now() - since, lastFailures, timeline };
     }
     await sleep(POLL_MS);
   }
-  return { recoveryMs: null, lastFailures };
+  return { recoveryMs: null, lastFailures, timeline };
 }
 
 async function startRecording(demo: DemoUnderTest): Promise<string | null> {
@@ -157,6 +163,7 @@ async function main(demo: DemoUnderTest): Promise<number> {
       const perturbation = PERTURBATIONS[kind];
       const victim = demo.rooms[(round - 1 + index) % demo.rooms.length]!;
       const startedAt = Date.now();
+      const demoLinesBefore = demo.lines.length;
       const result: RoundResult = { kind, round, target: victim.id, recoveryMs: null, violations: [] };
       try {
         const harm = await perturbation.perturb(demo, victim, demo.rooms);
@@ -179,7 +186,7 @@ async function main(demo: DemoUnderTest): Promise<number> {
           );
         else if (waited.recoveryMs > perturbation.budgetMs)
           result.violations.push(
-            `recovered in ${(waited.recoveryMs / 1000).toFixed(1)} s, over the ${perturbation.budgetMs / 1000} s budget`,
+            `recovered in ${(waited.recoveryMs / 1000).toFixed(1)} s, over the ${perturbation.budgetMs / 1000} s budget (waited for: ${waited.timeline.join(" | ")}; the demo said: ${demo.lines.slice(demoLinesBefore).join(" | ")})`,
           );
       } catch (error) {
         result.violations.push(
