@@ -20,6 +20,8 @@ export interface LiveListener {
   event?: (room: string, event: EventPayload) => void;
   /** An alarm of a subscribed room changed (the list is read from GET /api/alarms). */
   alarm?: () => void;
+  /** Only from a room agent's own panel server: whether the agent reaches the centre (the controller never says). */
+  centre?: (reachable: boolean) => void;
   /** The controller refused the socket's credentials (the session ended): the face asks for a login again. */
   unauthorized?: () => void;
 }
@@ -62,6 +64,7 @@ export class LiveRooms {
     socket.on("session", ({ change, session }) => this.listener.session?.(change, session));
     socket.on("roomEvent", ({ room, event }) => this.listener.event?.(room, event));
     socket.on("alarm", () => this.listener.alarm?.());
+    socket.on("centre", ({ reachable }) => this.listener.centre?.(reachable === true));
     this.socket = socket;
   }
 

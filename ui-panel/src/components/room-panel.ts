@@ -50,6 +50,8 @@ export class RoomPanel extends LightElement {
   private screen: Screen = "loading";
   private view: RoomView | null = null;
   private link: LinkState = "connecting";
+  /** Served by the room's own agent: whether it reaches the centre (null at the controller, which never says). */
+  private centre: boolean | null = null;
   private session: SessionView | null = null;
   private camera: string | null = null;
   private error: string | null = null;
@@ -114,6 +116,10 @@ export class RoomPanel extends LightElement {
           this.requestUpdate();
         },
         unauthorized: () => this.lock(),
+        centre: (reachable) => {
+          this.centre = reachable;
+          this.requestUpdate();
+        },
         event: (room, event) => {
           const levels = event.data.levelsDb;
           if (room !== this.room || event.type !== "meters" || !event.device || !Array.isArray(levels)) return;
@@ -287,6 +293,7 @@ export class RoomPanel extends LightElement {
         <button class="secondary" @click=${() => this.lockByOperator()}>${m.lock}</button>
       </header>
       ${this.link === "lost" ? html`<p class="banner lost" role="alert" data-testid="connection-lost">${m.connectionLost}</p>` : nothing}
+      ${this.centre === false ? html`<p class="banner lost" role="alert" data-testid="centre-unreachable">${m.centreUnreachable}</p>` : nothing}
       ${view && view.availability.state !== "online" && this.link !== "lost" ? html`<p class="banner lost" role="alert">${m.roomOffline}</p>` : nothing}
       ${this.readOnly ? html`<p class="banner notice" role="status">${m.readOnly}</p>` : nothing}
       ${privacy ? html`<p class="banner privacy" role="status" data-testid="privacy-banner">${m.privacyOn}</p>` : nothing}

@@ -9,6 +9,8 @@ export const en: Messages = {
   connectionLost: "Connection to the centre lost — reconnecting by itself. Controls are locked meanwhile.",
   roomUnknown: (p) => `There is no room "${p.room}" — check the address or call IT.`,
   roomOffline: "The room's control PC is not connected — check its power and network cable; IT has been told.",
+  centreUnreachable:
+    "Cannot reach the centre — this panel still drives the room through the room's own PC. Sessions are not shown meanwhile; tell IT if it lasts.",
 
   lockTitle: "Enter the PIN to unlock the panel",
   pinLabel: "PIN",

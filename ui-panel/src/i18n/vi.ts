@@ -18,6 +18,8 @@ export const vi = {
   connectionLost: "Mất kết nối với trung tâm — đang tự kết nối lại. Các nút tạm khoá.",
   roomUnknown: (p: { room: string }) => `Không có phòng "${p.room}" — kiểm tra lại địa chỉ hoặc báo IT.`,
   roomOffline: "Máy điều khiển của phòng mất kết nối — kiểm tra nguồn và dây mạng của máy; đã báo IT.",
+  centreUnreachable:
+    "Không kết nối được trung tâm — bảng vẫn điều khiển phòng qua máy của phòng. Phiên tiếp công dân tạm không hiện; báo IT nếu kéo dài.",
 
   lockTitle: "Nhập mã PIN để mở bảng điều khiển",
   pinLabel: "Mã PIN",
