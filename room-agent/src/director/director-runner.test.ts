@@ -71,6 +71,12 @@ describe("director runner", () => {
       expect.stringMatching(/Chủ trì speaking for 0\.\d s; hold time over/),
       expect.stringMatching(/Công dân speaking for 0\.\d s, Chủ trì silent; hold time over/),
     ]);
+    // Each cut also carries its cause as a code with parameters, for panels and dashboards to word.
+    expect(events.filter((e) => e.kind === "cut").map((e) => e.cause)).toEqual([
+      { code: "session_start" },
+      { code: "speaker", seats: ["chu-tri"] },
+      { code: "speaker", seats: ["cong-dan"] },
+    ]);
     expect(events.filter((e) => e.kind === "move").map((e) => e.reason)).toEqual([
       expect.stringMatching(/framing off air: wide: session start/),
       "getting ready off air: Chủ trì chairs",

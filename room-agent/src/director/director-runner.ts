@@ -18,6 +18,8 @@ export interface DirectorEvent {
   camera?: string;
   preset?: string;
   seat?: string | null;
+  /** A cut's cause, as a code with parameters that a panel words (the engine's cause of the shot). */
+  cause?: DirectorCause;
 }
 
 /** How often time passes for the engine when no meters arrive (to notice meters that stopped). */
@@ -100,7 +102,9 @@ export class DirectorRunner extends EventEmitter<{ decision: [DirectorEvent] }> 
         continue;
       }
       const { kind, camera, preset, seat, reason } = decision;
-      this.emit("decision", { kind, camera, preset, seat, reason });
+      // A cut carries the cause of the shot it puts on air; a move only frames a camera off air ahead of one.
+      const cause = kind === "cut" ? this.engine.lastCause : null;
+      this.emit("decision", { kind, camera, preset, seat, reason, ...(cause ? { cause } : {}) });
       if (kind === "move") {
         // The engine chose an off-air camera; the cut waits for its arrival (or the engine's time-out).
         const recall = ++this.recalls;

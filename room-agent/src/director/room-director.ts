@@ -167,7 +167,14 @@ export class RoomDirector implements RoomFeature {
       type: decision.kind === "cut" ? "cut" : "speaker_changed",
       device: decision.camera,
       reason: decision.reason,
-      data: { by: "director", camera: decision.camera, preset: decision.preset, seat: decision.seat ?? null },
+      data: {
+        by: "director",
+        camera: decision.camera,
+        preset: decision.preset,
+        seat: decision.seat ?? null,
+        // The dashboard's list of decisions words it, as the panel words the state's cause.
+        ...(decision.cause ? { cause: decision.cause } : {}),
+      },
     });
   }
 }
