@@ -20,6 +20,8 @@ debian_packages=(
   # the camera's RTSP stream with ffprobe.
   gstreamer1.0-x fonts-dejavu-core ffmpeg
   chromium espeak-ng sox
+  # systemd-analyze checks the deployment kit's units; openssl makes the site's CA (controller tls init).
+  systemd openssl
 )
 
 missing=()
