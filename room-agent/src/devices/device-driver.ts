@@ -20,6 +20,11 @@ export interface DeviceDriver {
   probe(): Promise<void>;
   /** Close the transport; must be safe to call at any time, also twice. */
   disconnect(): Promise<void>;
+  /**
+   * Resolves when it is worth connecting before the backoff ends: a serial port that was missing has appeared again
+   * (a USB adapter or a cable plugged back in). Never resolves when there is nothing to watch for; stops at `signal`.
+   */
+  reachableAgain?(signal: AbortSignal): Promise<void>;
   /** Put back what the room wants (levels, tally, presets…) after a (re)connect. */
   reapply(): Promise<void>;
   /** The device's part of the reported state. */

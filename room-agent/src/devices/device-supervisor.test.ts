@@ -32,6 +32,7 @@ class FakeDriver implements DeviceDriver {
   readings() {
     return {};
   }
+  reachableAgain?: (signal: AbortSignal) => Promise<void>;
 }
 
 function watch(supervisor: DeviceSupervisor): HealthPayload[] {
@@ -121,6 +122,35 @@ describe("device supervisor", () => {
     expect(driver.connects).toBe(2);
     await vi.advanceTimersByTimeAsync(1);
     expect(driver.connects).toBe(3);
+    await supervisor.stop();
+  });
+
+  it("connects at once when the device is reachable again before its backoff ends, and only then", async () => {
+    const driver = new FakeDriver();
+    let appear: (() => void) | undefined;
+    const waits: AbortSignal[] = [];
+    driver.reachableAgain = (signal: AbortSignal) => {
+      waits.push(signal);
+      return new Promise<void>((resolve) => {
+        appear = resolve;
+      });
+    };
+    const supervisor = new DeviceSupervisor(driver, { ...options, backoffMinMs: 10_000, backoffMaxMs: 10_000 });
+    driver.reachable = false;
+    supervisor.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(driver.connects).toBe(1);
+    expect(supervisor.health().detail).toMatch(/retrying in [5-9]\.\d s|retrying in 10\.0 s/);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(driver.connects).toBe(1); // nothing to say yet: the backoff stands
+    driver.reachable = true;
+    appear!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(driver.connects).toBe(2);
+    expect(supervisor.health().status).toBe("ok");
+    expect(waits[0]!.aborted).toBe(true); // the wait ends with the connect
+    await vi.advanceTimersByTimeAsync(20_000);
+    expect(driver.connects).toBe(2); // the backoff's own timer does not connect again
     await supervisor.stop();
   });
 

@@ -55,6 +55,8 @@ export class DeviceSupervisor extends EventEmitter<SupervisorEvents> {
   private failures = 0;
   private attempt = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Ends the driver's wait for its device to be reachable again (see DeviceDriver.reachableAgain). */
+  private reachableWait: AbortController | undefined;
   /** Bumped by stop() and every reconnect, so late results of an abandoned attempt are ignored. */
   private generation = 0;
   private running = false;
@@ -99,6 +101,7 @@ export class DeviceSupervisor extends EventEmitter<SupervisorEvents> {
     this.running = false;
     this.generation++;
     clearTimeout(this.timer);
+    this.reachableWait?.abort();
     await this.driver.disconnect().catch(() => {});
   }
 
@@ -142,6 +145,7 @@ export class DeviceSupervisor extends EventEmitter<SupervisorEvents> {
   }
 
   private async connect(generation: number): Promise<void> {
+    this.reachableWait?.abort();
     try {
       await withTimeout(this.driver.connect(this.hooks(generation)), this.options.connectTimeoutMs, "connect");
     } catch (error) {
@@ -224,6 +228,19 @@ export class DeviceSupervisor extends EventEmitter<SupervisorEvents> {
       : backoffDelay(this.attempt++, this.options.backoffMinMs, this.options.backoffMaxMs, this.options.random);
     this.setStatus(offline ? "offline" : "connecting", `${reason}; retrying in ${(delay / 1000).toFixed(1)} s`);
     this.timer = setTimeout(() => void this.connect(generation), delay);
+    if (delay > 0 && this.driver.reachableAgain) {
+      // A device that comes back before the backoff ends (a cable plugged in again) is connected at once.
+      const wait = new AbortController();
+      this.reachableWait = wait;
+      this.driver.reachableAgain(wait.signal).then(
+        () => {
+          if (generation !== this.generation || wait.signal.aborted) return;
+          clearTimeout(this.timer);
+          void this.connect(generation);
+        },
+        () => {},
+      );
+    }
   }
 
   private setStatus(status: DeviceStatus, detail: string): void {

@@ -12,7 +12,7 @@ import { AgentError, BadConfigError } from "../../agent-error.ts";
 import type { PrivacyReports } from "../../privacy.ts";
 import type { RoomFacts, RoomFactValues } from "../../room-facts.ts";
 import type { DeviceDriver, DeviceKindModule, DriverHooks } from "../driver-contract.ts";
-import { SerialTransport } from "../serial/serial-transport.ts";
+import { portAppears, SerialTransport } from "../serial/serial-transport.ts";
 import { GpioPins, pinProblems } from "./gpio-pins.ts";
 
 /** A board opened over USB resets; the firmware blinks its version for ~2 s before it answers. */
@@ -161,6 +161,10 @@ export class GpioDriver implements DeviceDriver {
       }, PROBE_TIMEOUT_MS);
       io.reportVersion(answered);
     });
+  }
+
+  reachableAgain(signal: AbortSignal): Promise<void> {
+    return portAppears(this.entry.connection.path, signal);
   }
 
   async disconnect(): Promise<void> {

@@ -11,6 +11,7 @@ import { NO_PRIVACY, type PrivacyReports } from "../../privacy.ts";
 import type { DeviceRoles, MeterSource, PrivacyMutes } from "../device-roles.ts";
 import type { DeviceDriver, DeviceKindModule, DriverHooks } from "../driver-contract.ts";
 import { SerialLine } from "../serial/serial-line.ts";
+import { portAppears } from "../serial/serial-transport.ts";
 import {
   type EncodedCommand,
   MixerCodec,
@@ -297,6 +298,10 @@ export class MixerDriver
   async probe(): Promise<void> {
     const { send, expect } = this.profile.keepAlive;
     await this.send(this.codec.raw(send, expect));
+  }
+
+  reachableAgain(signal: AbortSignal): Promise<void> {
+    return portAppears(this.entry.connection.path, signal);
   }
 
   async disconnect(): Promise<void> {

@@ -2,6 +2,8 @@
 // transport): open with a permission error said to be bad configuration, close that is safe at any time, and loss.
 // The protocol on top (a DSP's lines, Firmata's bytes) is not known here — as zwave-js keeps its serial port apart
 // from its driver and message queue.
+import { existsSync, watch } from "node:fs";
+import { basename, dirname } from "node:path";
 import type { Logger } from "pino";
 import { SerialPort } from "serialport";
 import { BadConfigError } from "../../agent-error.ts";
@@ -89,4 +91,37 @@ export class SerialTransport {
 function closePort(port: SerialPort): Promise<void> {
   if (!port.isOpen) return Promise.resolve();
   return new Promise<void>((resolve) => port.close(() => resolve()));
+}
+
+/**
+ * Resolves when a port that is missing now appears (a USB adapter plugged in again, udev making its by-id link), so a
+ * driver waiting out its backoff opens it at once. A port that is there never resolves this: its failure was
+ * something else, and the backoff stands. Stops watching at `signal`.
+ */
+export function portAppears(path: string, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (existsSync(path) || signal.aborted) return;
+    let watcher: ReturnType<typeof watch>;
+    try {
+      watcher = watch(dirname(path), { persistent: false });
+    } catch {
+      return; // no folder to watch (yet): the backoff retries
+    }
+    const name = basename(path);
+    const end = () => {
+      watcher.close();
+      signal.removeEventListener("abort", end);
+    };
+    const look = () => {
+      if (!existsSync(path)) return;
+      end();
+      resolve();
+    };
+    watcher.on("change", (_event, file) => {
+      if (file === null || String(file) === name) look();
+    });
+    watcher.on("error", end);
+    signal.addEventListener("abort", end, { once: true });
+    look(); // it may have appeared between the first look and the watch
+  });
 }
