@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 external=(--external:serialport --external:@serialport/* --external:gstreamer-superficial --external:johnny-five
   --external:firmata-io --external:bufferutil --external:utf-8-validate)
 banner="import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);"
-# The media worker is a process of its own that the agent starts beside its bundle (see worker-process.ts).
+# The media worker is a process of its own that the agent starts beside its bundle (see worker-process.ts); the
+# agent's local panel a module it loads from beside its bundle only when asked to serve it (see agent.ts).
 declare -A entries=([room-agent]=room-agent/src/cli.ts [controller]=controller/src/cli.ts
-  [media-worker]=room-agent/src/media-worker/media-worker.ts)
+  [media-worker]=room-agent/src/media-worker/media-worker.ts [local-panel]=room-agent/src/local-panel.ts)
 # The controller's rc_build_info names the commit; a tree that is not a git clone says "unknown".
 commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 for name in "${!entries[@]}"; do
