@@ -27,7 +27,8 @@ if [[ "$here" != "$built_for" ]]; then
   exit 1
 fi
 
-packages=(openssl)
+# udev: stable serial names, and `room-agent ports` reads its database.
+packages=(openssl udev)
 if [[ $role == room ]]; then
   # GStreamer's runtime only (the release carries its Node binding prebuilt): no -dev packages, no compiler.
   packages+=(gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly

@@ -22,9 +22,13 @@ cp docs/INSTALL.md docs/INSTALL.en.md "$root/docs/"
 cp LICENSE README.md "$root/"
 cp controller/mosquitto/mosquitto.conf controller/mosquitto/acl node_modules/.cache/mosquitto/client-id-plugin.so \
   "$root/mosquitto/"
-# The controller finds the web app through its package (controller/src/panel-files.ts).
+# Data the bundles find through their packages: the web app (ui-panel/app-files.ts) and the device model files
+# (hardware-profiles/src/device-models.ts), with the example room profiles beside them.
 cp ui-panel/package.json "$root/node_modules/@rc/ui-panel/"
 cp -r ui-panel/dist "$root/node_modules/@rc/ui-panel/dist"
+mkdir -p "$root/node_modules/@rc/hardware-profiles"
+cp -r hardware-profiles/package.json hardware-profiles/devices hardware-profiles/rooms \
+  "$root/node_modules/@rc/hardware-profiles/"
 # The bundles' externals (scripts/build.sh) and, recursively, their dependencies, as npm laid them out here.
 node --input-type=module -e '
   import { cpSync, existsSync, readFileSync } from "node:fs";
@@ -48,6 +52,9 @@ node --input-type=module -e '
   }
   console.log(`package-release: ${seen.size} modules`);
 ' "$root"
+# The controller's bundle reads its version from the package.json above it (controller/src/cli.ts).
+printf '{"name": "room-controller", "private": true, "version": "%s"}\n' \
+  "$(node -p 'require("./controller/package.json").version')" >"$root/package.json"
 printf '{"version": "%s", "node": "%s", "arch": "%s", "debian": "%s", "commit": "%s"}\n' "$version" "$(node --version)" \
   "$arch" "$(cat /etc/debian_version)" "$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)" >"$root/release.json"
 mkdir -p release
