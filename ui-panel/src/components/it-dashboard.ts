@@ -1,7 +1,9 @@
 // The IT dashboard (`/`): every room with its roll-up, counts, a filter by level, the device matrix (rooms × device
-// kinds) updated live over socket.io, and the active alarms with acknowledgement.
+// kinds) updated live over socket.io, and the active alarms with acknowledgement and maintenance; a room's history
+// (room-history.ts), the sessions with attendance and recordings (session-list.ts) and the audit log (audit-view.ts).
 import type { DeviceKind, DeviceStatus, RoomLevel, RoomView } from "@rc/protocol";
 import { html, nothing } from "lit";
+import { keyed } from "lit/directives/keyed.js";
 import { ApiError, call, loginWithPassword, logout, whenUnauthorized } from "../api.ts";
 import { messages } from "../i18n/index.ts";
 import { type LinkState, LiveRooms } from "../live.ts";
@@ -9,13 +11,22 @@ import { kindStatus, rollUpOf, STATUS_ORDER, statusOf } from "../room-model.ts";
 import { formatDateTime } from "../time.ts";
 import { describeFailure } from "./failure-message.ts";
 import { LightElement } from "./light-element.ts";
+import type { MaintenanceDone } from "./maintenance-form.ts";
+import type { RoomHistory } from "./room-history.ts";
+import type { SessionList } from "./session-list.ts";
+import "./audit-view.ts";
 import "./language-switch.ts";
+import "./maintenance-form.ts";
+import "./room-history.ts";
+import "./session-list.ts";
 
 /** The matrix's columns: the kinds a room's health is made of (the test device is left out). */
 const MATRIX_KINDS: readonly DeviceKind[] = ["camera", "mixer", "gpio", "media"];
 /** The alarm list is read again after alarm events, a burst of them at once, this long after the first. */
 const ALARM_REFRESH_MS = 300;
 const LEVELS: readonly RoomLevel[] = ["central", "province", "district", "commune"];
+const TABS = ["overview", "sessions", "audit"] as const;
+type Tab = (typeof TABS)[number];
 
 interface Alarm {
   id: string;
@@ -37,6 +48,15 @@ export class ItDashboard extends LightElement {
   private error: string | null = null;
   private live: LiveRooms | undefined;
   private alarmTimer: ReturnType<typeof setTimeout> | undefined;
+  private tab: Tab = "overview";
+  /** The room whose history is shown instead of the overview, and its view when last shown. */
+  private detail: string | null = null;
+  private detailView: RoomView | undefined;
+  /** Admin and IT act (acknowledge, restart, maintenance, the audit log); a viewer reads. */
+  private userRole = "";
+  /** The alarm whose maintenance form is open, and what the last maintenance planned said. */
+  private planning: string | null = null;
+  private notice: MaintenanceDone | null = null;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -53,6 +73,7 @@ export class ItDashboard extends LightElement {
   private async open(): Promise<void> {
     try {
       this.rooms = await call<RoomView[]>("GET", "/api/rooms");
+      this.userRole = (await call<{ role: string }>("GET", "/api/auth/me")).role;
       this.loggedIn = true;
       this.startLive();
       void this.loadAlarms();
@@ -80,9 +101,18 @@ export class ItDashboard extends LightElement {
       {
         rooms: (rooms) => {
           this.rooms = [...rooms.values()].sort((a, b) => a.id.localeCompare(b.id));
+          const detail = this.detail === null ? undefined : rooms.get(this.detail);
+          if (detail && detail !== this.detailView) {
+            this.detailView = detail;
+            this.querySelector<RoomHistory>("rc-room-history")?.changed();
+          }
           this.requestUpdate();
         },
-        alarm: () => this.scheduleAlarms(),
+        session: () => this.querySelector<SessionList>("rc-session-list")?.changed(),
+        alarm: () => {
+          this.scheduleAlarms();
+          this.querySelector<RoomHistory>("rc-room-history")?.changed();
+        },
         unauthorized: () => this.signedOut(),
         link: (state) => {
           this.link = state;
@@ -160,7 +190,51 @@ export class ItDashboard extends LightElement {
     return html`${header}
       ${this.link === "lost" ? html`<p class="banner lost" role="alert" data-testid="connection-lost">${m.connectionLost}</p>` : nothing}
       ${error}
-      ${this.renderCounts(rooms)}
+      ${this.renderTabs()}
+      ${this.renderTab(rooms)}`;
+  }
+
+  private get mayAct(): boolean {
+    return this.userRole === "admin" || this.userRole === "it";
+  }
+
+  private show(tab: Tab, detail: string | null = null): void {
+    this.tab = tab;
+    this.detail = detail;
+    this.detailView = detail === null ? undefined : this.rooms.find((room) => room.id === detail);
+    this.planning = null;
+    this.requestUpdate();
+  }
+
+  private renderTabs() {
+    const m = messages().board;
+    // The audit log is for admin and IT (the API refuses others).
+    const tabs = TABS.filter((tab) => tab !== "audit" || this.mayAct);
+    return html`<nav class="row wrap tabs" aria-label=${m.sections}>
+      ${tabs.map(
+        (tab) => html`<button class="choice ${this.tab === tab ? "selected" : ""}" aria-pressed=${this.tab === tab}
+          @click=${() => this.show(tab)}>${m.tab[tab]}</button>`,
+      )}
+    </nav>`;
+  }
+
+  private renderTab(rooms: RoomView[]) {
+    const m = messages();
+    if (this.tab === "sessions") {
+      return html`<rc-session-list .roomNames=${new Map(this.rooms.map((room) => [room.id, room.name]))}></rc-session-list>`;
+    }
+    if (this.tab === "audit") {
+      return html`<rc-audit-view .rooms=${this.rooms.map(({ id, name }) => ({ id, name }))}></rc-audit-view>`;
+    }
+    const detail = this.detail === null ? undefined : this.rooms.find((room) => room.id === this.detail);
+    if (detail) {
+      return html`<div class="row detail-head">
+          <button class="secondary" @click=${() => this.show("overview")}>← ${m.board.back}</button>
+          <h2>${m.board.historyOf({ room: detail.name })}</h2>
+        </div>
+        ${keyed(detail.id, html`<rc-room-history .room=${detail} .mayAct=${this.mayAct}></rc-room-history>`)}`;
+    }
+    return html`${this.renderCounts(rooms)}
       <div class="row wrap" role="group" aria-label=${m.filterLevel}>
         ${(["all", ...LEVELS] as const).map(
           (
@@ -209,7 +283,9 @@ export class ItDashboard extends LightElement {
     const rollUp = rollUpOf(room);
     return html`<tr data-testid="room-${room.id}">
       <th scope="row">
-        <a href="/panel/${room.id}">${room.name}</a>
+        <span class="row room-cell"><a href="/panel/${room.id}">${room.name}</a>
+          <button class="secondary" aria-label=${m.board.historyOf({ room: room.name })}
+            @click=${() => this.show("overview", room.id)}>${m.board.history}</button></span>
         <small>${m.level[room.level]} · ${m.availability[room.availability.state]}</small>
       </th>
       <td class="status-${rollUp}" data-status=${rollUp}>${rollUp === "unknown" ? m.availability.unknown : m.statusWord[rollUp]}</td>
@@ -228,6 +304,7 @@ export class ItDashboard extends LightElement {
       Object.hasOwn(m.statusWord, status) ? m.statusWord[status as DeviceStatus] : status;
     return html`<section class="card" aria-labelledby="alarms-title">
       <h2 id="alarms-title">${m.alarms}</h2>
+      ${this.notice ? html`<p class="banner ${this.notice.ok ? "notice" : "error"}" role=${this.notice.ok ? "status" : "alert"}>${this.notice.message}</p>` : nothing}
       ${alarms === null ? html`<p>${m.alarmsUnavailable}</p>` : nothing}
       ${alarms?.length === 0 ? html`<p>${m.noAlarms}</p>` : nothing}
       <ul class="alarms">
@@ -239,7 +316,25 @@ export class ItDashboard extends LightElement {
               ${alarm.device ? ` · ${device?.name ?? alarm.device}` : ""} · ${statusWord(alarm.status)}
               <small lang="en">${alarm.detail}</small>
               <small>${m.raisedAt({ time: formatDateTime(alarm.raisedAt) })}</small></span>
-            ${alarm.ack ? html`<span class="badge">${m.acknowledged}</span>` : html`<button class="secondary" @click=${() => this.acknowledge(alarm)}>${m.acknowledge}</button>`}
+            <span class="row">
+              ${alarm.ack ? html`<span class="badge">${m.acknowledged}</span>` : html`<button class="secondary" ?disabled=${!this.mayAct} @click=${() => this.acknowledge(alarm)}>${m.acknowledge}</button>`}
+              <button class="secondary" ?disabled=${!this.mayAct} aria-expanded=${this.planning === alarm.id}
+                @click=${() => {
+                  this.planning = this.planning === alarm.id ? null : alarm.id;
+                  this.requestUpdate();
+                }}>${m.board.maintenance}</button>
+            </span>
+            ${
+              this.planning === alarm.id
+                ? html`<rc-maintenance-form .room=${alarm.room} .device=${alarm.device}
+                    .what=${`${room?.name ?? alarm.room}${alarm.device ? ` · ${device?.name ?? alarm.device}` : ""}`}
+                    @maintenance=${(event: CustomEvent<MaintenanceDone>) => {
+                      this.notice = event.detail;
+                      if (event.detail.ok) this.planning = null;
+                      this.scheduleAlarms();
+                    }}></rc-maintenance-form>`
+                : nothing
+            }
           </li>`;
         })}
       </ul>
