@@ -137,7 +137,8 @@ async function ports(): Promise<number> {
   try {
     found = await listSerialPorts();
   } catch (error) {
-    process.stderr.write(`room-agent: the serial ports could not be listed: ${(error as Error).message}\n`);
+    // On Linux the list is udev's database, read with udevadm (Debian package udev).
+    process.stderr.write(`room-agent: the serial ports could not be listed (udevadm): ${(error as Error).message}\n`);
     return 1;
   }
   process.stdout.write(describeSerialPorts(found));
