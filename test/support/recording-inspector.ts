@@ -69,3 +69,18 @@ export function inspectRecording(file: string, timeoutMs = 30_000): Promise<Reco
     );
   });
 }
+
+/** The streams of a file as ffprobe (Debian's ffmpeg, not our code) sees them: `type:codec` in the file's order. */
+export function probeStreams(file: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "ffprobe",
+      ["-v", "error", "-show_entries", "stream=codec_type,codec_name", "-of", "json", file],
+      (error, stdout) => {
+        if (error) return reject(error);
+        const { streams } = JSON.parse(stdout) as { streams: { codec_type: string; codec_name: string }[] };
+        resolve(streams.map((stream) => `${stream.codec_type}:${stream.codec_name}`));
+      },
+    );
+  });
+}

@@ -2,10 +2,43 @@
 // an SRT listener, or itself listening for a caller (`?mode=listener` in the URL) — plays one sound track of the stream
 // (by MPEG-TS PID, or the first one) and measures it with GStreamer's own `spectrum` element; it can also keep the
 // decoded picture shrunk to 8×8. For the tests of mix-minus and of the session program sent to a guest point.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+
+/**
+ * A guest point's encoder as a hardware codec's would be, gst-launch-1.0 (not our code): an SRT listener on `port`
+ * sending a solid picture of `colour` (0xAARRGGBB) and a tone of `hz` at `volume`, with its own passphrase.
+ */
+export function guestEncoder(options: {
+  port: number;
+  passphrase: string;
+  colour: string;
+  hz: number;
+  volume: number;
+}): ChildProcess {
+  return spawn(
+    "gst-launch-1.0",
+    [
+      "-q",
+      ..."videotestsrc is-live=true pattern=solid-color".split(" "),
+      `foreground-color=${options.colour}`,
+      // As SRT senders stream: parameter sets with every key frame (a caller joins late), and 7 TS packets per SRT
+      // message (1,316 bytes, SRT's live payload; larger buffers are not sent).
+      ..."! video/x-raw,width=320,height=180,framerate=15/1 ! x264enc tune=zerolatency key-int-max=15".split(" "),
+      ..."! h264parse config-interval=-1 ! mpegtsmux name=mux alignment=7 ! srtsink".split(" "),
+      `uri=srt://127.0.0.1:${options.port}?mode=listener`,
+      `passphrase=${options.passphrase}`,
+      "audiotestsrc",
+      "is-live=true",
+      `freq=${options.hz}`,
+      `volume=${options.volume}`,
+      ..."! audioconvert ! avenc_aac ! aacparse ! mux.".split(" "),
+    ],
+    { stdio: "ignore" },
+  );
+}
 
 /** Width of a spectrum band: 48 kHz sound in 480 bands of 50 Hz. */
 const BAND_HZ = 50;
@@ -29,6 +62,8 @@ export async function hearTones(options: {
   frequencies: number[];
   seconds: number;
   settleS?: number;
+  /** How long to wait for the first sound (a listener waits for its caller's next try): 30 s when not given. */
+  waitS?: number;
   /** Keep the decoded picture too. */
   picture?: boolean;
 }): Promise<Heard> {
@@ -51,7 +86,7 @@ export async function hearTones(options: {
   try {
     const settleS = options.settleS ?? 2;
     // Counted from the first spectrum message: the SRT connection and the first key frame take their time.
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + (options.waitS ?? 30) * 1000;
     while (!/magnitude=/.test(output) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await new Promise((resolve) => setTimeout(resolve, (settleS + options.seconds) * 1000));
     child.kill("SIGKILL");

@@ -49,11 +49,11 @@ export class PipelinePart {
   /** Whether we last told the pipeline to play (true) or stop (false). */
   private active = false;
   /**
-   * Whether a pollBus chain is still queued. The binding re-queues the next poll after each message unless the
-   * pipeline is NULL by then, so a chain ends exactly when a message is handled while we have the pipeline stopped
-   * (auto-flush-bus is off, so stopping always posts such a message).
+   * The pipeline whose pollBus chain is still queued. The binding re-queues the next poll after each message unless
+   * the pipeline is NULL by then, so a chain ends exactly when a message is handled while we have the pipeline
+   * stopped (auto-flush-bus is off, so stopping always posts such a message).
    */
-  private busPolling = false;
+  private polled: GstPipeline | undefined;
   /** Bumped by every play(): pull loops of an earlier run end instead of doubling up. */
   private generation = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -118,6 +118,10 @@ export class PipelinePart {
   fail(reason: string, retryMs?: number): void {
     if (!this.running) return;
     this.halt();
+    // Built anew from the launch line for the retry: gst-launch links a demuxer's sometimes pads (tsdemux, rtspsrc)
+    // only once, so a pipeline played again after its pads came and went (a peer that restarted, a stream whose
+    // tracks changed when a point joined) kept its new pads unlinked and failed "not-linked" for good.
+    this.pipeline = undefined;
     const delay = retryMs ?? backoffDelay(this.attempt++, RETRY_MIN_MS, RETRY_MAX_MS, Math.random);
     this.set("failed", `${reason}; retrying in ${(delay / 1000).toFixed(1)} s`);
     this.log("warn", "pipeline failed", { part: this.name, reason, retryMs: delay });
@@ -136,11 +140,12 @@ export class PipelinePart {
     }
     const pipeline = this.pipeline;
     pipeline["auto-flush-bus"] = false;
-    if (!this.busPolling) {
-      this.busPolling = true;
+    if (this.polled !== pipeline) {
+      this.polled = pipeline;
       pipeline.pollBus((message) => {
-        this.onBus(message);
-        if (!this.active) this.busPolling = false;
+        // A replaced pipeline's last messages are not this part's any more.
+        if (this.pipeline === pipeline) this.onBus(message);
+        if ((!this.active || this.pipeline !== pipeline) && this.polled === pipeline) this.polled = undefined;
       });
     }
     this.active = true;
