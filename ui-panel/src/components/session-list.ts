@@ -1,7 +1,8 @@
 // The dashboard's sessions: the last 30 days and the coming ones, newest first, each with its points' attendance
 // (from the agents' availability, never typed in) and its recordings from the archive, played in the page (the
 // controller serves them with HTTP Range, so the video element seeks without loading the whole file).
-import { type SessionView, sessionTimes } from "@rc/protocol";
+// Types only: the protocol's schemas (zod) stay out of the browser bundle.
+import type { SessionView } from "@rc/protocol";
 import { html, nothing } from "lit";
 import { ApiError, call } from "../api.ts";
 import { messages } from "../i18n/index.ts";
@@ -115,7 +116,7 @@ export class SessionList extends LightElement {
 
   private renderDetails(session: SessionView) {
     const m = messages();
-    const { endedAt } = sessionTimes(session);
+    const endedAt = session.transitions.find((transition) => transition.state === "ended")?.at ?? null;
     return html`<div class="session-details">
       <h3>${m.board.attendance}</h3>
       <ul class="history wide" data-testid="attendance">
