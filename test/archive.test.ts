@@ -6,13 +6,13 @@
 import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecordingUpload } from "../room-agent/src/recording-upload.ts";
 import { startTs, stopAll } from "./support/processes.ts";
+import { TcpRelay } from "./support/tcp-relay.ts";
 import { TestSite } from "./support/test-site.ts";
 import { waitFor } from "./support/wait-for.ts";
 
@@ -70,65 +70,6 @@ function realMkv(): Buffer {
 async function listing(session = SESSION) {
   const response = await site.fetch(`/api/sessions/${session}/recordings`);
   return { status: response.status, body: (await response.json()) as { recordings: Record<string, unknown>[] } };
-}
-
-/**
- * A TCP relay to the controller that can cut the connections or damage one byte once the agent has sent `atByte`
- * bytes through it, so the wire fails mid-file the way a real one does.
- */
-class Relay {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  forwarded = 0;
-  cutAt = Number.POSITIVE_INFINITY;
-  damageAt = Number.POSITIVE_INFINITY;
-  url = "";
-
-  async start(target: URL) {
-    this.server = createServer((client) => {
-      const upstream = connect(Number(target.port), target.hostname);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on("close", () => this.sockets.delete(socket));
-        socket.on("error", () => {});
-      }
-      let cut = false;
-      client.on("data", (chunk: Buffer) => {
-        if (cut) return;
-        const before = this.forwarded;
-        this.forwarded += chunk.length;
-        if (before < this.damageAt && this.forwarded >= this.damageAt) {
-          chunk = Buffer.from(chunk);
-          chunk.writeUInt8(chunk.readUInt8(this.damageAt - before) ^ 0xff, this.damageAt - before);
-          this.damageAt = Number.POSITIVE_INFINITY;
-        }
-        if (before < this.cutAt && this.forwarded >= this.cutAt) {
-          // Only the bytes up to the cut go on; then both ends are dropped, as a lost link does.
-          cut = true;
-          this.forwarded = this.cutAt;
-          this.cutAt = Number.POSITIVE_INFINITY;
-          upstream.write(chunk.subarray(0, this.forwarded - before));
-          setTimeout(() => {
-            client.destroy();
-            upstream.destroy();
-          }, 200);
-          return;
-        }
-        upstream.write(chunk);
-      });
-      upstream.on("data", (chunk: Buffer) => client.write(chunk));
-      client.on("close", () => upstream.destroy());
-      upstream.on("close", () => client.destroy());
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    const address = this.server.address() as { port: number };
-    this.url = `http://127.0.0.1:${address.port}`;
-  }
-
-  async stop() {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise((resolve) => this.server?.close(resolve));
-  }
 }
 
 /** The agent's uploader in this process, through `archiveUrl`, logging into `lines`. */
@@ -206,7 +147,7 @@ describe("recording archive", () => {
 
   it("an upload cut mid-file resumes where the archive stopped, without sending everything again", async () => {
     const data = segment("20270120T014000Z_0", randomBytes(8 * 1024 * 1024));
-    const relay = new Relay();
+    const relay = new TcpRelay();
     await relay.start(new URL(site.httpUrl));
     relay.cutAt = 3 * 1024 * 1024;
     const lines: string[] = [];
@@ -231,7 +172,7 @@ describe("recording archive", () => {
 
   it("bytes damaged on the way are refused (422), the agent keeps its copy and sends it again", async () => {
     const data = segment("20270120T015000Z_0", randomBytes(2 * 1024 * 1024));
-    const relay = new Relay();
+    const relay = new TcpRelay();
     await relay.start(new URL(site.httpUrl));
     relay.damageAt = 1024 * 1024;
     const lines: string[] = [];
