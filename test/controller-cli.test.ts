@@ -200,7 +200,7 @@ describe("controller rooms and Mosquitto's files, with a real Mosquitto", CLI_TE
     });
   });
 
-  it("a login kept without Mosquitto's hash (issued before) is named and nothing is written", async () => {
+  it("a login kept without Mosquitto's hash (issued before) is named, and so is a missing store; nothing is written", async () => {
     const store = new Store(data);
     await store.open();
     await store.update((stored) => {
@@ -212,6 +212,11 @@ describe("controller rooms and Mosquitto's files, with a real Mosquitto", CLI_TE
     expect(write.code).toBe(1);
     expect(write.output).toContain("no Mosquitto password kept for xa-b");
     expect(write.output).toContain("controller rooms rotate-password ID");
+    expect(readdirSync(elsewhere)).toEqual([]);
+    // A wrong --data is no empty store: writing from one would lock every room out.
+    const wrongData = await controller(["mosquitto", "write", "--dir", elsewhere, "--data", join(dir, "none")]);
+    expect(wrongData.code).toBe(2);
+    expect(wrongData.output).toContain(`no store ${join(dir, "none", "controller.json")}`);
     expect(readdirSync(elsewhere)).toEqual([]);
   });
 });

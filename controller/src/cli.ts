@@ -3,7 +3,7 @@
 // audit verify | mosquitto write | mosquitto-acl | tls init — see USAGE. Each flag also as RC_CONTROLLER_… in the
 // environment.
 import { randomInt } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   environmentHelp,
@@ -411,6 +411,9 @@ else if (command === "tokens") await tokens(action, id, values);
 else if (command === "mosquitto" && action === "write") {
   const dir = values.dir ?? values["mosquitto-dir"];
   if (!dir) fail("mosquitto write: --dir is required");
+  // A wrong --data would make an empty store, and a password file without the rooms would lock every agent out.
+  const store = new Store(values.data);
+  if (!existsSync(store.file)) fail(`mosquitto write: no store ${store.file} (is --data the controller's folder?)`);
   await writeMosquitto(await openStore(values.data), dir);
 } else if (command === "mosquitto-acl") process.stdout.write(renderMosquittoAcl());
 else fail(`unknown command "${command}"\n${USAGE}`);
