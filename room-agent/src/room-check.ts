@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { statfs } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { type LoadedRoom, modelOf } from "@rc/hardware-profiles";
+import { type DeviceEntry, type LoadedRoom, modelOf } from "@rc/hardware-profiles";
 import { clientIdOf } from "@rc/protocol";
 import { connectMqtt } from "@rc/protocol/mqtt";
 import { pino } from "pino";
@@ -67,15 +67,14 @@ export async function checkRoom(options: RoomCheckOptions): Promise<CheckRow[]> 
     // One after another: each device has the PC to itself (a media worker loading GStreamer is a heavy start), and
     // the table is in the profile's order.
     const devices: CheckRow[] = [];
-    for (const entry of options.loaded.room.devices) devices.push(await checkDevice(entry.id));
+    for (const entry of options.loaded.room.devices) devices.push(await checkDevice(entry));
     return [...devices, ...(await checkDisks(options)), await checkBroker(options, timeoutMs)];
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 
-  async function checkDevice(id: string): Promise<CheckRow> {
+  async function checkDevice(entry: DeviceEntry): Promise<CheckRow> {
     const { loaded } = options;
-    const entry = loaded.room.devices.find((device) => device.id === id)!;
     const row = (verdict: CheckVerdict, reason: CheckReason, detail = ""): CheckRow => ({
       subject: entry.id,
       kind: entry.kind,
