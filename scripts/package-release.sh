@@ -16,7 +16,7 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 root="$stage/$name"
 mkdir -p "$root/dist" "$root/mosquitto" "$root/docs" "$root/node_modules/@rc/ui-panel"
-cp dist/room-agent.mjs dist/controller.mjs dist/media-worker.mjs "$root/dist/"
+cp dist/room-agent.mjs dist/local-panel.mjs dist/controller.mjs dist/media-worker.mjs "$root/dist/"
 cp -r deploy "$root/"
 cp docs/INSTALL.md docs/INSTALL.en.md "$root/docs/"
 cp LICENSE README.md "$root/"
