@@ -50,7 +50,8 @@ export interface LocalPanelOptions {
   dir?: string;
 }
 
-const COOKIE = "rc_session";
+/** Not the controller's name: a browser keeps cookies per host, not per port, and the demo runs both on 127.0.0.1. */
+const COOKIE = "rc_room_session";
 /** A panel session lasts a working day, as at the controller. */
 const SESSION_MS = 12 * 3600_000;
 /** A room has a screen or two; past this many sessions the oldest is dropped. */
