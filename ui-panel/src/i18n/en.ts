@@ -193,7 +193,6 @@ export const en: Messages = {
     decisions: "Auto director: recent decisions",
     noDecisions: "The auto director has not switched yet.",
     cutTo: (p) => `Cut to ${p.camera}`,
-    frame: (p) => `Framing ${p.camera}`,
     changes: "Status changes and alarms",
     noChanges: "No changes yet.",
     historyUnavailable: "The room's history is not available.",

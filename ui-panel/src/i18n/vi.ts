@@ -218,7 +218,6 @@ export const vi = {
     decisions: "Tự động chuyển camera: các lần gần đây",
     noDecisions: "Chưa có lần tự động chuyển camera nào.",
     cutTo: (p: { camera: string }) => `Chuyển sang ${p.camera}`,
-    frame: (p: { camera: string }) => `Chuẩn bị ${p.camera}`,
     changes: "Thay đổi trạng thái và cảnh báo",
     noChanges: "Chưa có thay đổi nào.",
     historyUnavailable: "Chưa xem được lịch sử của phòng.",
