@@ -10,6 +10,7 @@ export * from "./firmata-board/firmata-board.ts";
 export * from "./firmata-board/firmware.ts";
 export * from "./line-device.ts";
 export * from "./onvif-camera/discovery-responder.ts";
+export * from "./onvif-camera/http-auth.ts";
 export * from "./onvif-camera/onvif-camera.ts";
 export * from "./onvif-camera/picture/camera-picture.ts";
 export { DEFAULT_SEATS, type PictureSeat } from "./onvif-camera/picture/hearing-room.ts";

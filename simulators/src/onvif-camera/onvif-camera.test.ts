@@ -1,5 +1,6 @@
 import { Cam } from "onvif";
 import { afterEach, describe, expect, it } from "vitest";
+import { answerChallenge, fetchWithLogin } from "./http-auth.ts";
 import { OnvifCamera, parseDuration } from "./onvif-camera.ts";
 import { decodeJpeg, difference, RawRtspClient } from "./picture/picture-test-clients.ts";
 
@@ -48,9 +49,40 @@ describe("simulated ONVIF camera", () => {
     expect(stream.uri).toMatch(/^rtsp:\/\/127\.0\.0\.1:/);
   });
 
+  it("answers GetSystemDateAndTime, GetServices and GetCapabilities without a login, and nothing else", async () => {
+    const camera = await startCamera();
+    const soap = (operation: string, ns: string) =>
+      fetch(camera.deviceServiceUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/soap+xml" },
+        body: `<s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope"><s:Body><${operation} xmlns="${ns}"/></s:Body></s:Envelope>`,
+      });
+    const device = "http://www.onvif.org/ver10/device/wsdl";
+    for (const operation of ["GetSystemDateAndTime", "GetServices", "GetCapabilities"]) {
+      const res = await soap(operation, device);
+      expect(res.status, operation).toBe(200);
+      expect(await res.text()).toContain(`${operation}Response`);
+    }
+    for (const [operation, ns] of [
+      ["GetDeviceInformation", device],
+      ["GetHostname", device],
+      ["GetProfiles", "http://www.onvif.org/ver10/media/wsdl"],
+      ["GetNodes", "http://www.onvif.org/ver20/ptz/wsdl"],
+    ] as const) {
+      const res = await soap(operation, ns);
+      expect(res.status, operation).toBe(400);
+      expect(await res.text()).toContain("ter:NotAuthorized");
+    }
+  });
+
   it("refuses a wrong password and a clock outside the skew window", async () => {
     const camera = await startCamera();
-    await expect(connect(camera, "wrong")).rejects.toThrow();
+    // The client connects (GetServices needs no login) but every authenticated request is refused: the `onvif`
+    // package turns the refused GetProfiles into a warning and connects without a profile.
+    const refused = await connect(camera, "wrong");
+    expect(refused.profiles).toEqual([]);
+    await expect(call(refused, "getDeviceInformation")).rejects.toThrow(/authorized/i);
+    expect(camera.authFailures).toBeGreaterThan(0);
     const skewed = await startCamera({ skewWindowS: 5 });
     const cam = await connect(skewed);
     // The client learnt the offset at connect; a camera clock that jumps an hour afterwards refuses its tokens.
@@ -119,8 +151,10 @@ describe("simulated ONVIF camera", () => {
     expect(uri).toMatch(/^rtsp:\/\/127\.0\.0\.1:\d+\/stream$/);
     expect(Number(new URL(uri).port)).not.toBe(camera.port);
     const snapshotUri = (await call(cam, "getSnapshotUri", {})).uri;
+    // Snapshots want the camera's login (Digest by default), as a real camera's do.
+    expect((await fetch(snapshotUri)).status).toBe(401);
     const snapshot = async () => {
-      const response = await fetch(snapshotUri);
+      const response = await fetchWithLogin(snapshotUri, "admin", "admin");
       expect(response.headers.get("content-type")).toBe("image/jpeg");
       return decodeJpeg(Buffer.from(await response.arrayBuffer()));
     };
@@ -137,7 +171,20 @@ describe("simulated ONVIF camera", () => {
     expect(difference(home, await snapshot())).toBeLessThan(1);
     const rtsp = await RawRtspClient.open(Number(new URL(uri).port));
     try {
-      const reply = await rtsp.request("DESCRIBE", uri, { Accept: "application/sdp" });
+      // The stream wants a Digest login too (RFC 2326 §D): a 401 with the challenge, then the answer.
+      const asked = await rtsp.request("DESCRIBE", uri, { Accept: "application/sdp" });
+      expect(asked.status).toBe(401);
+      const challenge = asked.headers.get("www-authenticate") ?? "";
+      expect(challenge).toMatch(/^Digest .*algorithm=MD5/);
+      const wrong = await rtsp.request("DESCRIBE", uri, {
+        Accept: "application/sdp",
+        Authorization: answerChallenge(challenge, "DESCRIBE", uri, "admin", "sai"),
+      });
+      expect(wrong.status).toBe(401);
+      const reply = await rtsp.request("DESCRIBE", uri, {
+        Accept: "application/sdp",
+        Authorization: answerChallenge(challenge, "DESCRIBE", uri, "admin", "admin"),
+      });
       expect(reply.status).toBe(200);
       expect(reply.body).toContain("H264");
     } finally {
@@ -149,7 +196,97 @@ describe("simulated ONVIF camera", () => {
     const camera = await startCamera({ picture: false });
     const cam = await connect(camera);
     expect((await call(cam, "getStreamUri", { protocol: "RTSP" })).uri).toMatch(/^rtsp:/);
-    const response = await fetch(`http://127.0.0.1:${camera.port}/snapshot.jpg`);
+    const response = await fetchWithLogin(`http://127.0.0.1:${camera.port}/snapshot.jpg`, "admin", "admin");
     expect(response.status).toBe(503);
+  });
+
+  it("snapshots behind Basic (a switch), Digest with SHA-256 and MD5 offered, or no login", async () => {
+    const url = (camera: OnvifCamera) => `http://127.0.0.1:${camera.port}/snapshot.jpg`;
+    const basic = await startCamera({ mediaLogin: "basic" });
+    const asked = await fetch(url(basic));
+    expect(asked.status).toBe(401);
+    expect(asked.headers.get("www-authenticate")).toBe('Basic realm="rc-camera"');
+    expect((await fetchWithLogin(url(basic), "admin", "sai")).status).toBe(401);
+    expect((await fetchWithLogin(url(basic), "admin", "admin")).status).toBe(503); // logged in; no picture attached
+
+    const both = await startCamera({ snapshotDigest: ["SHA-256", "MD5"] });
+    const challenges = (await fetch(url(both))).headers.get("www-authenticate") ?? "";
+    expect(challenges).toMatch(/^Digest .*algorithm=SHA-256, Digest .*algorithm=MD5$/);
+    expect((await fetchWithLogin(url(both), "admin", "admin")).status).toBe(503);
+
+    const open = await startCamera({ mediaLogin: "none" });
+    expect((await fetch(url(open))).status).toBe(503);
+  });
+
+  it("answers what stock clients ask at their first screens: GetProfile, GetScopes, GetHostname, PTZ nodes and configurations", async () => {
+    const camera = await startCamera();
+    const cam = await connect(camera);
+    const hostname = await call(cam, "getHostname");
+    expect(hostname.name).toBe(`rc-camera-${camera.port}`);
+    const scopes = await call(cam, "getScopes");
+    expect(JSON.stringify(scopes)).toContain("onvif://www.onvif.org/type/ptz");
+    const nodes = await call(cam, "getNodes");
+    expect(Object.keys(nodes)).toEqual(["ptz_node_1"]);
+    const configurations = await call(cam, "getConfigurations");
+    expect(configurations.ptz).toMatchObject({ token: "ptz_cfg_1", nodeToken: "ptz_node_1" }); // keyed by name
+    const options = await call(cam, "getConfigurationOptions", "ptz_cfg_1");
+    expect(options.ptzTimeout).toEqual({ min: ["PT1S"], max: ["PT60S"] });
+    expect(options.spaces.absolute.x).toMatchObject({ min: -1, max: 1 });
+    await expect(call(cam, "getConfigurationOptions", "other")).rejects.toThrow(/no PTZ configuration/);
+    const profile = await call(cam, "_request", {
+      service: "media",
+      body: `${cam._envelopeHeader()}<GetProfile xmlns="http://www.onvif.org/ver10/media/wsdl"><ProfileToken>profile_1</ProfileToken></GetProfile>${cam._envelopeFooter()}`,
+    });
+    expect(JSON.stringify(profile)).toContain("ptz_cfg_1");
+  });
+
+  it("misbehaves on request: concurrent requests applied out of order, ContinuousMove's Timeout ignored", async () => {
+    const camera = await startCamera({ unordered: true, unorderedDelayMs: 60 });
+    const cam = await connect(camera);
+    // Moves sent together, each with its own velocity: the last one applied need not be the last one sent.
+    const lastApplied: number[] = [];
+    for (let round = 0; round < 8; round++) {
+      await Promise.all(
+        [0.2, 0.4, 0.6, 0.8].map((x) => call(cam, "continuousMove", { x, y: 0, zoom: 0, timeout: 100 })),
+      );
+      const before = camera.status().position.x;
+      await new Promise((r) => setTimeout(r, 50));
+      lastApplied.push(Math.round(((camera.status().position.x - before) / 0.05) * 10) / 10);
+    }
+    expect(new Set(lastApplied).size).toBeGreaterThan(1);
+    // Timeout 100 ms, and still moving long after it.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(camera.status().moving).toBe(true);
+    await call(cam, "stop", {});
+    expect(camera.status().moving).toBe(false);
+  });
+
+  it("advertises an address the room cannot reach, when told to (NAT, a second interface)", async () => {
+    const camera = await startCamera({ advertisedHost: "127.0.0.254", picture: true });
+    const cam = await connect(camera);
+    expect((await call(cam, "getStreamUri", { protocol: "RTSP" })).uri).toMatch(
+      /^rtsp:\/\/127\.0\.0\.254:\d+\/stream$/,
+    );
+    expect((await call(cam, "getSnapshotUri", {})).uri).toBe(`http://127.0.0.254:${camera.port}/snapshot.jpg`);
+  });
+
+  it("locks every login out after too many failed ones, when told to", async () => {
+    const camera = await startCamera({ lockoutAfter: 3, lockoutMs: 60_000 });
+    const wrong = await connect(camera, "wrong");
+    for (let i = 0; i < 3; i++) await expect(call(wrong, "getDeviceInformation")).rejects.toThrow(/authorized/i);
+    expect(camera.lockedOut).toBe(true);
+    const right = await connect(camera);
+    expect(right.profiles).toEqual([]); // the right password is refused as well now
+    await expect(call(right, "getDeviceInformation")).rejects.toThrow(/locked out/);
+  });
+
+  it("faults preset names it does not take, a name stored twice, and one preset too many", async () => {
+    const camera = await startCamera({ presetNames: /^[a-z]{1,8}$/, maxPresets: 2 });
+    const cam = await connect(camera);
+    await expect(call(cam, "setPreset", { presetName: "Chu_tri" })).rejects.toThrow(/not accepted/);
+    await call(cam, "setPreset", { presetName: "chutri" });
+    await expect(call(cam, "setPreset", { presetName: "chutri" })).rejects.toThrow(/exists/);
+    await call(cam, "setPreset", { presetName: "congdan" });
+    await expect(call(cam, "setPreset", { presetName: "canbo" })).rejects.toThrow(/no more presets/);
   });
 });

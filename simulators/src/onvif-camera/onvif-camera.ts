@@ -1,8 +1,13 @@
 // A simulated ONVIF PTZ camera (Device, Media, PTZ services) written from research/onvif.md, on its own loopback port.
-// Position follows a mechanical model with finite speeds; presets survive a simulated reboot.
+// Position follows a mechanical model with finite speeds; presets survive a simulated reboot. As real cameras do, it
+// answers GetSystemDateAndTime, GetServices and GetCapabilities to anyone and wants a login for the rest, and its
+// snapshots and RTSP stream want one too (Digest, or Basic as a switch). Switches make it misbehave the way cameras we
+// did not write did: requests handled concurrently and out of order with ContinuousMove's Timeout ignored, an address
+// advertised that the room cannot reach, a lockout after failed logins, strict preset names.
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type DigestAlgorithm, LoginChecker, type LoginScheme } from "./http-auth.ts";
 import { CameraPicture } from "./picture/camera-picture.ts";
 
 export interface OnvifCameraOptions {
@@ -36,6 +41,26 @@ export interface OnvifCameraOptions {
   picture?: boolean;
   /** The RTSP port of the live picture (0 = any free port, then kept across a simulated reboot). */
   rtspPort?: number;
+  /** The login the snapshots and the RTSP stream want: Digest (default, as real cameras), Basic, or none. */
+  mediaLogin?: LoginScheme;
+  /** The Digest algorithms a snapshot's challenge offers (RTSP offers MD5: GStreamer's client knows no other). */
+  snapshotDigest?: DigestAlgorithm[];
+  /**
+   * Misbehaviour of an ONVIF implementation we did not write: requests are handled concurrently, each applied and
+   * answered after a random 0..unorderedDelayMs, so two in flight may be applied in either order (a Stop before the
+   * ContinuousMove it was sent after); and ContinuousMove's Timeout is ignored, the head moves until a Stop.
+   */
+  unordered?: boolean;
+  unorderedDelayMs?: number;
+  /** The host the camera puts in its service, stream and snapshot addresses (behind NAT, a second interface). */
+  advertisedHost?: string;
+  /** Failed logins after which every login is refused, even a right one, for lockoutMs (0: never, the default). */
+  lockoutAfter?: number;
+  lockoutMs?: number;
+  /** How many presets the camera holds (Hikvision-like: its 255 slots); one more faults ter:TooManyPresets. */
+  maxPresets?: number;
+  /** The preset names the camera takes; another faults ter:InvalidPresetName. */
+  presetNames?: RegExp;
 }
 
 /** What a broken camera does on request: answer normally, never answer, or answer bytes that are not SOAP. */
@@ -88,6 +113,10 @@ type Motion =
   | { kind: "target"; from: Position; to: Position; since: number; durationMs: number };
 
 const PROFILE = "profile_1";
+const PTZ_NODE = "ptz_node_1";
+const PTZ_CONFIGURATION = "ptz_cfg_1";
+/** What a camera answers without a login (ONVIF Core's PRE_AUTH class as real cameras apply it). */
+const PRE_AUTH = new Set(["GetSystemDateAndTime", "GetServices", "GetCapabilities"]);
 const NS = {
   soap: "http://www.w3.org/2003/05/soap-envelope",
   tds: "http://www.onvif.org/ver10/device/wsdl",
@@ -140,6 +169,13 @@ const unescapeXml = (s: string) =>
 
 export class OnvifCamera {
   readonly options: Required<Omit<OnvifCameraOptions, "port" | "rtspPort">> & { port: number; rtspPort: number };
+  private readonly soapDigest: LoginChecker;
+  private readonly snapshotLogin: LoginChecker;
+  private readonly rtspLogin: LoginChecker;
+  /** Failed WS-Security logins (the Digest ones are counted by their checkers). */
+  private wsFailures = 0;
+  /** Until when every login is refused (a lockout after too many failed ones). */
+  private lockedUntil = 0;
   /** Every operation received, in order (for tests and the latency benchmark). */
   readonly requests: { operation: string; at: number }[] = [];
   /** Every motion the head started: wall-clock start and when it will have arrived (for the director's tests). */
@@ -177,8 +213,25 @@ export class OnvifCamera {
       seats: [],
       picture: true,
       rtspPort: 0,
+      mediaLogin: "digest",
+      snapshotDigest: ["MD5"],
+      unordered: false,
+      unorderedDelayMs: 40,
+      advertisedHost: "127.0.0.1",
+      lockoutAfter: 0,
+      lockoutMs: 30_000,
+      maxPresets: 128,
+      presetNames: /^.{1,64}$/u,
       ...options,
     };
+    const login = { credentials: () => ({ username: this.options.username, password: this.options.password }) };
+    this.soapDigest = new LoginChecker({ ...login, scheme: "digest" });
+    this.snapshotLogin = new LoginChecker({
+      ...login,
+      scheme: this.options.mediaLogin,
+      algorithms: this.options.snapshotDigest,
+    });
+    this.rtspLogin = new LoginChecker({ ...login, scheme: this.options.mediaLogin, algorithms: ["MD5"] });
     if (this.options.hikvisionPresets) {
       for (let slot = 1; slot <= 255; slot++) {
         const token = String(slot);
@@ -224,15 +277,24 @@ export class OnvifCamera {
   /** The live picture: the window follows the head as the mechanical model has it now (what GetStatus answers). */
   private async startPicture(): Promise<void> {
     const { seats } = this.options;
-    const picture = new CameraPicture({ name: this.options.name, ...(seats.length > 0 ? { seats } : {}) }, () => {
-      const { position } = this.status();
-      return { pan: position.x, tilt: position.y, zoom: position.zoom };
-    });
+    const picture = new CameraPicture(
+      {
+        name: this.options.name,
+        ...(seats.length > 0 ? { seats } : {}),
+        ...(this.options.mediaLogin === "none" ? {} : { login: this.rtspLogin }),
+      },
+      () => {
+        const { position } = this.status();
+        return { pan: position.x, tilt: position.y, zoom: position.zoom };
+      },
+    );
     this.picture = picture;
     const { rtspUri } = await picture.listen("127.0.0.1", this.options.rtspPort);
     // The same URI after a reboot, as a real camera keeps its RTSP port: viewers and the media worker reconnect to it.
     this.options.rtspPort = Number(new URL(rtspUri).port);
-    this.streamUri = rtspUri;
+    const advertised = new URL(rtspUri);
+    advertised.hostname = this.options.advertisedHost;
+    this.streamUri = advertised.href;
     this.snapshotSource = () => picture.snapshot();
   }
 
@@ -304,6 +366,9 @@ export class OnvifCamera {
       if (!free) throw new SoapFault("Receiver", "ter:TooManyPresets", "no free preset slot");
       return free.token;
     }
+    if (this.presets.size >= this.options.maxPresets) {
+      throw new SoapFault("Receiver", "ter:TooManyPresets", "the camera holds no more presets");
+    }
     return String(this.nextPreset++);
   }
 
@@ -339,13 +404,12 @@ export class OnvifCamera {
       res.end(junk);
       return;
     }
-    const wantsDigest = this.options.auth === "http-digest";
-    const isTimeQuery = /GetSystemDateAndTime/.test(body);
     if (req.method === "GET" && req.url?.split("?")[0] === "/snapshot.jpg") {
-      if (wantsDigest && !this.digestValid(req, "GET")) return this.challenge(res);
+      if (!this.loginOk(this.snapshotLogin, req.headers.authorization, "GET")) {
+        return this.challenge(res, this.snapshotLogin);
+      }
       return this.serveSnapshot(res);
     }
-    if (wantsDigest && !isTimeQuery && !this.digestValid(req, "POST")) return this.challenge(res);
     let status = 200;
     let reply: string;
     try {
@@ -353,8 +417,16 @@ export class OnvifCamera {
       if (req.method !== "POST" || !soapBody) throw new SoapFault("Sender", "ter:InvalidArgVal", "not a SOAP request");
       const op = /<(?:[\w.-]+:)?(\w+)[\s/>]/.exec(soapBody.inner.trim())?.[1];
       if (!op) throw new SoapFault("Sender", "ter:InvalidArgVal", "empty SOAP body");
+      const digest = this.options.auth === "http-digest";
+      // A digest camera ignores WS-Security and asks for HTTP Digest on everything but the pre-auth operations.
+      if (digest && !PRE_AUTH.has(op) && !this.loginOk(this.soapDigest, req.headers.authorization, "POST")) {
+        return this.challenge(res, this.soapDigest);
+      }
       this.requests.push({ operation: op, at: performance.now() });
-      if (op !== "GetSystemDateAndTime" && !wantsDigest) this.authenticate(body);
+      if (!digest && !PRE_AUTH.has(op)) this.authenticate(body);
+      if (this.options.unordered) {
+        await new Promise((r) => setTimeout(r, Math.random() * this.options.unorderedDelayMs));
+      }
       reply = this.operate(op, soapBody.inner);
     } catch (err) {
       const fault =
@@ -372,32 +444,35 @@ export class OnvifCamera {
     res.end(out);
   }
 
-  private readonly digestNonces = new Set<string>();
-
-  /** 401 with an RFC 7616 challenge; the nonce holds "=" as base64 does, which trips naive parsers (node-onvif). */
-  private challenge(res: ServerResponse): void {
-    const nonce = randomBytes(12).toString("base64");
-    this.digestNonces.add(nonce);
-    if (this.digestNonces.size > 1000) this.digestNonces.delete(this.digestNonces.values().next().value as string);
-    res.writeHead(401, {
-      "WWW-Authenticate": `Digest realm="rc-camera", qop="auth", nonce="${nonce}", opaque="${randomBytes(4).toString("hex")}", algorithm=MD5`,
-      "Content-Length": 0,
-    });
-    res.end();
+  /** Logins refused for a wrong password or user (SOAP, snapshots and RTSP together): a test sees a retry loop. */
+  get authFailures(): number {
+    return this.wsFailures + this.soapDigest.failures + this.snapshotLogin.failures + this.rtspLogin.failures;
   }
 
-  private digestValid(req: IncomingMessage, method: string): boolean {
-    const header = req.headers.authorization ?? "";
-    if (!/^Digest\s/i.test(header)) return false;
-    const f: Record<string, string> = {};
-    for (const m of header.slice(7).matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g)) f[m[1] ?? ""] = m[2] ?? m[3] ?? "";
-    if (f.username !== this.options.username || !f.nonce || !this.digestNonces.has(f.nonce)) return false;
-    const md5 = (x: string) => createHash("md5").update(x).digest("hex");
-    const ha1 = md5(`${f.username}:${f.realm}:${this.options.password}`);
-    const ha2 = md5(`${method}:${f.uri}`);
-    const expected =
-      f.qop === "auth" ? md5(`${ha1}:${f.nonce}:${f.nc}:${f.cnonce}:auth:${ha2}`) : md5(`${ha1}:${f.nonce}:${ha2}`);
-    return expected === f.response;
+  /** Whether every login is refused now, after too many failed ones. */
+  get lockedOut(): boolean {
+    return Date.now() < this.lockedUntil;
+  }
+
+  /** Counts a failed login towards the lockout. */
+  private loginFailed(): void {
+    const { lockoutAfter, lockoutMs } = this.options;
+    if (lockoutAfter > 0 && this.authFailures >= lockoutAfter && !this.lockedOut)
+      this.lockedUntil = Date.now() + lockoutMs;
+  }
+
+  private loginOk(checker: LoginChecker, authorization: string | undefined, method: string): boolean {
+    const before = checker.failures;
+    const ok = checker.valid(authorization, method);
+    if (checker.failures > before) this.loginFailed();
+    return ok && !this.lockedOut;
+  }
+
+  /** 401 with the checker's challenges (Digest: one per algorithm; Basic). */
+  private challenge(res: ServerResponse, checker: LoginChecker): void {
+    res.setHeader("WWW-Authenticate", checker.challenges());
+    res.writeHead(401, { "Content-Length": 0 });
+    res.end();
   }
 
   private async serveSnapshot(res: ServerResponse): Promise<void> {
@@ -413,6 +488,19 @@ export class OnvifCamera {
 
   /** WS-UsernameToken with PasswordDigest, checked against the camera's own clock with a skew window. */
   private authenticate(envelope: string): void {
+    try {
+      this.checkToken(envelope);
+    } catch (error) {
+      if (element(envelope, "UsernameToken")) {
+        this.wsFailures++;
+        this.loginFailed();
+      }
+      throw error;
+    }
+    if (this.lockedOut) throw new SoapFault("Sender", "ter:NotAuthorized", "sender not authorized (locked out)");
+  }
+
+  private checkToken(envelope: string): void {
     const token = element(envelope, "UsernameToken");
     if (!token) throw new SoapFault("Sender", "ter:NotAuthorized", "authentication required");
     const user = text(token.inner, "Username");
@@ -437,8 +525,41 @@ export class OnvifCamera {
     if (token !== PROFILE) throw new SoapFault("Sender", "ter:NoProfile", `no profile ${token ?? ""}`);
   }
 
+  /** The one media profile, as GetProfiles and GetProfile give it. */
+  private profileXml(tag: string): string {
+    return `<${tag} token="${PROFILE}" fixed="true"><tt:Name>main</tt:Name><tt:VideoSourceConfiguration token="vsc_1"><tt:Name>vsc</tt:Name><tt:UseCount>1</tt:UseCount><tt:SourceToken>video_src_1</tt:SourceToken><tt:Bounds x="0" y="0" width="640" height="360"/></tt:VideoSourceConfiguration><tt:VideoEncoderConfiguration token="vec_1"><tt:Name>vec</tt:Name><tt:UseCount>1</tt:UseCount><tt:Encoding>H264</tt:Encoding>${this.options.encoderWithoutResolution ? "" : "<tt:Resolution><tt:Width>640</tt:Width><tt:Height>360</tt:Height></tt:Resolution>"}<tt:Quality>5</tt:Quality>${this.options.encoderWithoutResolution ? "" : "<tt:RateControl><tt:FrameRateLimit>15</tt:FrameRateLimit><tt:EncodingInterval>1</tt:EncodingInterval><tt:BitrateLimit>1024</tt:BitrateLimit></tt:RateControl>"}<tt:SessionTimeout>PT60S</tt:SessionTimeout></tt:VideoEncoderConfiguration>${this.ptzConfigurationXml("tt:PTZConfiguration")}</${tag}>`;
+  }
+
+  /** The PTZ configuration, in a profile and from PTZ GetConfigurations. */
+  private ptzConfigurationXml(tag: string): string {
+    return `<${tag} token="${PTZ_CONFIGURATION}"><tt:Name>ptz</tt:Name><tt:UseCount>1</tt:UseCount><tt:NodeToken>${PTZ_NODE}</tt:NodeToken><tt:DefaultContinuousPanTiltVelocitySpace>http://www.onvif.org/ver10/tptz/PanTiltSpaces/VelocityGenericSpace</tt:DefaultContinuousPanTiltVelocitySpace><tt:DefaultPTZTimeout>PT5S</tt:DefaultPTZTimeout><tt:PanTiltLimits><tt:Range><tt:URI>http://www.onvif.org/ver10/tptz/PanTiltSpaces/PositionGenericSpace</tt:URI><tt:XRange><tt:Min>-1</tt:Min><tt:Max>1</tt:Max></tt:XRange><tt:YRange><tt:Min>-1</tt:Min><tt:Max>1</tt:Max></tt:YRange></tt:Range></tt:PanTiltLimits><tt:ZoomLimits><tt:Range><tt:URI>http://www.onvif.org/ver10/tptz/ZoomSpaces/PositionGenericSpace</tt:URI><tt:XRange><tt:Min>0</tt:Min><tt:Max>1</tt:Max></tt:XRange></tt:Range></tt:ZoomLimits></${tag}>`;
+  }
+
+  /** The spaces the PTZ node supports (all generic: pan/tilt −1..1, zoom 0..1, speeds 0..1). */
+  private ptzSpacesXml(): string {
+    const space = (tag: string, uri: string, x: [number, number], y?: [number, number]) =>
+      `<tt:${tag}><tt:URI>http://www.onvif.org/ver10/tptz/${uri}</tt:URI><tt:XRange><tt:Min>${x[0]}</tt:Min><tt:Max>${x[1]}</tt:Max></tt:XRange>${y ? `<tt:YRange><tt:Min>${y[0]}</tt:Min><tt:Max>${y[1]}</tt:Max></tt:YRange>` : ""}</tt:${tag}>`;
+    const both: [number, number] = [-1, 1];
+    return [
+      space("AbsolutePanTiltPositionSpace", "PanTiltSpaces/PositionGenericSpace", both, both),
+      space("AbsoluteZoomPositionSpace", "ZoomSpaces/PositionGenericSpace", [0, 1]),
+      space("RelativePanTiltTranslationSpace", "PanTiltSpaces/TranslationGenericSpace", both, both),
+      space("RelativeZoomTranslationSpace", "ZoomSpaces/TranslationGenericSpace", both),
+      space("ContinuousPanTiltVelocitySpace", "PanTiltSpaces/VelocityGenericSpace", both, both),
+      space("ContinuousZoomVelocitySpace", "ZoomSpaces/VelocityGenericSpace", both),
+      `<tt:PanTiltSpeedSpace><tt:URI>http://www.onvif.org/ver10/tptz/PanTiltSpaces/GenericSpeedSpace</tt:URI><tt:XRange><tt:Min>0</tt:Min><tt:Max>1</tt:Max></tt:XRange></tt:PanTiltSpeedSpace>`,
+      `<tt:ZoomSpeedSpace><tt:URI>http://www.onvif.org/ver10/tptz/ZoomSpaces/ZoomGenericSpeedSpace</tt:URI><tt:XRange><tt:Min>0</tt:Min><tt:Max>1</tt:Max></tt:XRange></tt:ZoomSpeedSpace>`,
+    ].join("");
+  }
+
+  private nodeXml(): string {
+    const presets = this.options.hikvisionPresets ? 255 : this.options.maxPresets;
+    return `<tptz:PTZNode token="${PTZ_NODE}" FixedHomePosition="false"><tt:Name>ptz</tt:Name><tt:SupportedPTZSpaces>${this.ptzSpacesXml()}</tt:SupportedPTZSpaces><tt:MaximumNumberOfPresets>${presets}</tt:MaximumNumberOfPresets><tt:HomeSupported>true</tt:HomeSupported></tptz:PTZNode>`;
+  }
+
   private operate(op: string, body: string): string {
-    const base = `http://127.0.0.1:${this.port}/onvif`;
+    const host = this.options.advertisedHost;
+    const base = `http://${host}:${this.port}/onvif`;
     switch (op) {
       case "GetSystemDateAndTime": {
         const d = new Date(Date.now() + this.options.clockOffsetMs);
@@ -458,18 +579,57 @@ export class OnvifCamera {
           .join("")}</tds:GetServicesResponse>`;
       case "GetCapabilities":
         return `<tds:GetCapabilitiesResponse><tds:Capabilities><tt:Device><tt:XAddr>${base}/device_service</tt:XAddr></tt:Device><tt:Media><tt:XAddr>${base}/media_service</tt:XAddr><tt:StreamingCapabilities><tt:RTPMulticast>false</tt:RTPMulticast><tt:RTP_TCP>true</tt:RTP_TCP><tt:RTP_RTSP_TCP>true</tt:RTP_RTSP_TCP></tt:StreamingCapabilities></tt:Media><tt:PTZ><tt:XAddr>${base}/ptz_service</tt:XAddr></tt:PTZ></tds:Capabilities></tds:GetCapabilitiesResponse>`;
+      case "GetHostname":
+        return `<tds:GetHostnameResponse><tds:HostnameInformation><tt:FromDHCP>false</tt:FromDHCP><tt:Name>rc-camera-${this.port}</tt:Name></tds:HostnameInformation></tds:GetHostnameResponse>`;
+      case "GetScopes":
+        return `<tds:GetScopesResponse>${[
+          ["Fixed", "onvif://www.onvif.org/type/ptz"],
+          ["Fixed", "onvif://www.onvif.org/type/video_encoder"],
+          ["Fixed", "onvif://www.onvif.org/Profile/Streaming"],
+          ["Fixed", "onvif://www.onvif.org/hardware/RC-SIM-PTZ"],
+          ["Configurable", `onvif://www.onvif.org/name/${encodeURIComponent(this.options.name)}`],
+        ]
+          .map(
+            ([def, item]) =>
+              `<tds:Scopes><tt:ScopeDef>${def}</tt:ScopeDef><tt:ScopeItem>${escapeXml(item ?? "")}</tt:ScopeItem></tds:Scopes>`,
+          )
+          .join("")}</tds:GetScopesResponse>`;
       case "GetDeviceInformation":
         return `<tds:GetDeviceInformationResponse><tds:Manufacturer>RC Simulator</tds:Manufacturer><tds:Model>${this.options.name}</tds:Model><tds:FirmwareVersion>1.0</tds:FirmwareVersion><tds:SerialNumber>SIM-${this.port}</tds:SerialNumber><tds:HardwareId>sim</tds:HardwareId></tds:GetDeviceInformationResponse>`;
       case "GetVideoSources":
         return `<trt:GetVideoSourcesResponse><trt:VideoSources token="video_src_1"><tt:Framerate>15</tt:Framerate><tt:Resolution><tt:Width>640</tt:Width><tt:Height>360</tt:Height></tt:Resolution></trt:VideoSources></trt:GetVideoSourcesResponse>`;
       case "GetProfiles":
-        return `<trt:GetProfilesResponse><trt:Profiles token="${PROFILE}" fixed="true"><tt:Name>main</tt:Name><tt:VideoSourceConfiguration token="vsc_1"><tt:Name>vsc</tt:Name><tt:UseCount>1</tt:UseCount><tt:SourceToken>video_src_1</tt:SourceToken><tt:Bounds x="0" y="0" width="640" height="360"/></tt:VideoSourceConfiguration><tt:VideoEncoderConfiguration token="vec_1"><tt:Name>vec</tt:Name><tt:UseCount>1</tt:UseCount><tt:Encoding>H264</tt:Encoding>${this.options.encoderWithoutResolution ? "" : "<tt:Resolution><tt:Width>640</tt:Width><tt:Height>360</tt:Height></tt:Resolution>"}<tt:Quality>5</tt:Quality>${this.options.encoderWithoutResolution ? "" : "<tt:RateControl><tt:FrameRateLimit>15</tt:FrameRateLimit><tt:EncodingInterval>1</tt:EncodingInterval><tt:BitrateLimit>1024</tt:BitrateLimit></tt:RateControl>"}<tt:SessionTimeout>PT60S</tt:SessionTimeout></tt:VideoEncoderConfiguration><tt:PTZConfiguration token="ptz_cfg_1"><tt:Name>ptz</tt:Name><tt:UseCount>1</tt:UseCount><tt:NodeToken>ptz_node_1</tt:NodeToken><tt:DefaultContinuousPanTiltVelocitySpace>http://www.onvif.org/ver10/tptz/PanTiltSpaces/VelocityGenericSpace</tt:DefaultContinuousPanTiltVelocitySpace><tt:DefaultPTZTimeout>PT5S</tt:DefaultPTZTimeout><tt:PanTiltLimits><tt:Range><tt:URI>http://www.onvif.org/ver10/tptz/PanTiltSpaces/PositionGenericSpace</tt:URI><tt:XRange><tt:Min>-1</tt:Min><tt:Max>1</tt:Max></tt:XRange><tt:YRange><tt:Min>-1</tt:Min><tt:Max>1</tt:Max></tt:YRange></tt:Range></tt:PanTiltLimits><tt:ZoomLimits><tt:Range><tt:URI>http://www.onvif.org/ver10/tptz/ZoomSpaces/PositionGenericSpace</tt:URI><tt:XRange><tt:Min>0</tt:Min><tt:Max>1</tt:Max></tt:XRange></tt:Range></tt:ZoomLimits></tt:PTZConfiguration></trt:Profiles></trt:GetProfilesResponse>`;
+        return `<trt:GetProfilesResponse>${this.profileXml("trt:Profiles")}</trt:GetProfilesResponse>`;
+      case "GetProfile":
+        this.checkProfile(body);
+        return `<trt:GetProfileResponse>${this.profileXml("trt:Profile")}</trt:GetProfileResponse>`;
       case "GetStreamUri":
         this.checkProfile(body);
-        return `<trt:GetStreamUriResponse><trt:MediaUri><tt:Uri>${this.streamUri ?? `rtsp://127.0.0.1:${this.port}/stream`}</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect><tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT0S</tt:Timeout></trt:MediaUri></trt:GetStreamUriResponse>`;
+        return `<trt:GetStreamUriResponse><trt:MediaUri><tt:Uri>${this.streamUri ?? `rtsp://${host}:${this.port}/stream`}</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect><tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT0S</tt:Timeout></trt:MediaUri></trt:GetStreamUriResponse>`;
       case "GetSnapshotUri":
         this.checkProfile(body);
-        return `<trt:GetSnapshotUriResponse><trt:MediaUri><tt:Uri>http://127.0.0.1:${this.port}/snapshot.jpg</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect><tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT0S</tt:Timeout></trt:MediaUri></trt:GetSnapshotUriResponse>`;
+        return `<trt:GetSnapshotUriResponse><trt:MediaUri><tt:Uri>http://${host}:${this.port}/snapshot.jpg</tt:Uri><tt:InvalidAfterConnect>false</tt:InvalidAfterConnect><tt:InvalidAfterReboot>false</tt:InvalidAfterReboot><tt:Timeout>PT0S</tt:Timeout></trt:MediaUri></trt:GetSnapshotUriResponse>`;
+      case "GetNodes":
+        return `<tptz:GetNodesResponse>${this.nodeXml()}</tptz:GetNodesResponse>`;
+      case "GetNode": {
+        const token = text(body, "NodeToken");
+        if (token !== PTZ_NODE) throw new SoapFault("Sender", "ter:NoEntity", `no PTZ node ${token ?? ""}`);
+        return `<tptz:GetNodeResponse>${this.nodeXml()}</tptz:GetNodeResponse>`;
+      }
+      case "GetConfigurations":
+        return `<tptz:GetConfigurationsResponse>${this.ptzConfigurationXml("tptz:PTZConfiguration")}</tptz:GetConfigurationsResponse>`;
+      case "GetConfiguration": {
+        const token = text(body, "PTZConfigurationToken");
+        if (token !== PTZ_CONFIGURATION)
+          throw new SoapFault("Sender", "ter:NoConfig", `no PTZ configuration ${token ?? ""}`);
+        return `<tptz:GetConfigurationResponse>${this.ptzConfigurationXml("tptz:PTZConfiguration")}</tptz:GetConfigurationResponse>`;
+      }
+      case "GetConfigurationOptions": {
+        const token = text(body, "ConfigurationToken");
+        if (token !== PTZ_CONFIGURATION)
+          throw new SoapFault("Sender", "ter:NoConfig", `no PTZ configuration ${token ?? ""}`);
+        return `<tptz:GetConfigurationOptionsResponse><tptz:PTZConfigurationOptions><tt:Spaces>${this.ptzSpacesXml()}</tt:Spaces><tt:PTZTimeout><tt:Min>PT1S</tt:Min><tt:Max>PT60S</tt:Max></tt:PTZTimeout></tptz:PTZConfigurationOptions></tptz:GetConfigurationOptionsResponse>`;
+      }
       case "ContinuousMove": {
         this.checkProfile(body);
         const velocity = element(body, "Velocity")?.inner ?? "";
@@ -486,7 +646,8 @@ export class OnvifCamera {
           vy: clamp(Number(pt?.y ?? 0) || 0, -1, 1),
           vz: clamp(Number(z?.x ?? 0) || 0, -1, 1),
           since: now,
-          until: now + timeoutMs,
+          // The misbehaving implementation ignores Timeout: only a Stop ends the move.
+          until: this.options.unordered ? Number.POSITIVE_INFINITY : now + timeoutMs,
         };
         this.motions.push({ startedAt: now, arrivesAt: now + timeoutMs });
         return "<tptz:ContinuousMoveResponse/>";
@@ -538,8 +699,15 @@ export class OnvifCamera {
         if (given !== undefined && !this.presets.has(given)) {
           throw new SoapFault("Sender", "ter:NoToken", `no preset ${given}`);
         }
+        const asked = unescapeXml(text(body, "PresetName") ?? "");
+        if (asked !== "" && !this.options.presetNames.test(asked)) {
+          throw new SoapFault("Sender", "ter:InvalidPresetName", `preset name "${asked}" not accepted`);
+        }
+        if (given === undefined && asked !== "" && [...this.presets.values()].some((p) => p.name === asked)) {
+          throw new SoapFault("Sender", "ter:PresetExist", `a preset named "${asked}" exists`);
+        }
         const token = given ?? this.newPresetToken();
-        const name = unescapeXml(text(body, "PresetName") ?? "") || this.presets.get(token)?.name || `Preset ${token}`;
+        const name = asked || this.presets.get(token)?.name || `Preset ${token}`;
         this.presets.set(token, { token, name, position: this.status().position });
         return `<tptz:SetPresetResponse><tptz:PresetToken>${token}</tptz:PresetToken></tptz:SetPresetResponse>`;
       }

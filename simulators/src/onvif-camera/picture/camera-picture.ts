@@ -8,6 +8,7 @@
 import { once } from "node:events";
 import { createServer, type Server, type Socket } from "node:net";
 import { type Logger, pino } from "pino";
+import type { LoginChecker } from "../http-auth.ts";
 import { child, type GstPipeline, launch } from "./gstreamer.ts";
 import {
   DEFAULT_SEATS,
@@ -36,6 +37,8 @@ export interface CameraPictureOptions {
   height?: number;
   fps?: number;
   logger?: Logger;
+  /** The login the RTSP stream asks for (a real camera's does); none when not given. */
+  login?: LoginChecker;
 }
 
 /** The encoder keeps running this long after the last viewer, so DESCRIBE → PLAY or a reconnect does not restart it. */
@@ -108,7 +111,13 @@ export class CameraPicture implements H264Source {
   async listen(host = "127.0.0.1", port = 0): Promise<{ rtspUri: string }> {
     if (this.closed) throw new Error("camera picture is closed");
     if (this.server) return { rtspUri: this.server.uri };
-    const server = new RtspServer({ source: this, name: this.options.name, logger: this.log, framerate: this.fps });
+    const server = new RtspServer({
+      source: this,
+      name: this.options.name,
+      logger: this.log,
+      framerate: this.fps,
+      ...(this.options.login ? { login: this.options.login } : {}),
+    });
     await server.listen(host, port);
     this.server = server;
     return { rtspUri: server.uri };

@@ -126,8 +126,10 @@ export class GstRtspViewer {
   private pending = Buffer.alloc(0);
   private exited = false;
 
-  constructor(uri: string, protocols: "tcp" | "udp") {
-    const pipeline = `rtspsrc location=${uri} protocols=${protocols} latency=0 ! rtph264depay ! avdec_h264 ! videoconvert ! videoscale ! video/x-raw,format=GRAY8,width=${PROBE_WIDTH},height=${PROBE_HEIGHT} ! fdsink fd=1`;
+  /** `login`: the camera's (a simulated camera's RTSP wants one); no spaces in it, the line is split on them. */
+  constructor(uri: string, protocols: "tcp" | "udp", login?: { user: string; password: string }) {
+    const credentials = login ? ` user-id=${login.user} user-pw=${login.password}` : "";
+    const pipeline = `rtspsrc location=${uri}${credentials} protocols=${protocols} latency=0 ! rtph264depay ! avdec_h264 ! videoconvert ! videoscale ! video/x-raw,format=GRAY8,width=${PROBE_WIDTH},height=${PROBE_HEIGHT} ! fdsink fd=1`;
     this.process = spawn("gst-launch-1.0", ["-q", ...pipeline.split(" ")], { stdio: ["ignore", "pipe", "pipe"] });
     const size = PROBE_WIDTH * PROBE_HEIGHT;
     this.process.stdout?.on("data", (data: Buffer) => {

@@ -103,6 +103,7 @@ function headEnd(buf: Buffer): { at: number; next: number } | undefined {
 const REASONS: Record<number, string> = {
   200: "OK",
   400: "Bad Request",
+  401: "Unauthorized",
   404: "Not Found",
   405: "Method Not Allowed",
   413: "Request Entity Too Large",

@@ -6,6 +6,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { createServer, isIPv6, type Server, type Socket } from "node:net";
 import type { Logger } from "pino";
+import type { LoginChecker } from "../http-auth.ts";
 import { payloadOffset, profileLevelId, startsKeyFrame } from "./rtp-h264.ts";
 import { formatResponse, parseTransport, RtspParser, type RtspRequest } from "./rtsp-message.ts";
 
@@ -30,6 +31,8 @@ export interface RtspServerOptions {
   sessionTimeoutS?: number;
   framerate?: number;
   maxSessions?: number;
+  /** The login every request but OPTIONS needs (a real camera's RTSP asks for one); none when not given. */
+  login?: LoginChecker;
 }
 
 type Transport = { kind: "tcp"; channel: number } | { kind: "udp"; address: string; rtpPort: number; rtcpPort: number };
@@ -193,7 +196,8 @@ export class RtspServer {
           this.options.logger.error({ err, method: request.method }, "RTSP request failed");
           reply = { status: 500 };
         }
-        if (reply.status >= 400) {
+        // A 401 is the usual first answer to a client that logs in (it asks for the challenge): not worth a warning.
+        if (reply.status >= 400 && reply.status !== 401) {
           this.options.logger.warn(
             { peer: connection.peer, method: request.method, uri: request.uri, status: reply.status },
             "RTSP request refused",
@@ -229,6 +233,13 @@ export class RtspServer {
         : { status: 501 };
     }
     if (request.method === "OPTIONS") return { status: 200, headers: [["Public", METHODS.join(", ")]] };
+    const { login } = this.options;
+    if (login && !login.valid(request.headers.get("authorization"), request.method)) {
+      return {
+        status: 401,
+        headers: login.challenges().map((value) => ["WWW-Authenticate", value] as [string, string]),
+      };
+    }
     const target = this.target(request.uri);
     if (target === "bad") return { status: 400, body: "request URI is not an rtsp:// URL\n" };
     if (target === "other") return { status: 404 };
