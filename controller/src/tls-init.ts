@@ -9,6 +9,7 @@ import { isIP } from "node:net";
 import { hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { withEnvironment } from "@rc/protocol";
 
 export const TLS_FILES = {
   caCertificate: "ca.crt",
@@ -31,7 +32,7 @@ export const TLS_USAGE = `  controller tls init --dir DIR [--host NAME_OR_ADDRES
       Makes the site's certificate authority (ca.crt, ca.key) and the broker's certificate (server.crt, server.key)
       for the names and addresses the agents use (--host, repeatable; default this machine's name, localhost and
       127.0.0.1), valid N days (default 825). Copy ca.crt to each room PC (room-agent --ca); keep ca.key offline.
-      Refuses a DIR that already holds a CA.`;
+      Refuses a DIR that already holds a CA. Flags also as RC_CONTROLLER_TLS_DIR, _HOST (commas), _DAYS.`;
 
 /** Makes the CA and the broker's certificate in `dir`; throws with the reason, leaving `dir` as it was. */
 export function initTls(options: TlsInitOptions): void {
@@ -131,7 +132,7 @@ export function runTlsCommand(argv: string[]): number {
     return 0;
   }
   if (positionals[0] !== "init" || positionals.length !== 1) return fail(`usage:\n${TLS_USAGE}`);
-  const dir = values.dir ?? process.env.RC_CONTROLLER_TLS_DIR;
+  const dir = values.dir;
   if (!dir) return fail(`tls init: --dir is required\n${TLS_USAGE}`);
   const days = Number(values.days);
   if (!Number.isInteger(days) || days < 1 || days > 3650) return fail("--days: expected 1…3650");
@@ -159,15 +160,19 @@ export function runTlsCommand(argv: string[]): number {
   return 0;
 }
 
+const TLS_OPTIONS = {
+  dir: { type: "string" },
+  host: { type: "string", multiple: true },
+  days: { type: "string", default: "825" },
+  help: { type: "boolean", short: "h" },
+} as const;
+/** Each flag also from the environment: RC_CONTROLLER_TLS_DIR, RC_CONTROLLER_TLS_HOST (commas), RC_CONTROLLER_TLS_DAYS. */
+const TLS_ENVIRONMENT_PREFIX = "RC_CONTROLLER_TLS_";
+
 function parse(argv: string[]) {
   return parseArgs({
-    args: argv,
+    args: withEnvironment(TLS_OPTIONS, argv, process.env, TLS_ENVIRONMENT_PREFIX),
     allowPositionals: true,
-    options: {
-      dir: { type: "string" },
-      host: { type: "string", multiple: true },
-      days: { type: "string", default: "825" },
-      help: { type: "boolean", short: "h" },
-    },
+    options: TLS_OPTIONS,
   });
 }
