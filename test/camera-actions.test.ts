@@ -16,6 +16,14 @@ describe("camera actions", () => {
     expect(actionParams["ptz.goto"].safeParse({ device: "cam1", preset: "seat 3" }).success).toBe(true);
     expect(actionParams["ptz.goto"].safeParse({ device: "cam1", preset: "<94/>" }).success).toBe(false);
   });
+  it("store only names every camera takes (A-Z a-z 0-9 _ . -), and recall or remove a name a camera holds", () => {
+    expect(actionParams["ptz.store"].safeParse({ device: "cam1", preset: "chu-tri_2.a" }).success).toBe(true);
+    for (const name of ["seat 3", "chủ-trì", "a/b", "x".repeat(33)]) {
+      expect(actionParams["ptz.store"].safeParse({ device: "cam1", preset: name }).success, name).toBe(false);
+    }
+    expect(actionParams["ptz.goto"].safeParse({ device: "cam1", preset: "seat 3" }).success).toBe(true);
+    expect(actionParams["ptz.remove"].safeParse({ device: "cam1", preset: "seat 3" }).success).toBe(true);
+  });
   it("take a preset or a seat, not both and not neither", () => {
     expect(actionParams["ptz.goto"].safeParse({ device: "cam1", seat: "cong-dan" }).success).toBe(true);
     expect(actionParams["ptz.goto"].safeParse({ device: "cam1", seat: "cong-dan", preset: "a" }).success).toBe(false);

@@ -150,15 +150,27 @@ describe("camera picture through the REST API", () => {
     const uri = String((await cameraState())?.stream);
     expect(uri).toMatch(/^rtsp:\/\/127\.0\.0\.1:\d+\/stream$/);
     expect(Number(new URL(uri).port)).not.toBe(camera.port);
+    // The stream wants the camera's login, as a real camera's does (ffprobe answers its Digest challenge).
+    const withLogin = uri.replace("rtsp://", `rtsp://admin:${SITE_CAMERA_PASSWORD}@`);
     const { stdout } = await promisify(execFile)(
       "ffprobe",
-      ["-v", "error", "-rtsp_transport", "tcp", "-show_entries", "stream=codec_name,width,height", "-of", "json", uri],
+      [
+        "-v",
+        "error",
+        "-rtsp_transport",
+        "tcp",
+        "-show_entries",
+        "stream=codec_name,width,height",
+        "-of",
+        "json",
+        withLogin,
+      ],
       { timeout: 15_000 },
     );
     expect(JSON.parse(stdout).streams).toEqual([{ codec_name: "h264", width: 640, height: 360 }]);
 
     await moveAndSettle("ptz.absolute", CITIZEN);
-    const viewer = new GstRtspViewer(uri, "tcp");
+    const viewer = new GstRtspViewer(uri, "tcp", { user: "admin", password: SITE_CAMERA_PASSWORD });
     cleanups.push(() => viewer.stop());
     await viewer.waitForFrames(5);
     const seen = viewer.frames.length;

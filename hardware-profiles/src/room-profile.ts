@@ -1,5 +1,5 @@
 // A room layout (hardware-profiles/rooms/*.json): who sits where, which devices the room has, how they are reached.
-import { presetName, ROOM_LEVELS } from "@rc/protocol";
+import { ROOM_LEVELS, storablePresetName } from "@rc/protocol";
 import { z } from "zod";
 import { cameraDeviceEntry } from "./camera-device.ts";
 import { id } from "./device-entry.ts";
@@ -25,7 +25,7 @@ export const seat = z.strictObject({
   label: z.string().min(1),
   role: z.enum(SEAT_ROLES),
   camera: id.optional(),
-  preset: presetName.optional(),
+  preset: storablePresetName.optional(),
   mic: z.strictObject({ device: id, channel: z.int().positive() }).optional(),
 });
 export type Seat = z.infer<typeof seat>;
@@ -33,7 +33,7 @@ export type Seat = z.infer<typeof seat>;
 /** The auto director's parameters (DESIGN §3.5); every one optional, defaults in the director engine. */
 export const directorSection = z.strictObject({
   /** The room's wide shot: a camera of this room and its preset. */
-  wideShot: z.strictObject({ camera: id, preset: presetName }),
+  wideShot: z.strictObject({ camera: id, preset: storablePresetName }),
   reactionS: z.number().positive().max(10).optional(),
   pauseToleranceS: z.number().nonnegative().max(10).optional(),
   minimumHoldS: z.number().nonnegative().max(60).optional(),

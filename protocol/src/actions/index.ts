@@ -9,7 +9,7 @@ import { gpioActions } from "./gpio.ts";
 import { mediaActions } from "./media.ts";
 import { mixerActions } from "./mixer.ts";
 
-export { presetName } from "./camera.ts";
+export { presetName, storablePresetName } from "./camera.ts";
 
 export const actionParams = {
   ...coreActions,

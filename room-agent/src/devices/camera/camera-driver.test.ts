@@ -15,9 +15,11 @@ import { afterEach, describe, expect, it } from "vitest";
 import { waitFor } from "../../../../test/support/wait-for.ts";
 import type { AgentError } from "../../agent-error.ts";
 import { DeviceSupervisor } from "../device-supervisor.ts";
-import { CameraDriver, DEAD_MAN_MS } from "./camera-driver.ts";
+import { CameraDriver, DEAD_MAN_MS, SECOND_STOP_MS } from "./camera-driver.ts";
+import { faultCode } from "./onvif-client.ts";
 
 const log = pino({ level: "silent" });
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -154,11 +156,14 @@ describe("camera driver", () => {
     // The camera lists "Remote reboot" (94) and friends; the room never sees them.
     expect(driver.readings().presets).toEqual([]);
     await expect(driver.goto("Remote reboot")).rejects.toMatchObject({ code: "not_found" });
-    await expect(driver.store("Remote reboot")).resolves.toEqual({ preset: "Remote reboot" });
+    // A name with a space is not one every camera takes: refused before the camera is asked.
+    await expect(driver.store("Remote reboot")).rejects.toMatchObject({ code: "invalid_params" });
+    await expect(driver.store("Remote_reboot")).resolves.toEqual({ preset: "Remote_reboot" });
     // Stored into the lowest free ordinary slot, not into 94.
     expect(camera.requests.filter((r) => r.operation === "SetPreset")).toHaveLength(1);
+    expect(camera.requests.filter((r) => r.operation === "GotoPreset")).toHaveLength(0);
     const stored = await driver.presets();
-    expect(stored.presets).toEqual(["Remote reboot"]);
+    expect(stored.presets).toEqual(["Remote_reboot"]);
 
     await driver.absolute({ pan: -0.8, tilt: 0.4 });
     await until("still", () => !camera.status().moving);
@@ -195,15 +200,184 @@ describe("camera driver", () => {
     await expect(driver.presets()).resolves.toEqual({ presets: [] });
   });
 
-  it("wrong credentials: bad_config with the reason, and no reconnect storm", async () => {
-    const camera = await startCamera();
-    const { driver } = driverFor(camera, undefined, "sai-mat-khau");
-    const supervisor = supervise(driver);
-    await until("bad_config", () => supervisor.health().status === "bad_config");
-    expect(supervisor.health().detail).toMatch(/refused the credentials/);
-    const asked = camera.requests.length;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
-    expect(camera.requests.length).toBe(asked);
+  it("wrong password: bad_config after one attempt, no retry loop, no lockout (WS-Security and Digest cameras)", async () => {
+    for (const auth of ["ws-username-token", "http-digest"] as const) {
+      // A camera that locks every login out after 5 failed ones, as real ones do: one attempt must stay under it.
+      const camera = await startCamera({ auth, lockoutAfter: 5, lockoutMs: 60_000 });
+      const model = modelOf("generic-onvif-ptz", { auth });
+      const { driver } = driverFor(camera, model, "sai-mat-khau");
+      const supervisor = supervise(driver);
+      await until("bad_config", () => supervisor.health().status === "bad_config");
+      expect(supervisor.health().detail, auth).toMatch(/refused the credentials/);
+      // One connect: the camera's clock asked once (GetServices and the clock need no login; GetProfiles was refused).
+      expect(
+        camera.requests.filter((r) => r.operation === "GetSystemDateAndTime"),
+        auth,
+      ).toHaveLength(1);
+      const failures = camera.authFailures;
+      expect(failures, auth).toBeGreaterThan(0);
+      expect(failures, auth).toBeLessThan(5);
+      const asked = camera.requests.length;
+      await sleep(1500);
+      expect(camera.requests.length, auth).toBe(asked);
+      expect(camera.authFailures, auth).toBe(failures);
+      expect(camera.lockedOut, auth).toBe(false);
+      // The installer fixes the password and restarts the driver: the camera takes it (no lockout).
+      process.env.RC_TEST_CAMERA_PASSWORD = "admin";
+      await supervisor.restart();
+      await until("ok with the right password", () => supervisor.health().status === "ok");
+    }
+  });
+
+  it("100 press/release cycles on a camera that handles requests concurrently and out of order leave no move running", async () => {
+    // The misbehaving camera applies each request after a random 0–40 ms and ignores ContinuousMove's Timeout: a
+    // Stop it applies before the move sent ahead of it leaves the head turning for good.
+    const camera = await startCamera({ unordered: true, unorderedDelayMs: 40, fullSpeedTravelS: 20 });
+    const { driver } = await connected(camera);
+    const stillAfterRelease: boolean[] = [];
+    let lostFingerUps = 0;
+    for (let cycle = 0; cycle < 100; cycle++) {
+      const direction = cycle % 2 === 0 ? 1 : -1;
+      const velocity = { pan: 0.5 * direction, tilt: cycle % 3 === 0 ? 0.3 : 0, zoom: cycle % 4 === 0 ? 0.5 : 0 };
+      // The panel repeats ptz.move while the finger is down; the agent runs each request as it arrives, so a
+      // refresh or the finger-up goes to the driver while the move before it is still unanswered.
+      const sent: Promise<unknown>[] = [driver.move(velocity)];
+      for (let press = 1; press < 1 + (cycle % 4); press++) {
+        await sleep(5 + Math.random() * 30);
+        sent.push(driver.move(velocity));
+      }
+      if (cycle % 10 === 9) {
+        // The finger-up is lost: the dead-man stops the head.
+        lostFingerUps++;
+        await Promise.allSettled(sent);
+        await until("the dead-man stop", () => !camera.status().moving, DEAD_MAN_MS + 1000);
+      } else {
+        sent.push(driver.stop());
+      }
+      await Promise.all(sent);
+      // The release has been answered: the head stands still now, whatever order the camera took them in.
+      stillAfterRelease.push(!camera.status().moving);
+    }
+    expect(stillAfterRelease.filter((still) => !still)).toHaveLength(0);
+    expect(lostFingerUps).toBe(10);
+    expect(driver.counters.deadManStops).toBe(10);
+    // Later too: no move applied after its Stop.
+    await sleep(SECOND_STOP_MS + 300);
+    expect(camera.status().moving).toBe(false);
+    // Never two PTZ commands at the camera at once (its request log is in arrival order; each is answered before
+    // the next arrives, so the ContinuousMove count equals the moves actually sent).
+    const moves = camera.requests.filter((r) => r.operation === "ContinuousMove").length;
+    const stops = camera.requests.filter((r) => r.operation === "Stop").length;
+    expect(moves).toBeGreaterThanOrEqual(100);
+    expect(stops).toBeGreaterThanOrEqual(100);
+  }, 120_000);
+
+  it("a Stop asked while the move is unanswered goes after the move, and again a moment later", async () => {
+    const camera = await startCamera({ unordered: true, fullSpeedTravelS: 20 });
+    const { driver } = await connected(camera);
+    // The move's reply comes after the dead-man time: the dead-man's Stop waits for it, then a second Stop follows.
+    camera.slowMs = DEAD_MAN_MS + 200;
+    const since = performance.now();
+    const move = driver.move({ pan: 1, tilt: 0, zoom: 0 });
+    await sleep(DEAD_MAN_MS + 50);
+    expect(driver.counters.deadManStops).toBe(1);
+    await move;
+    camera.slowMs = 0;
+    await until("two Stops", () => camera.requests.filter((r) => r.at > since && r.operation === "Stop").length === 2);
+    const ops = camera.requests.filter((r) => r.at > since).map((r) => r.operation);
+    expect(ops.filter((op) => op !== "GetStatus")).toEqual(["ContinuousMove", "Stop", "Stop"]);
+    expect(driver.counters.secondStops).toBe(1);
+    await until("still", () => !camera.status().moving);
+  });
+
+  it("connection cut mid-move: the head is stopped within 1 s of reconnecting (with and without MoveStatus)", async () => {
+    for (const noMoveStatus of [false, true]) {
+      const what = noMoveStatus ? "no MoveStatus" : "MoveStatus";
+      // A camera that ignores the move's Timeout: nothing but a Stop ends the move.
+      const camera = await startCamera({ unordered: true, unorderedDelayMs: 10, noMoveStatus, fullSpeedTravelS: 30 });
+      const model = noMoveStatus ? modelOf("hikvision-ds-2de") : modelOf("generic-onvif-ptz");
+      const { driver } = driverFor(camera, model);
+      const supervisor = supervise(driver);
+      await until("ok", () => supervisor.health().status === "ok");
+      // The finger is down: the panel refreshes the move every 200 ms.
+      const finger = setInterval(() => void driver.move({ pan: 0.4, tilt: 0, zoom: 0 }).catch(() => {}), 200);
+      await sleep(600);
+      expect(camera.status().moving, what).toBe(true);
+      // The network goes: the port is gone, the head turns on (the Stop sent as the connection went cannot arrive).
+      await camera.stop();
+      clearInterval(finger);
+      await until("the camera not ok", () => supervisor.health().status !== "ok");
+      await sleep(1200);
+      expect(camera.status().moving, what).toBe(true);
+      const back = performance.now();
+      await camera.start();
+      await until("still", () => !camera.status().moving, 5000);
+      const after = camera.requests.filter((r) => r.at >= back);
+      const reconnected = after[0]?.at ?? Number.NaN;
+      const stop = after.find((r) => r.operation === "Stop")?.at ?? Number.NaN;
+      const stoppedWithinMs = stop - reconnected;
+      expect(stoppedWithinMs, what).toBeLessThan(1000);
+      expect(driver.counters.reconnectStops, what).toBe(1);
+      await until("ok again", () => supervisor.health().status === "ok");
+      expect(driver.readings().moving, what).toBe(false);
+      console.log(
+        `connection cut mid-move (${what}): Stop ${stoppedWithinMs.toFixed(0)} ms after the reconnect's first request, ${(stop - back).toFixed(0)} ms after the camera came back`,
+      );
+    }
+  });
+
+  it("uses the configured address for the stream and the snapshot when the camera advertises another (NAT)", async () => {
+    const camera = await startCamera({ advertisedHost: "127.0.0.254", picture: true });
+    const { driver } = await connected(camera);
+    const stream = String(driver.readings().stream);
+    expect(stream).toMatch(/^rtsp:\/\/127\.0\.0\.1:\d+\/stream$/);
+    expect(stream).toBe(camera.streamUri?.replace("127.0.0.254", "127.0.0.1"));
+    const snapshot = await driver.snapshot();
+    expect(Buffer.from(snapshot.base64, "base64").subarray(0, 2).toString("hex")).toBe("ffd8");
+  });
+
+  it("snapshots from cameras that ask for Basic, Digest MD5 or Digest SHA-256; a wrong password is named", async () => {
+    for (const options of [
+      { mediaLogin: "basic" as const },
+      { snapshotDigest: ["MD5" as const] },
+      { snapshotDigest: ["SHA-256" as const] },
+      { snapshotDigest: ["SHA-256" as const, "MD5" as const] },
+    ]) {
+      // Without a picture the logged-in request gets 503: past the login, which is what is tested here.
+      const camera = await startCamera(options);
+      const { driver } = await connected(camera);
+      await expect(driver.snapshot(), JSON.stringify(options)).rejects.toThrow(/HTTP 503/);
+      expect(camera.authFailures, JSON.stringify(options)).toBe(0);
+    }
+    // The password changed at the camera's page after the agent connected.
+    const camera = await startCamera({ snapshotDigest: ["SHA-256"] });
+    const { driver } = await connected(camera);
+    camera.options.password = "doi-roi";
+    await expect(driver.snapshot()).rejects.toThrow(/refused the login \(HTTP 401\)/);
+  });
+
+  it("maps the camera's preset faults, and refuses names not every camera takes before asking", async () => {
+    const camera = await startCamera({ presetNames: /^[a-z-]{1,8}$/, maxPresets: 2 });
+    const { driver } = await connected(camera);
+    for (const name of ["chủ tọa", "seat 1", "a/b", "x".repeat(33)]) {
+      await expect(driver.store(name), name).rejects.toMatchObject({ code: "invalid_params" });
+    }
+    expect(camera.requests.filter((r) => r.operation === "SetPreset")).toHaveLength(0);
+    // Fine by us, not by this camera: its ter:InvalidPresetName is a parameter error, not a device error.
+    await expect(driver.store("Chu_tri")).rejects.toMatchObject({ code: "invalid_params" });
+    await driver.store("chu-tri");
+    // Someone stored "cong-dan" at the camera's page; our list does not know it: ter:PresetExist is a conflict.
+    const other = await connected(camera);
+    await other.driver.store("cong-dan");
+    await expect(driver.store("cong-dan")).rejects.toMatchObject({ code: "conflict" });
+    await other.driver.remove("cong-dan");
+    await driver.store("can-bo");
+    await expect(driver.store("thu-ky")).rejects.toMatchObject({ code: "conflict" }); // ter:TooManyPresets
+    expect(faultCode("ter:InvalidPresetName")).toBe("invalid_params");
+    expect(faultCode("ter:PresetExist")).toBe("conflict");
+    expect(faultCode("ter:TooManyPresets")).toBe("conflict");
+    expect(faultCode("ter:NoToken")).toBe("not_found");
+    expect(faultCode("ter:HardwareFailure")).toBe("device_error");
   });
 
   it("a camera killed and restarted comes back to ok by itself, presets read again", async () => {

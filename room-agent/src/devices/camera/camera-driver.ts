@@ -1,13 +1,26 @@
 // An ONVIF PTZ camera under the device supervisor: connect (learning the camera's clock), pick the PTZ profile, probe
 // with GetStatus, moves with a dead-man stop, presets by our names (vendor specials refused), and move-complete —
 // reported by MoveStatus or, where the camera has none, inferred from the position settling.
+//
+// A head must never be left moving. PTZ commands go to the camera one at a time, in the order asked (a camera that
+// handles requests concurrently applied a Stop before the ContinuousMove sent ahead of it); a Stop asked while a move
+// was unanswered is sent again a moment later (the move may have been applied after its late reply, or after we gave
+// up on it). A connection lost with a move armed gets a best-effort Stop, and the next connect stops the head when
+// GetStatus says it moves or when it was moving when the connection went — some cameras ignore the move's Timeout.
 import type { CameraDeviceEntry, CameraModelProfile, RoomProfile } from "@rc/hardware-profiles";
 import type { CapabilityDescriptor } from "@rc/protocol";
 import type { Logger } from "pino";
 import { AgentError, BadConfigError, withTimeout } from "../../agent-error.ts";
 import type { DeviceRoles, PresetFramer } from "../device-roles.ts";
 import type { DeviceDriver, DeviceKindModule, DriverHooks, Reading } from "../driver-contract.ts";
-import { CameraFault, type CameraPreset, OnvifClient, type PtzVector } from "./onvif-client.ts";
+import {
+  CameraFault,
+  CameraLoginRefused,
+  type CameraPreset,
+  OnvifClient,
+  type PtzVector,
+  STORABLE_PRESET_NAME,
+} from "./onvif-client.ts";
 
 /** A touch panel repeats ptz.move while the finger is down; a lost finger-up must not leave the head turning. */
 export const DEAD_MAN_MS = 500;
@@ -17,6 +30,10 @@ const MOVE_POLL_MS = 150;
 const MOVE_GIVE_UP_MS = 20_000;
 /** Without MoveStatus: the head has arrived when two polls in a row see it still (generic space units). */
 const STILL_EPSILON = 0.002;
+/** The second Stop after one asked while a move was unanswered: late enough to follow a move applied late. */
+export const SECOND_STOP_MS = 250;
+/** How long a Stop sent as the connection goes may take (it is best effort: the camera may be gone). */
+const PARTING_STOP_MS = 1000;
 
 export interface CameraRoomHooks {
   /** A move finished: an event for the panel and the director. */
@@ -56,7 +73,20 @@ export class CameraDriver implements DeviceDriver, PresetFramer {
   private slots: CameraPreset[] = [];
   private deadMan: NodeJS.Timeout | undefined;
   private watch: Watch | undefined;
-  counters = { deadManStops: 0, refusedPresets: 0, faults: 0 };
+  /** PTZ commands in the order asked, one at a time: each waits for the answer to the one before. */
+  private ptzChain: Promise<unknown> = Promise.resolve();
+  /** A ContinuousMove waiting its turn: a newer ptz.move updates it, a stop or another command drops it. */
+  private queuedMove: { velocity: PtzVector; dropped: boolean; done: Promise<void> } | undefined;
+  /** ContinuousMoves sent and not answered yet. */
+  private movesUnanswered = 0;
+  /** A continuous move was sent and no Stop (nor another command that replaces it) has been answered since. */
+  private moveArmed = false;
+  /** Bumped by every move: a second Stop is not sent over a newer move. */
+  private moveCount = 0;
+  private secondStop: NodeJS.Timeout | undefined;
+  /** The head was moving (or a move armed) when the connection went: the next connect stops it. */
+  private movingWhenLost = false;
+  counters = { deadManStops: 0, refusedPresets: 0, faults: 0, secondStops: 0, reconnectStops: 0, partingStops: 0 };
 
   constructor(
     private readonly entry: CameraDeviceEntry,
@@ -121,8 +151,9 @@ export class CameraDriver implements DeviceDriver, PresetFramer {
     if (passwordEnv !== undefined && password === undefined) {
       throw new BadConfigError(`the camera password variable ${passwordEnv} is not set`);
     }
+    let client: OnvifClient;
     try {
-      this.client = await OnvifClient.connect({
+      client = await OnvifClient.connect({
         host,
         port,
         username,
@@ -132,12 +163,19 @@ export class CameraDriver implements DeviceDriver, PresetFramer {
       });
     } catch (error) {
       const message = (error as Error).message;
-      // Retrying wrong credentials only locks the account on real cameras: stop and say so.
-      if (/NotAuthorized|authentication failed|not authorized|401/i.test(message)) {
+      // Retrying wrong credentials only locks the account on real cameras: stop and say so, after this one attempt.
+      if (
+        error instanceof CameraLoginRefused ||
+        /NotAuthorized|authentication failed|not authorized|401/i.test(message)
+      ) {
         throw new BadConfigError(`the camera refused the credentials: ${message}`);
       }
       throw error;
     }
+    this.client = client;
+    this.ptzChain = Promise.resolve();
+    this.queuedMove = undefined;
+    this.movesUnanswered = 0;
     this.supervisor = supervisor;
     this.log.info(
       {
@@ -148,13 +186,27 @@ export class CameraDriver implements DeviceDriver, PresetFramer {
       },
       "camera connected",
     );
+    // First of all: a head that may have gone on moving since the connection went (a camera that ignores the
+    // move's Timeout, an agent that died mid-move) is stopped.
+    const status = await this.refreshStatus();
+    if (status.moving === true || this.movingWhenLost) {
+      this.log.warn(
+        { moving: status.moving, movingWhenLost: this.movingWhenLost },
+        "the head may still be moving from before: stopping it",
+      );
+      this.counters.reconnectStops++;
+      await this.ptz((c) => c.stop());
+      this.moveArmed = false;
+      this.movingWhenLost = false;
+      this.setMoving(false);
+      await this.refreshStatus();
+    }
     await this.readPresets();
     const missing = this.missingPresets();
     if (missing.length > 0) {
       this.log.warn({ missing }, "presets the room's seats or wide shot need are not stored on this camera");
     }
-    await this.refreshStatus();
-    this.hooks.streamChanged(this.client.streamUri);
+    this.hooks.streamChanged(client.streamUri);
   }
 
   async probe(): Promise<void> {
@@ -163,11 +215,30 @@ export class CameraDriver implements DeviceDriver, PresetFramer {
   }
 
   async disconnect(): Promise<void> {
+    const client = this.client;
+    const armed = this.moveArmed || this.deadMan !== undefined || this.queuedMove !== undefined;
+    if (armed || this.moving) this.movingWhenLost = true;
     clearTimeout(this.deadMan);
     this.deadMan = undefined;
+    clearTimeout(this.secondStop);
+    this.secondStop = undefined;
+    if (this.queuedMove) this.queuedMove.dropped = true;
+    this.queuedMove = undefined;
     this.endWatch(new AgentError("device_unavailable", "the camera went away during the move"));
     this.client = undefined;
     this.supervisor = undefined;
+    if (client && armed) {
+      // Best effort, after whatever is in flight: the camera may be gone (then the next connect stops the head).
+      this.counters.partingStops++;
+      const parting = this.ptzChain.then(() => client.stop());
+      this.ptzChain = parting.catch(() => {});
+      await withTimeout(parting, PARTING_STOP_MS, "Stop").then(
+        () => {
+          this.moveArmed = false;
+        },
+        (error: Error) => this.log.info({ err: error.message }, "the Stop sent as the connection went failed"),
+      );
+    }
   }
 
   /** Presets live in the camera: nothing of the room's to put back after a power cut; they are read again at connect. */
@@ -189,7 +260,7 @@ export class CameraDriver implements DeviceDriver, PresetFramer {
 
   /** Continuous move at a velocity; the head stops by itself unless this is repeated within DEAD_MAN_MS. */
   async move(velocity: PtzVector): Promise<void> {
-    const client = this.connected();
+    this.connected();
     const scaled = {
       pan: velocity.pan * this.profile.maxPanTiltSpeed,
       tilt: velocity.tilt * this.profile.maxPanTiltSpeed,
@@ -197,6 +268,9 @@ export class CameraDriver implements DeviceDriver, PresetFramer {
     };
     if (scaled.pan === 0 && scaled.tilt === 0 && scaled.zoom === 0) return this.stop();
     this.endWatch();
+    this.moveCount++;
+    clearTimeout(this.secondStop);
+    this.secondStop = undefined;
     clearTimeout(this.deadMan);
     // Armed before the request goes out: a slow answer must not stretch the window.
     this.deadMan = setTimeout(() => {
@@ -206,30 +280,68 @@ export class CameraDriver implements DeviceDriver, PresetFramer {
       void this.stop().catch((error: Error) => this.log.warn({ err: error.message }, "dead-man stop failed"));
     }, DEAD_MAN_MS);
     this.setMoving(true);
-    // The camera's own Timeout is the second line: it stops the head if this agent dies mid-move.
-    await this.guard(client.continuousMove(scaled, DEAD_MAN_MS * 2));
+    // A refresh while the previous one still waits its turn replaces it: the camera gets the newest velocity once.
+    if (this.queuedMove) {
+      this.queuedMove.velocity = scaled;
+      return this.queuedMove.done;
+    }
+    const entry = { velocity: scaled, dropped: false, done: Promise.resolve() };
+    this.queuedMove = entry;
+    entry.done = this.ptz(async (client) => {
+      if (this.queuedMove === entry) this.queuedMove = undefined;
+      if (entry.dropped) return;
+      this.moveArmed = true;
+      this.movesUnanswered++;
+      try {
+        // The camera's own Timeout is the second line: it stops the head if this agent dies mid-move.
+        await client.continuousMove(entry.velocity, DEAD_MAN_MS * 2);
+      } finally {
+        this.movesUnanswered--;
+      }
+    });
+    return entry.done;
   }
 
+  /** Stops the head, after every command asked before (the dead-man's, a finger-up, a lost connection's). */
   async stop(): Promise<void> {
-    const client = this.connected();
-    clearTimeout(this.deadMan);
-    this.deadMan = undefined;
-    await this.guard(client.stop());
+    this.connected();
+    this.supersedeMove();
+    // A move still unanswered now may be applied after this Stop (a late reply, one we gave up on): a second follows.
+    const unanswered = this.movesUnanswered > 0;
+    const moveCount = this.moveCount;
+    await this.ptz((client) => client.stop());
+    this.moveArmed = false;
+    if (unanswered && !this.secondStop) {
+      this.secondStop = setTimeout(() => {
+        this.secondStop = undefined;
+        if (this.moveCount !== moveCount || !this.client) return;
+        this.counters.secondStops++;
+        void this.ptz((client) => client.stop()).catch((error: Error) =>
+          this.log.warn({ err: error.message }, "second stop failed"),
+        );
+      }, SECOND_STOP_MS);
+    }
     this.follow("stop");
   }
 
   async absolute(target: Partial<PtzVector>): Promise<void> {
-    await this.guard(this.connected().absoluteMove(target));
+    this.supersedeMove();
+    await this.ptz((client) => client.absoluteMove(target));
+    this.moveArmed = false;
     this.follow("absolute move");
   }
 
   async relative(translation: PtzVector): Promise<void> {
-    await this.guard(this.connected().relativeMove(translation));
+    this.supersedeMove();
+    await this.ptz((client) => client.relativeMove(translation));
+    this.moveArmed = false;
     this.follow("relative move");
   }
 
   async home(): Promise<void> {
-    await this.guard(this.connected().home());
+    this.supersedeMove();
+    await this.ptz((client) => client.home());
+    this.moveArmed = false;
     this.follow("home");
   }
 
@@ -240,12 +352,13 @@ export class CameraDriver implements DeviceDriver, PresetFramer {
 
   /** Recalls a preset by our name; resolves at once (the move-complete event follows), or, with `arrive`, on arrival. */
   async goto(name: string, arrive = false): Promise<{ preset: string }> {
-    const client = this.connected();
+    this.connected();
     const token = this.presetTokens.get(name);
     if (token === undefined) throw new AgentError("not_found", `camera ${this.id} has no preset "${name}"`);
     this.refuseReserved(token);
-    clearTimeout(this.deadMan);
-    await this.guard(client.gotoPreset(token));
+    this.supersedeMove();
+    await this.ptz((client) => client.gotoPreset(token));
+    this.moveArmed = false;
     const arrived = this.follow(`preset ${name}`);
     if (arrive) await arrived;
     return { preset: name };
@@ -253,11 +366,17 @@ export class CameraDriver implements DeviceDriver, PresetFramer {
 
   /** Stores the current position under a name: the same preset again if the name exists, else a new one. */
   async store(name: string): Promise<{ preset: string }> {
-    const client = this.connected();
+    this.connected();
+    if (!STORABLE_PRESET_NAME.test(name)) {
+      throw new AgentError(
+        "invalid_params",
+        `preset name "${name}": up to 32 of A-Z a-z 0-9 _ . - (what every camera takes; no spaces or accents)`,
+      );
+    }
     const existing = this.presetTokens.get(name);
     const token = existing ?? this.freeSlot();
     if (token !== undefined) this.refuseReserved(token);
-    const made = await this.guard(client.setPreset(name, token));
+    const made = await this.ptz((client) => client.setPreset(name, token));
     this.refuseReserved(made);
     this.presetTokens.set(name, made);
     this.supervisor?.changed();
@@ -268,7 +387,7 @@ export class CameraDriver implements DeviceDriver, PresetFramer {
     const token = this.presetTokens.get(name);
     if (token === undefined) throw new AgentError("not_found", `camera ${this.id} has no preset "${name}"`);
     this.refuseReserved(token);
-    await this.guard(this.connected().removePreset(token));
+    await this.ptz((client) => client.removePreset(token));
     this.presetTokens.delete(name);
     this.supervisor?.changed();
     return { removed: name };
@@ -305,6 +424,27 @@ export class CameraDriver implements DeviceDriver, PresetFramer {
     return seat.preset;
   }
 
+  /** A command that replaces a continuous move (a stop, a preset, an absolute move): the dead-man and a queued move go. */
+  private supersedeMove(): void {
+    clearTimeout(this.deadMan);
+    this.deadMan = undefined;
+    if (this.queuedMove) this.queuedMove.dropped = true;
+    this.queuedMove = undefined;
+  }
+
+  /** Runs a PTZ command after every one asked before it has been answered (or failed): one in flight per camera. */
+  private ptz<T>(run: (client: OnvifClient) => Promise<T>): Promise<T> {
+    this.connected();
+    const next = this.ptzChain.then(() => {
+      // The connection may have gone while this waited its turn: nothing is sent to a camera we let go of.
+      const client = this.client;
+      if (!client) throw new AgentError("device_unavailable", `camera ${this.id} is not connected`);
+      return run(client);
+    });
+    this.ptzChain = next.catch(() => {});
+    return this.guard(next);
+  }
+
   private connected(): OnvifClient {
     if (!this.client) throw new AgentError("device_unavailable", `camera ${this.id} is not connected`);
     return this.client;
@@ -319,6 +459,7 @@ export class CameraDriver implements DeviceDriver, PresetFramer {
         this.counters.faults++;
         throw error;
       }
+      if (error instanceof AgentError) throw error;
       const message = (error as Error).message;
       if (/ECONNREFUSED|ECONNRESET|socket hang up|EHOSTUNREACH|timeout/i.test(message)) {
         this.supervisor?.lost(`camera unreachable: ${message}`);

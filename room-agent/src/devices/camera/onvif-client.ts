@@ -46,12 +46,31 @@ export class CameraFault extends AgentError {
   }
 }
 
-function faultCode(subcode: string): "not_found" | "invalid_params" | "device_error" {
-  if (/NoToken|NoProfile|NoEntity/.test(subcode)) return "not_found";
-  if (/InvalidArgVal|InvalidArgs|InvalidPosition|InvalidSpeed|InvalidTranslation|InvalidVelocity/.test(subcode))
+/** The camera refused our login (NotAuthorized, or Digest refused): retrying only locks the account on cameras with a
+ * lockout, so the driver says bad_config and stops. */
+export class CameraLoginRefused extends Error {
+  override name = "CameraLoginRefused";
+}
+
+/** Our error code for an ONVIF fault subcode (ONVIF Core §5.11.2 and the PTZ service's own). */
+export function faultCode(subcode: string): "not_found" | "invalid_params" | "conflict" | "device_error" {
+  const local = subcode.replace(/^.*:/, "");
+  if (/^(NoToken|NoProfile|NoEntity|NoConfig|NoPTZProfile)$/.test(local)) return "not_found";
+  if (
+    /^(InvalidArgVal|InvalidArgs|InvalidPosition|InvalidSpeed|InvalidTranslation|InvalidVelocity|InvalidPresetName|ConfigurationConflict)$/.test(
+      local,
+    )
+  )
     return "invalid_params";
+  if (/^(PresetExist|TooManyPresets|MovingPTZ)$/.test(local)) return "conflict";
   return "device_error";
 }
+
+/** Faults and errors by which a camera says our login is wrong (WS-Security or HTTP Digest). */
+const LOGIN_REFUSED = /NotAuthorized|Digest authentication failed|authentication failed|not authorized/i;
+
+/** The characters every camera seen takes in a preset name (the strictest allowed only these). */
+export const STORABLE_PRESET_NAME = /^[A-Za-z0-9_.-]{1,32}$/;
 
 /** The subcode and reason of a SOAP 1.2 fault, read from the raw reply (the package keeps only the reason). */
 export function parseFault(xml: string): { subcode: string; reason: string } | undefined {
@@ -132,9 +151,29 @@ export class OnvifClient {
       preserveAddress: true,
       useWSSecurity: options.auth === "ws-username-token",
     });
-    cam.on("warning", () => {}); // reported through connect's result instead
+    // The package turns a refused GetProfiles or GetVideoSources into a warning and connects with no profile: every
+    // refusal of our login during connect is caught here, from the warnings and from the raw replies.
+    let refused: string | undefined;
+    const noteRefusal = (what: string) => {
+      if (LOGIN_REFUSED.test(what)) refused ??= what;
+    };
+    const onWarning = (message: unknown) => noteRefusal(String(message));
+    const onRaw = (xml: string, statusCode?: number) => {
+      const fault = typeof xml === "string" ? parseFault(xml) : undefined;
+      if (fault && /NotAuthorized/.test(fault.subcode)) noteRefusal(`${fault.reason} (${fault.subcode})`);
+      else if (statusCode === 401) noteRefusal("not authorized (HTTP 401)");
+    };
+    cam.on("warning", onWarning);
+    cam.on("rawResponse", onRaw);
     const client = new OnvifClient(cam, options);
-    await client.call((done) => cam.connect(done));
+    try {
+      await client.call((done) => cam.connect(done));
+    } catch (error) {
+      noteRefusal((error as Error).message);
+      if (refused) throw new CameraLoginRefused(`the camera refused the login: ${refused}`);
+      throw error;
+    }
+    if (refused) throw new CameraLoginRefused(`the camera refused the login: ${refused}`);
     const profile = chooseProfile(cam.profiles ?? []);
     if (!profile) throw new AgentError("device_error", "camera has no media profile");
     if (!profile.hasPtz) throw new AgentError("device_error", `profile ${profile.token} has no PTZ configuration`);
@@ -149,14 +188,21 @@ export class OnvifClient {
         firmware: String(info.firmwareVersion ?? ""),
         serial: String(info.serialNumber ?? ""),
       };
+    const uri = (r: Loose) => (typeof r?.uri === "string" ? r.uri : undefined);
+    // As with the SOAP services, the configured address wins over the one the camera advertises (NAT, a second
+    // interface); a login written into the URI is dropped (ours goes to the media pipeline on its own, never logged).
     client.streamUri = await client
       .call<Loose>((done) => cam.getStreamUri({ protocol: "RTSP", profileToken: profile.token }, done))
-      .then((r) => (typeof r?.uri === "string" ? r.uri : undefined))
+      .then((r) => withHost(uri(r), options.host))
       .catch(() => undefined);
     client.snapshotUri = await client
       .call<Loose>((done) => cam.getSnapshotUri({ profileToken: profile.token }, done))
-      .then((r) => (typeof r?.uri === "string" ? r.uri : undefined))
+      .then((r) => withHost(uri(r), options.host))
       .catch(() => undefined);
+    cam.off("warning", onWarning);
+    cam.off("rawResponse", onRaw);
+    cam.on("warning", () => {});
+    if (refused) throw new CameraLoginRefused(`the camera refused the login: ${refused}`);
     return client;
   }
 
@@ -272,25 +318,64 @@ function linerase(value: Loose): Loose {
   return value;
 }
 
+/** A camera's URI with the configured host in place of the advertised one, and no login written into it. */
+export function withHost(uri: string | undefined, host: string): string | undefined {
+  if (uri === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return undefined;
+  }
+  url.username = "";
+  url.password = "";
+  url.hostname = host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
+  return url.href;
+}
+
 async function fetchSnapshot(uri: string, options: ConnectOptions): Promise<Buffer> {
   const signal = AbortSignal.timeout(options.timeoutMs);
   const url = new URL(uri);
-  // As with the SOAP services, the configured address wins over the one the camera advertises.
-  url.hostname = options.host;
-  url.port = String(options.port === 80 && url.port === "" ? "" : url.port || options.port);
+  // No port in the URI: the camera's HTTP port as configured (the SOAP services' one), unless that is 80.
+  if (url.port === "" && options.port !== 80) url.port = String(options.port);
   let res = await fetch(url, { signal });
   if (res.status === 401 && options.username !== undefined) {
-    const challenge = res.headers.get("www-authenticate") ?? "";
-    res = await fetch(url, {
-      signal,
-      headers: { Authorization: digestAuthorization(challenge, "GET", url, options.username, options.password ?? "") },
-    });
+    const authorization = snapshotAuthorization(
+      res.headers.get("www-authenticate") ?? "",
+      url,
+      options.username,
+      options.password ?? "",
+    );
+    await res.body?.cancel();
+    if (authorization) res = await fetch(url, { signal, headers: { Authorization: authorization } });
   }
+  if (res.status === 401)
+    throw new AgentError("device_error", "camera snapshot: the camera refused the login (HTTP 401)");
   if (!res.ok) throw new AgentError("device_error", `camera snapshot failed: HTTP ${res.status}`);
   return Buffer.from(await res.arrayBuffer());
 }
 
-/** RFC 7616 Digest (MD5, qop=auth), parsed tolerantly: nonces may hold "=" or "," inside quotes. */
+/**
+ * The Authorization for a snapshot's 401: Digest when offered (SHA-256 before MD5), else Basic when that is what the
+ * camera asks for (never sent unasked: it carries the password in the clear). undefined when no scheme is known.
+ */
+export function snapshotAuthorization(header: string, url: URL, user: string, password: string): string | undefined {
+  // Several challenges arrive joined by commas (fetch joins repeated headers): split before each scheme name.
+  const challenges = header
+    .split(/,\s*(?=(?:Digest|Basic)\s)/i)
+    .map((c) => c.trim())
+    .filter(Boolean);
+  const digests = challenges.filter((c) => /^Digest\s/i.test(c));
+  const algorithmOf = (c: string) => (/algorithm="?([\w-]+)"?/i.exec(c)?.[1] ?? "MD5").toUpperCase();
+  const chosen = digests.find((c) => algorithmOf(c) === "SHA-256") ?? digests.find((c) => algorithmOf(c) === "MD5");
+  if (chosen) return digestAuthorization(chosen, "GET", url, user, password);
+  if (challenges.some((c) => /^Basic(\s|$)/i.test(c))) {
+    return `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+  }
+  return undefined;
+}
+
+/** RFC 7616 Digest (MD5 or SHA-256, qop=auth), parsed tolerantly: nonces may hold "=" or "," inside quotes. */
 export function digestAuthorization(
   challenge: string,
   method: string,
@@ -299,14 +384,18 @@ export function digestAuthorization(
   password: string,
 ): string {
   const fields: Record<string, string> = {};
-  for (const m of challenge.replace(/^Digest\s+/i, "").matchAll(/(\w+)=(?:"([^"]*)"|([^,\s]*))/g))
+  for (const m of challenge.replace(/^Digest\s+/i, "").matchAll(/([\w-]+)=(?:"([^"]*)"|([^,\s]*))/g))
     fields[(m[1] ?? "").toLowerCase()] = m[2] ?? m[3] ?? "";
-  const md5 = (s: string) => createHash("md5").update(s).digest("hex");
+  const algorithm = (fields.algorithm ?? "MD5").toUpperCase() === "SHA-256" ? "SHA-256" : "MD5";
+  const hash = (s: string) =>
+    createHash(algorithm === "MD5" ? "md5" : "sha256")
+      .update(s)
+      .digest("hex");
   const uri = url.pathname + url.search;
   const cnonce = randomBytes(8).toString("hex");
   const nc = "00000001";
-  const ha1 = md5(`${user}:${fields.realm ?? ""}:${password}`);
-  const ha2 = md5(`${method}:${uri}`);
+  const ha1 = hash(`${user}:${fields.realm ?? ""}:${password}`);
+  const ha2 = hash(`${method}:${uri}`);
   const qop = fields.qop
     ?.split(",")
     .map((q) => q.trim())
@@ -314,15 +403,15 @@ export function digestAuthorization(
     ? "auth"
     : undefined;
   const response = qop
-    ? md5(`${ha1}:${fields.nonce ?? ""}:${nc}:${cnonce}:${qop}:${ha2}`)
-    : md5(`${ha1}:${fields.nonce ?? ""}:${ha2}`);
+    ? hash(`${ha1}:${fields.nonce ?? ""}:${nc}:${cnonce}:${qop}:${ha2}`)
+    : hash(`${ha1}:${fields.nonce ?? ""}:${ha2}`);
   const parts = [
     `username="${user}"`,
     `realm="${fields.realm ?? ""}"`,
     `nonce="${fields.nonce ?? ""}"`,
     `uri="${uri}"`,
     `response="${response}"`,
-    "algorithm=MD5",
+    `algorithm=${algorithm}`,
   ];
   if (fields.opaque !== undefined) parts.push(`opaque="${fields.opaque}"`);
   if (qop) parts.push(`qop=${qop}`, `nc=${nc}`, `cnonce="${cnonce}"`);
