@@ -19,6 +19,8 @@ debian_packages=(
   # The simulated cameras' picture: textoverlay (pango) lives in gstreamer1.0-x, its captions are DejaVu; tests read
   # the camera's RTSP stream with ffprobe.
   gstreamer1.0-x fonts-dejavu-core ffmpeg
+  # A stock ONVIF client (onvif-util) that a test runs against the simulated camera.
+  onvif-tools
   chromium espeak-ng sox
   # systemd-analyze checks the deployment kit's units; openssl makes the site's CA (controller tls init).
   systemd openssl
