@@ -29,6 +29,8 @@ export interface AgentLinkOptions {
   username: string;
   password: string;
   keepaliveS: number;
+  /** For mqtts://: the CA the broker's certificate must chain to. */
+  ca?: Buffer;
   room: string;
   boot: number;
   /** This start's random id: in the client id, the availability and the will. */
@@ -43,10 +45,16 @@ export interface AgentLinkHooks {
   desired(desired: DesiredPayload): void;
   /** A request, undecoded: the dispatcher checks it itself, so a malformed one with a readable id gets an answer. */
   request(payload: Buffer): void;
+  /** Whether the controller is reachable: the broker link is up and the controller says it is online. */
+  centre?(reachable: boolean): void;
 }
 
 export class AgentLink {
   private client: MqttClient | undefined;
+  private linked = false;
+  /** From the controller's retained status (with its will): online until it says otherwise. */
+  private controllerOnline = true;
+  private reachable = false;
 
   constructor(
     private readonly options: AgentLinkOptions,
@@ -63,6 +71,7 @@ export class AgentLink {
       username: this.options.username,
       password: this.options.password,
       keepaliveS: this.options.keepaliveS,
+      ...(this.options.ca ? { ca: this.options.ca } : {}),
       will: {
         topic: topics.room(room, "availability"),
         payload: encodePayload(availabilityPayload, this.availability("offline")),
@@ -71,13 +80,20 @@ export class AgentLink {
     this.client = client;
     client.on("connect", () => {
       log.info({ broker: this.options.brokerUrl }, "connected to the broker");
+      this.linked = true;
+      this.controllerOnline = true;
+      this.tellCentre();
       const reads = [topics.room(room, "desired"), topics.room(room, "request"), topics.room(room, "availability")];
-      client.subscribe([...reads, topics.controllerResync], { qos: 1 }, (error) => {
+      client.subscribe([...reads, topics.controllerResync, topics.controllerStatus], { qos: 1 }, (error) => {
         if (error) log.error({ err: error }, "subscribe failed");
       });
       this.hooks.publishRetained();
     });
-    client.on("close", () => log.debug("broker connection closed"));
+    client.on("close", () => {
+      log.debug("broker connection closed");
+      this.linked = false;
+      this.tellCentre();
+    });
     client.on("error", (error) => log.warn({ err: error.message }, "broker connection error"));
     client.on("message", (topic, payload) => this.receive(topic, payload));
   }
@@ -155,6 +171,10 @@ export class AgentLink {
       case "availability":
         this.correctAvailability(message.value);
         return;
+      case "controllerStatus":
+        this.controllerOnline = message.value.state === "online";
+        this.tellCentre();
+        return;
       case "controllerResync":
         log.info("controller asked for a resync");
         this.hooks.publishRetained();
@@ -164,9 +184,28 @@ export class AgentLink {
     }
   }
 
-  /** A will of an older connection overwrote our retained availability: say again that we are online. */
+  private tellCentre(): void {
+    const reachable = this.linked && this.controllerOnline;
+    if (reachable === this.reachable) return;
+    this.reachable = reachable;
+    this.options.log.info({ reachable }, reachable ? "centre reachable" : "centre unreachable");
+    this.hooks.centre?.(reachable);
+  }
+
+  /**
+   * A will of an older connection overwrote our retained availability: say again that we are online. It may be our
+   * own, of this very boot: a broker that ends the old connection only after this one said online (its keep-alive
+   * check after a stall of the broker's process) publishes that will late, and the room would show offline while
+   * we are here (issue 11's chaos, controller stalled 20 s).
+   */
   private correctAvailability(seen: AvailabilityPayload): void {
-    if (!this.client?.connected || seen.bootId === this.options.bootId) return;
+    if (!this.client?.connected) return;
+    if (seen.bootId === this.options.bootId) {
+      if (seen.state !== "offline") return;
+      this.options.log.info({ seen }, "this boot's own older connection's will corrected");
+      this.publishOnline();
+      return;
+    }
     if (seen.state === "online") {
       this.options.log.error({ seen, boot: this.options.boot }, "another agent says it is online for this room");
       return;

@@ -10,6 +10,7 @@ import {
   type HealthPayload,
   type InfoPayload,
   isActionName,
+  type RoomView,
   type StatePayload,
 } from "@rc/protocol";
 import type { Logger } from "pino";
@@ -22,6 +23,7 @@ import { DeviceSupervisor } from "./devices/device-supervisor.ts";
 import type { DeviceKindModule, DriverContext } from "./devices/driver-contract.ts";
 import { deviceKinds } from "./devices/driver-registry.ts";
 import { directorFeature } from "./director/room-director.ts";
+import type { LocalPanel } from "./local-panel.ts";
 import { RoomPrivacy } from "./privacy.ts";
 import { RecordingUpload } from "./recording-upload.ts";
 import { REQUEST_MEMORY, RequestDispatcher, type RequestHandler } from "./request-dispatcher.ts";
@@ -40,8 +42,12 @@ export interface AgentOptions {
   /** Where the boot counter and the applied desired state live. */
   dataDir: string;
   keepaliveS: number;
+  /** For mqtts://: the CA (PEM) the broker's certificate must chain to (`controller tls init` makes it). */
+  ca?: Buffer;
   /** The controller's base URL for the recording archive; without it recordings stay on this PC. */
   archiveUrl?: string;
+  /** Where the room's own operator panel is served (for its wall screen); without it, none. */
+  panel?: { host: string; port: number };
   log: Logger;
 }
 
@@ -63,6 +69,8 @@ export class RoomAgent {
   private readonly privacy: RoomPrivacy;
   private readonly desired: DesiredState;
   private upload: RecordingUpload | undefined;
+  /** The room's operator panel served here, for when the controller is unreachable. */
+  private localPanel: LocalPanel | undefined;
 
   constructor(private readonly options: AgentOptions) {
     this.room = options.loaded.room;
@@ -80,13 +88,14 @@ export class RoomAgent {
     this.boot = await nextBoot(this.options.dataDir);
     this.bootId = randomBytes(9).toString("base64url");
     this.startedAt = new Date().toISOString();
-    const { brokerUrl, username, password, keepaliveS } = this.options;
+    const { brokerUrl, username, password, keepaliveS, ca } = this.options;
     this.link = new AgentLink(
       {
         brokerUrl,
         username,
         password,
         keepaliveS,
+        ca,
         room: this.room.id,
         boot: this.boot,
         bootId: this.bootId,
@@ -96,10 +105,12 @@ export class RoomAgent {
         publishRetained: () => this.publishRetained(),
         desired: (desired) => this.desired.apply(desired),
         request: (payload) => this.answer(payload),
+        centre: (reachable) => this.localPanel?.centre(reachable),
       },
     );
     this.buildDevices();
     this.upload = this.recordingUpload();
+    if (this.options.panel) this.localPanel = await this.buildLocalPanel(this.options.panel);
     this.features = [
       this.desired,
       this.privacy,
@@ -117,6 +128,7 @@ export class RoomAgent {
         this.log.child({ part: "telemetry" }),
       ),
       ...(this.upload ? [this.upload] : []),
+      ...(this.localPanel ? [this.localPanel] : []),
     ];
     const requestsLog = this.log.child({ part: "requests" });
     this.dispatcher = new RequestDispatcher(this.buildHandlers(), requestsLog, {
@@ -181,6 +193,47 @@ export class RoomAgent {
       supervisor.on("readings", () => this.scheduleState());
       this.devices.add(supervisor);
     }
+  }
+
+  /**
+   * Loaded only when asked for, and from a bundle of its own beside the agent's (scripts/build.sh): its web server
+   * (express, socket.io) inside the agent's bundle would cost every agent 6 MB RSS, used or not (budget 80 MB).
+   */
+  private async buildLocalPanel({ host, port }: { host: string; port: number }): Promise<LocalPanel> {
+    const here = import.meta.url;
+    const file = new URL(here.endsWith(".ts") ? "./local-panel.ts" : "./local-panel.mjs", here).href;
+    const { LocalPanel } = (await import(file)) as typeof import("./local-panel.ts");
+    return new LocalPanel({
+      host,
+      port,
+      room: this.room.id,
+      view: () => this.panelView(),
+      pinHash: () => this.facts.get().desired?.panelPin ?? null,
+      // As a request from the controller: decoded, checked and remembered by the one dispatcher.
+      dispatch: async (request) => (this.dispatcher ? this.dispatcher.dispatch(JSON.stringify(request)) : null),
+      log: this.log.child({ part: "local panel" }),
+    });
+  }
+
+  /** The room as a panel sees it at the controller (RoomView), from this agent's own parts, for the local panel. */
+  private panelView(): RoomView {
+    const health: RoomView["health"] = {};
+    for (const supervisor of this.devices) health[supervisor.id] = supervisor.health();
+    return {
+      id: this.room.id,
+      name: this.room.name,
+      level: this.room.level,
+      // The controller's registration says; a commune's point is its people's committee, others a reception office.
+      kind: this.room.level === "commune" ? "people_committee" : "reception_office",
+      parent: this.room.parent,
+      availability: { state: "online", boot: this.boot, bootId: this.bootId, since: this.startedAt },
+      desired: null,
+      stale: false,
+      info: this.info(),
+      state: this.state(),
+      health,
+      lastSeen: new Date().toISOString(),
+    };
   }
 
   /** Uploads the finished segments of the room's media devices' recordings folders, given an archive URL. */
@@ -314,10 +367,13 @@ export class RoomAgent {
     clearTimeout(this.stateTimer);
     this.stateTimer = undefined;
     this.link?.publish("state", this.state());
+    this.localPanel?.changed();
   }
 
   private emitEvent(event: Omit<EventPayload, "at">): void {
     if (event.type === "recording_segment_closed") this.upload?.segmentClosed();
-    this.link?.publish("events", { at: new Date().toISOString(), ...event }, event.type === "meters" ? 0 : 1);
+    const payload: EventPayload = { at: new Date().toISOString(), ...event };
+    this.link?.publish("events", payload, event.type === "meters" ? 0 : 1);
+    this.localPanel?.event(payload);
   }
 }

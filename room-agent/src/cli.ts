@@ -1,17 +1,30 @@
 #!/usr/bin/env -S node --import tsx
 // room-agent --room profile.json --broker mqtt://host:1883 [--credentials creds.json] [--data DIR] [--keepalive S]
-//            [--archive-url http://controller:8080]; each flag also as RC_AGENT_… in the environment — see USAGE.
+//            [--archive-url http://controller:8080] [--ca ca.crt]; each flag also as RC_AGENT_… in the environment —
+// see USAGE. `room-agent check|discover|ports` are the integrator's commands (commissioning-cli.ts).
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadRoom, ProfileError } from "@rc/hardware-profiles";
 import { environmentHelp, withEnvironment } from "@rc/protocol";
 import { pino } from "pino";
 import { AGENT_VERSION, RoomAgent } from "./agent.ts";
+import {
+  COMMISSIONING_COMMANDS,
+  COMMISSIONING_USAGE,
+  type CommissioningCommand,
+  runCommissioning,
+} from "./commissioning-cli.ts";
 import { readCredentials } from "./credentials-file.ts";
 
 // Everything the agent writes (boot counter, applied desired state, recordings) is for its own user only;
 // the media worker it starts inherits this too.
 process.umask(0o077);
+
+const command = process.argv[2] as CommissioningCommand;
+if (COMMISSIONING_COMMANDS.includes(command)) {
+  process.exit(await runCommissioning(command, process.argv.slice(3)));
+}
 
 const OPTIONS = {
   room: { type: "string" },
@@ -20,20 +33,28 @@ const OPTIONS = {
   data: { type: "string" },
   keepalive: { type: "string", default: "10" },
   "archive-url": { type: "string" },
+  "panel-host": { type: "string", default: "127.0.0.1" },
+  "panel-port": { type: "string" },
+  ca: { type: "string" },
   help: { type: "boolean", short: "h" },
   version: { type: "boolean" },
 } as const;
 const ENVIRONMENT_PREFIX = "RC_AGENT_";
 
 const USAGE = `usage: room-agent --room PROFILE.json --broker URL [--credentials FILE] [--data DIR] [--keepalive SECONDS]
-                  [--archive-url URL]
+                  [--archive-url URL] [--panel-port PORT [--panel-host ADDRESS]] [--ca FILE]
        room-agent -h | --help | --version
+${COMMISSIONING_USAGE}
   broker: mqtt://HOST:PORT, or mqtts://HOST:PORT (default mqtt://127.0.0.1:1883)
   credentials: a JSON file {"username","password"}, or RC_AGENT_USERNAME / RC_AGENT_PASSWORD in the environment
   data: the agent's own folder (default data/agent-ROOM)
   keepalive: MQTT keep-alive, whole seconds 1…600 (default 10)
   archive-url: the controller's HTTP address (http://host:8080); finished recording segments are uploaded there with
                the same credentials and deleted here once it confirmed their sha256. Without it nothing is uploaded.
+  panel-port: serves the room's operator panel at http://ADDRESS:PORT/panel/ROOM for its own screen, which keeps
+              driving the room while the controller is unreachable (PIN from the controller); 1…65535, none by default
+  panel-host: the address it listens on (default 127.0.0.1: the screen on this PC only)
+  ca: for mqtts://, the CA certificate (PEM) the broker's certificate must chain to (\`controller tls init\` makes it)
 ${environmentHelp(OPTIONS, ENVIRONMENT_PREFIX)}`;
 
 function fail(message: string): never {
@@ -67,6 +88,19 @@ if (archiveUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(archiveUrl)) {
   fail(`--archive-url: expected http://HOST:PORT or https://…, got "${archiveUrl}"`);
 }
 
+let ca: Buffer | undefined;
+if (values.ca !== undefined) {
+  try {
+    ca = readFileSync(values.ca);
+  } catch (error) {
+    fail(`--ca: ${(error as Error).message}`);
+  }
+}
+
+const panelPort = values["panel-port"] === undefined ? undefined : Number(values["panel-port"]);
+if (panelPort !== undefined && (!Number.isInteger(panelPort) || panelPort < 1 || panelPort > 65535))
+  fail("--panel-port: expected a port number, 1…65535");
+
 let loaded: ReturnType<typeof loadRoom>;
 try {
   loaded = loadRoom(values.room);
@@ -89,7 +123,9 @@ const agent = new RoomAgent({
   password: credentials.password,
   dataDir: values.data ?? join("data", `agent-${loaded.room.id}`),
   keepaliveS,
+  ...(ca ? { ca } : {}),
   archiveUrl,
+  ...(panelPort === undefined ? {} : { panel: { host: values["panel-host"], port: panelPort } }),
   log,
 });
 
