@@ -78,6 +78,23 @@ describe("launch lines", () => {
     expect(() => cameraLine(config, "cam-a", "testsrc:purple-ish")).toThrow(/unknown test picture "purple-ish"/);
   });
 
+  it("gives rtspsrc the camera's login as user-id/user-pw, never in the URI, and keeps the password out of logs", () => {
+    const password = 'mat "khau" ! \\ camera';
+    const withLogin: MediaConfig = {
+      ...config,
+      cameras: [{ id: "cam-a", uri: "rtsp://10.0.0.5:554/stream1", login: { user: "admin", password } }],
+    };
+    const line = cameraLine(withLogin, "cam-a", "rtsp://10.0.0.5:554/stream1");
+    expect(line).toContain(
+      `rtspsrc location="rtsp://10.0.0.5:554/stream1" user-id="admin" user-pw=${quote(password)} protocols=tcp`,
+    );
+    expect(redact(line)).not.toContain("khau");
+    expect(redact(line)).toContain('user-id="admin" user-pw=*** protocols=tcp');
+    // A camera without a login, or a test picture, gets none.
+    expect(cameraLine(config, "cam-b", "rtsp://10.0.0.6/stream")).not.toContain("user-");
+    expect(cameraLine(withLogin, "cam-a", "testsrc:red")).not.toContain("user-");
+  });
+
   it("takes the room's sound from a tone, silence, ALSA or Pulse", () => {
     expect(audioLine("testsrc:440")).toContain("audiotestsrc is-live=true wave=sine freq=440");
     expect(audioLine("silence")).toContain("wave=silence");

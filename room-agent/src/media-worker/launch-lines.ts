@@ -74,10 +74,14 @@ function testPicture(spec: string): string {
 export function cameraLine(config: MediaConfig, id: string, uri: string): string {
   let source: string;
   if (uri.startsWith("testsrc:")) source = testPicture(uri);
-  else if (/^rtsps?:\/\//.test(uri))
+  else if (/^rtsps?:\/\//.test(uri)) {
+    // The camera's login (Basic or Digest, as it asks) as rtspsrc's own properties, never inside the URI, which
+    // GStreamer repeats in its messages; redact() hides the password when the line is logged.
+    const login = config.cameras.find((camera) => camera.id === id)?.login;
+    const credentials = login ? ` user-id=${quote(login.user)} user-pw=${quote(login.password)}` : "";
     // rtspsrc's own jitter buffer (not uridecodebin's 2 s default) keeps the cut-to-screen time short.
-    source = `rtspsrc location=${quote(uri)} protocols=tcp latency=100 ! decodebin`;
-  else source = `uridecodebin uri=${quote(uri)} caps=video/x-raw expose-all-streams=false`;
+    source = `rtspsrc location=${quote(uri)}${credentials} protocols=tcp latency=100 ! decodebin`;
+  } else source = `uridecodebin uri=${quote(uri)} caps=video/x-raw expose-all-streams=false`;
   return (
     `${source} ! videoconvert ! videoscale ! videorate ! ${rawCaps(config)} ! ` +
     `intervideosink name=camera-sink channel=${channel.camera(id)} ${UNSYNCED}`
@@ -434,7 +438,7 @@ export function sessionLine(config: MediaConfig, window: boolean, ports: Program
   return lines.join("\n");
 }
 
-/** A launch line safe to log: passphrases replaced. */
+/** A launch line safe to log: passphrases and cameras' passwords replaced. */
 export function redact(line: string): string {
-  return line.replace(/passphrase=("(?:[^"\\]|\\.)*"|\S+)/g, "passphrase=***");
+  return line.replace(/(passphrase|user-pw)=("(?:[^"\\]|\\.)*"|\S+)/g, "$1=***");
 }

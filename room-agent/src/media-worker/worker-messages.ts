@@ -19,8 +19,17 @@ export const mediaConfig = z.strictObject({
     keyframeS: z.number().positive(),
   }),
   audio: z.strictObject({ input: z.string(), bitrateKbps: z.int().positive() }),
-  /** The program's inputs in switcher order; uri null while the camera has not told its stream yet. */
-  cameras: z.array(z.strictObject({ id: name, uri: z.string().nullable() })),
+  /**
+   * The program's inputs in switcher order; uri null while the camera has not told its stream yet. login: what the
+   * camera's RTSP asks for (its ONVIF login), given to rtspsrc and never logged.
+   */
+  cameras: z.array(
+    z.strictObject({
+      id: name,
+      uri: z.string().nullable(),
+      login: z.strictObject({ user: z.string(), password: z.string() }).optional(),
+    }),
+  ),
   /** The camera the program should show (the switcher's own choice survives a worker restart through this). */
   programCamera: name.nullable(),
   /** The SRT listener peers pull the program from; null outside a session (no passphrase, nothing to serve). */
