@@ -36,6 +36,13 @@ const call = (target: Loose, method: string, ...args: unknown[]): Promise<Loose>
     target[method](...args, (err: Error | null, res: unknown) => (err ? reject(err) : resolve(res))),
   );
 const settle = () => new Promise((resolve) => setTimeout(resolve, 600));
+/** Until every camera's head stands still (a recall on a loaded machine may take longer than a fixed wait). */
+async function arrive(): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (cameras.some((camera) => camera.status().moving) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
 
 async function withOnvif(): Promise<Loose> {
   const found: Loose[] = await new Promise((resolve) =>
@@ -58,7 +65,7 @@ async function withOnvif(): Promise<Loose> {
   await settle();
   const token = stored[0].setPresetResponse[0].presetToken[0];
   await call(cam, "gotoPreset", { preset: token });
-  await settle();
+  await arrive();
   const afterRecall = await call(cam, "getStatus", {});
   return { found: xaddrs.length, movedTo: afterMove.position, recalledTo: afterRecall.position };
 }
@@ -78,7 +85,7 @@ async function withNodeOnvif(): Promise<Loose> {
   await ptz.absoluteMove({ ProfileToken: profile, Position: { x: 0.9, y: 0.9, z: 1 } });
   await settle();
   await ptz.gotoPreset({ ProfileToken: profile, PresetToken: token, Speed: { x: 1, y: 1, z: 1 } });
-  await settle();
+  await arrive();
   const afterRecall = (await ptz.getStatus({ ProfileToken: profile })).data.GetStatusResponse.PTZStatus.Position;
   return {
     found: found.length,
