@@ -48,6 +48,9 @@ describe("room-agent command line", () => {
     expect(agent([], { RC_AGENT_ROOM: "x.json", RC_AGENT_ARCHIVE_URL: "ftp://c" }).stderr).toBe(
       'room-agent: --archive-url: expected http://HOST:PORT or https://…, got "ftp://c"\n',
     );
+    expect(agent([], { RC_AGENT_ROOM: "x.json", RC_AGENT_PANEL_PORT: "65536" }).stderr).toBe(
+      "room-agent: --panel-port: expected a port number, 1…65535\n",
+    );
     const room = fileURLToPath(new URL("../../hardware-profiles/rooms/xa-an-phu.json", import.meta.url));
     expect(agent([], { RC_AGENT_ROOM: room, RC_AGENT_CREDENTIALS: "/nonexistent/creds.json" }).stderr).toMatch(
       /^room-agent: .*\/nonexistent\/creds\.json/,
