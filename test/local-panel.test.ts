@@ -113,7 +113,7 @@ afterAll(async () => {
 });
 
 describe("the room's own panel, served by its agent", { timeout: 90_000 }, () => {
-  it("keeps its API for an unlocked panel, refuses hostile input, and never has the PIN itself", async () => {
+  it("keeps its API for an unlocked panel, applies a double tap once, refuses hostile input, never has the PIN", async () => {
     expect((await fetch(local(`/api/rooms/${ROOM}`))).status).toBe(401);
     expect((await fetch(local("/api/rooms/other/requests"), { method: "POST" })).status).toBe(401);
     const huge = await fetch(local("/api/auth/pin"), {
@@ -145,6 +145,17 @@ describe("the room's own panel, served by its agent", { timeout: 90_000 }, () =>
     const unknown = await call(`/api/rooms/${ROOM}/requests`, { action: "no.such", params: {} });
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("unknown_action");
+    // A double tap: one request id sent twice at once reaches the camera once (the agent's answer memory, as for
+    // the controller's requests), a repeat later is answered from memory, and the id reused for another preset refused.
+    const gotos = () => camera().requests.filter((request) => request.operation === "GotoPreset").length;
+    const before = gotos();
+    const path = `/api/rooms/${ROOM}/requests`;
+    const tap = { id: "local-double-tap", action: "ptz.goto", params: { device: "cam-a", preset: "chu-tri" } };
+    const [first, second] = await Promise.all([call(path, tap), call(path, tap)]);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect((await call(path, tap)).status).toBe(200);
+    expect(gotos() - before).toBe(1);
+    expect((await call(path, { ...tap, params: { device: "cam-a", preset: "cong-dan" } })).status).toBe(409);
     // The desired state the agent keeps on disk has the hash, not the PIN.
     const view = (await (await fetch(local(`/api/rooms/${ROOM}`), { headers: { cookie } })).json()) as RoomView;
     expect(view.id).toBe(ROOM);
