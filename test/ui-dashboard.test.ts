@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { registerRoom, Store } from "@rc/controller";
 import { loadProfile, roomProfile } from "@rc/hardware-profiles";
 import type { RoomView } from "@rc/protocol";
 import { audioScene, ExtronSimulator, PtyPair, SimulatedRooms } from "@rc/simulators";
@@ -171,6 +172,11 @@ beforeAll(async () => {
     health: { alarmDebounceMs: 1000, telemetryEveryMs: 1000 },
   });
   itPassword = (await site.user("it-giam-sat", "it")).password;
+  // A district with a commune under it, registered as the CLI does (the controller reloads its store): for the filter.
+  const store = new Store(join(site.dir, "controller"));
+  await store.open();
+  await registerRoom(store, { id: "huyen-dong", name: "Huyện Đông", level: "district", parent: null });
+  await registerRoom(store, { id: "xa-dong-a", name: "Xã Đông A", level: "commune", parent: "huyen-dong" });
   // A session of the room with a finished segment of its recording waiting at the agent, which uploads it at start.
   const start = new Date(Date.now() + 3600_000);
   const created = await site.fetch("/api/sessions", {
@@ -285,6 +291,21 @@ describe("IT dashboard: a room's history", { timeout: 60_000 }, () => {
     await page.getByLabel("Người thao tác").fill("khong-ai");
     await page.getByRole("button", { name: "Lọc", exact: true }).click();
     await page.getByText("Không có thao tác nào khớp bộ lọc.").waitFor();
+    await page.context().close();
+  });
+});
+
+describe("IT dashboard: the rooms of a district", { timeout: 60_000 }, () => {
+  it("shows a district and the rooms under it when the district is picked, and every room again after", async () => {
+    const page = await dashboard();
+    await page.getByTestId("room-xa-dong-a").waitFor();
+    await page.getByLabel("Huyện", { exact: true }).selectOption({ label: "Huyện Đông" });
+    await page.getByTestId(`room-${ROOM}`).waitFor({ state: "detached" });
+    expect(await page.getByTestId("room-huyen-dong").count()).toBe(1);
+    expect(await page.getByTestId("room-xa-dong-a").count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByLabel("Huyện", { exact: true }).selectOption({ label: "Mọi huyện" });
+    await page.getByTestId(`room-${ROOM}`).waitFor();
     await page.context().close();
   });
 });

@@ -42,6 +42,8 @@ interface Alarm {
 export class ItDashboard extends LightElement {
   private rooms: RoomView[] = [];
   private level: RoomLevel | "all" = "all";
+  /** A district room: only it and the rooms under it (by their parents) are shown. */
+  private district = "all";
   private link: LinkState = "connecting";
   private loggedIn: boolean | null = null;
   private alarms: Alarm[] | null = null;
@@ -186,12 +188,26 @@ export class ItDashboard extends LightElement {
           <button class="primary big" type="submit">${m.login}</button>
         </form>`;
     }
-    const rooms = this.rooms.filter((room) => this.level === "all" || room.level === this.level);
+    const rooms = this.rooms.filter(
+      (room) => (this.level === "all" || room.level === this.level) && this.inDistrict(room),
+    );
     return html`${header}
       ${this.link === "lost" ? html`<p class="banner lost" role="alert" data-testid="connection-lost">${m.connectionLost}</p>` : nothing}
       ${error}
       ${this.renderTabs()}
       ${this.renderTab(rooms)}`;
+  }
+
+  /** Whether the room is the chosen district or under it, following parents (a cycle ends the walk). */
+  private inDistrict(room: RoomView): boolean {
+    if (this.district === "all") return true;
+    const byId = new Map(this.rooms.map((each) => [each.id, each]));
+    const seen = new Set<string>();
+    for (let at: RoomView | undefined = room; at && !seen.has(at.id); at = byId.get(at.parent ?? "")) {
+      if (at.id === this.district) return true;
+      seen.add(at.id);
+    }
+    return false;
   }
 
   private get mayAct(): boolean {
@@ -245,6 +261,7 @@ export class ItDashboard extends LightElement {
               this.requestUpdate();
             }}>${level === "all" ? m.allLevels : m.level[level]}</button>`,
         )}
+        ${this.renderDistricts()}
       </div>
       <section class="card" aria-labelledby="matrix-title">
         <h2 id="matrix-title">${m.deviceMatrix}</h2>
@@ -257,6 +274,20 @@ export class ItDashboard extends LightElement {
         </table>
       </section>
       ${this.renderAlarms()}`;
+  }
+
+  private renderDistricts() {
+    const m = messages().board;
+    const districts = this.rooms.filter((room) => room.level === "district");
+    if (districts.length === 0) return nothing;
+    return html`<label for="district-filter">${m.district}</label>
+      <select id="district-filter" @change=${(event: Event) => {
+        this.district = (event.target as HTMLSelectElement).value;
+        this.requestUpdate();
+      }}>
+        <option value="all" ?selected=${this.district === "all"}>${m.allDistricts}</option>
+        ${districts.map((room) => html`<option value=${room.id} ?selected=${this.district === room.id}>${room.name}</option>`)}
+      </select>`;
   }
 
   private renderCounts(rooms: RoomView[]) {

@@ -165,6 +165,8 @@ export const en: Messages = {
 
   board: {
     sections: "Monitoring sections",
+    district: "District",
+    allDistricts: "Every district",
     tab: { overview: "Overview", sessions: "Reception sessions", audit: "Audit log" },
     history: "History",
     historyOf: (p) => `History — ${p.room}`,

@@ -188,6 +188,8 @@ export const vi = {
   /** The IT dashboard's parts beyond the matrix: a room's history, sessions, the audit log, maintenance, restarts. */
   board: {
     sections: "Các mục giám sát",
+    district: "Huyện",
+    allDistricts: "Mọi huyện",
     tab: { overview: "Tổng quan", sessions: "Phiên tiếp công dân", audit: "Nhật ký thao tác" },
     history: "Lịch sử",
     historyOf: (p: { room: string }) => `Lịch sử — ${p.room}`,
