@@ -96,6 +96,34 @@ describe.each<BrokerKind>(["embedded", "mosquitto"])("agent ⇄ controller throu
     await fresh.stop();
   });
 
+  it("says online again when its own older connection's will comes after it said online (a broker that stalled)", async () => {
+    site.startAgent("xa-a", { keepaliveS: KEEPALIVE_S });
+    await waitFor("xa-a online", () => online("xa-a"));
+    const { boot, bootId } = view("xa-a").availability;
+    const states: string[] = [];
+    const follow = (kind: string, room: RoomView) => {
+      if (kind === "availability" && room.id === "xa-a") states.push(room.availability.state);
+    };
+    site.controller.registry.on("change", follow);
+    try {
+      // What the broker publishes when it ends this boot's previous connection only after the new one said online.
+      const late = await site.connectClient("xa-a");
+      await late.publishAsync(topics.room("xa-a", "availability"), JSON.stringify({ state: "offline", boot, bootId }), {
+        qos: 1,
+        retain: true,
+      });
+      await late.endAsync(true);
+      await waitFor(
+        "xa-a offline by the late will, then online again",
+        () => states.includes("offline") && states.at(-1) === "online",
+        10_000,
+      );
+    } finally {
+      site.controller.registry.off("change", follow);
+    }
+    expect(await readRetained(site, topics.room("xa-a", "availability"))).toEqual({ state: "online", boot, bootId });
+  });
+
   it("has every agent and the controller back and the registry complete within 10 s of a broker restart", async () => {
     site.startAgent("xa-a", { keepaliveS: KEEPALIVE_S });
     site.startAgent("xa-b", { keepaliveS: KEEPALIVE_S });
