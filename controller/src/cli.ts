@@ -3,7 +3,7 @@
 // audit verify | mosquitto write | mosquitto-acl | tls init — see USAGE. Each flag also as RC_CONTROLLER_… in the
 // environment.
 import { randomInt } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   environmentHelp,
@@ -16,6 +16,7 @@ import {
 } from "@rc/protocol";
 import { type Logger, pino } from "pino";
 import { Writer } from "steno";
+import controllerPackage from "../package.json" with { type: "json" };
 import { ROLES, type Role } from "./access.ts";
 import { renderMosquittoAcl } from "./acl.ts";
 import { type AuditRecord, type AuditTarget, describeVerdict, recordFromCli, verifyAudit } from "./audit-log.ts";
@@ -28,7 +29,8 @@ import { Store } from "./store.ts";
 import { runTlsCommand, TLS_USAGE } from "./tls-init.ts";
 import { addToken, addUser, removeUser, revokeToken, setPassword, setRoomPin, UserChangeError } from "./users.ts";
 
-const VERSION: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
+// Imported, not read beside the script: the bundle (dist/controller.mjs) has no package.json one folder up.
+const VERSION: string = controllerPackage.version;
 
 const OPTIONS = {
   data: { type: "string", default: "data/controller" },
