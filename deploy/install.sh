@@ -88,6 +88,8 @@ RC_AGENT_CA=$etc/ca.crt
 RC_AGENT_CREDENTIALS=$etc/agent-credentials.json
 RC_AGENT_DATA=/var/lib/room-agent
 #RC_AGENT_ARCHIVE_URL=https://CONTROLLER-HOST
+# The room's own operator panel for its screen (http://127.0.0.1:8090/panel/ROOM), also without the controller.
+#RC_AGENT_PANEL_PORT=8090
 # The cameras' password, as the room profile's passwordEnv names it.
 RC_CAMERA_PASSWORD="
   install -m 0644 "$prefix/deploy/udev/99-room-controller-serial.rules" /etc/udev/rules.d/
