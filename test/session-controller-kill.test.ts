@@ -2,7 +2,8 @@
 // `serve`, with the embedded broker, so every retained message dies with it), two real agents with their media
 // workers in a session started through REST. Killed and started again on the same store: the same session is live,
 // every point's links are reported up again within 10 s, and the rooms did not notice (no new desired state; the
-// media links never dropped, since SRT runs agent to agent).
+// media links never dropped, since SRT runs agent to agent). Then, with the controller down again, a room's agent
+// restarts and resumes the session from the desired state it kept on disk.
 import type { RoomView, SessionView } from "@rc/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freeUdpPorts } from "../room-agent/src/media-worker/free-udp-port.ts";
@@ -18,6 +19,7 @@ describe("a controller SIGKILLed mid-session", () => {
   let site: TestSite;
   let controller: ManagedProcess;
   let base = "";
+  let sessionId = "";
   const ports: Record<string, number> = {};
   const agents: Record<string, ManagedProcess> = {};
 
@@ -121,6 +123,7 @@ describe("a controller SIGKILLed mid-session", () => {
     });
     expect(created.status).toBe(201);
     const id = String(created.body.id);
+    sessionId = id;
     expect((await post(`/api/sessions/${id}/start`, {})).body).toMatchObject({ state: "live" });
     await waitFor("every link up", linksUp, 60_000, 200);
     const desiredBefore = await Promise.all(
@@ -153,5 +156,22 @@ describe("a controller SIGKILLed mid-session", () => {
       const said = agents[room]!.lines.slice(linesBefore[index]).filter((line) => line.includes(`link:${peer}`));
       expect(said, room).toEqual([]);
     });
+  }, 180_000);
+
+  it("a room's agent restarted while the controller is down resumes the session from disk", async () => {
+    controller.signal("SIGKILL");
+    await waitFor("the controller gone", () => controller.exited, 5000);
+    await agents[COMPONENT]!.stop("SIGTERM"); // its media worker ends with it: the links must be made again
+    const agent = site.startAgent(COMPONENT);
+    agents[COMPONENT] = agent;
+    const resumed = await agent.waitForLine(/resuming the last desired state/, 30_000);
+    expect(JSON.parse(resumed)).toMatchObject({ session: sessionId });
+    // Its media worker calls the host from the stored session while no controller runs.
+    await agent.waitForLine(/"part":"link:tinh"/, 60_000);
+    controller = startController();
+    await controller.waitForLine(/controller started/, 30_000);
+    await waitFor("every link reported up", linksUp, 60_000, 200);
+    // What the restarted controller says again is the revision the room already had from its disk.
+    expect(agent.count(/desired state received/)).toBe(0);
   }, 180_000);
 });
