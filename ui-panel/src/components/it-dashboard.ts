@@ -4,6 +4,7 @@
 import type { DeviceKind, DeviceStatus, RoomLevel, RoomView } from "@rc/protocol";
 import { html, nothing } from "lit";
 import { keyed } from "lit/directives/keyed.js";
+import { repeat } from "lit/directives/repeat.js";
 import { ApiError, call, loginWithPassword, logout, whenUnauthorized } from "../api.ts";
 import { messages } from "../i18n/index.ts";
 import { type LinkState, LiveRooms } from "../live.ts";
@@ -27,6 +28,8 @@ const ALARM_REFRESH_MS = 300;
 const LEVELS: readonly RoomLevel[] = ["central", "province", "district", "commune"];
 const TABS = ["overview", "sessions", "audit"] as const;
 type Tab = (typeof TABS)[number];
+/** Rows stay in one order, and each row's element stays its room's (keyed), so no button changes room under a finger. */
+const byId = (a: RoomView, b: RoomView) => a.id.localeCompare(b.id);
 
 interface Alarm {
   id: string;
@@ -74,7 +77,7 @@ export class ItDashboard extends LightElement {
 
   private async open(): Promise<void> {
     try {
-      this.rooms = await call<RoomView[]>("GET", "/api/rooms");
+      this.rooms = (await call<RoomView[]>("GET", "/api/rooms")).sort(byId);
       this.userRole = (await call<{ role: string }>("GET", "/api/auth/me")).role;
       this.loggedIn = true;
       this.startLive();
@@ -102,7 +105,7 @@ export class ItDashboard extends LightElement {
       { rooms: "all" },
       {
         rooms: (rooms) => {
-          this.rooms = [...rooms.values()].sort((a, b) => a.id.localeCompare(b.id));
+          this.rooms = [...rooms.values()].sort(byId);
           const detail = this.detail === null ? undefined : rooms.get(this.detail);
           if (detail && detail !== this.detailView) {
             this.detailView = detail;
@@ -270,7 +273,11 @@ export class ItDashboard extends LightElement {
             <th scope="col">${m.room}</th><th scope="col">${m.rollUp}</th>
             ${MATRIX_KINDS.map((kind) => html`<th scope="col">${m.deviceKind[kind]}</th>`)}
           </tr></thead>
-          <tbody>${rooms.map((room) => this.renderRow(room))}</tbody>
+          <tbody>${repeat(
+            rooms,
+            (room) => room.id,
+            (room) => this.renderRow(room),
+          )}</tbody>
         </table>
       </section>
       ${this.renderAlarms()}`;
@@ -339,10 +346,13 @@ export class ItDashboard extends LightElement {
       ${alarms === null ? html`<p>${m.alarmsUnavailable}</p>` : nothing}
       ${alarms?.length === 0 ? html`<p>${m.noAlarms}</p>` : nothing}
       <ul class="alarms">
-        ${(alarms ?? []).map((alarm) => {
-          const room = this.rooms.find((each) => each.id === alarm.room);
-          const device = room?.info?.devices.find((each) => each.id === alarm.device);
-          return html`<li class="severity-${alarm.severity}" data-testid="alarm-${alarm.room}-${alarm.device ?? "room"}">
+        ${repeat(
+          alarms ?? [],
+          (alarm) => alarm.id,
+          (alarm) => {
+            const room = this.rooms.find((each) => each.id === alarm.room);
+            const device = room?.info?.devices.find((each) => each.id === alarm.device);
+            return html`<li class="severity-${alarm.severity}" data-testid="alarm-${alarm.room}-${alarm.device ?? "room"}">
             <span><strong>${room?.name ?? alarm.room}</strong>
               ${alarm.device ? ` · ${device?.name ?? alarm.device}` : ""} · ${statusWord(alarm.status)}
               <small lang="en">${alarm.detail}</small>
@@ -367,7 +377,8 @@ export class ItDashboard extends LightElement {
                 : nothing
             }
           </li>`;
-        })}
+          },
+        )}
       </ul>
     </section>`;
   }

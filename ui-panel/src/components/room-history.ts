@@ -20,8 +20,11 @@ const HISTORY_LINES = 300;
 const TELEMETRY_SAMPLES = 360;
 const DECISIONS_SHOWN = 15;
 const CHANGES_SHOWN = 40;
-/** Changes of a room come in bursts (a device and the roll-up): read once, this long after the first. */
-const REFRESH_MS = 1000;
+/**
+ * Changes of a room come in bursts (a device and the roll-up) and, in a hearing, every few seconds (the director's
+ * cuts): read once, this long after the first, so an open room page costs the controller a read every few seconds.
+ */
+const REFRESH_MS = 3000;
 
 interface HistoryLine {
   at: string;
