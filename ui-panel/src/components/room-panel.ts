@@ -67,6 +67,11 @@ export class RoomPanel extends LightElement {
   private moving: { timer: ReturnType<typeof setInterval>; device: string } | undefined;
   private pressTimer: ReturnType<typeof setTimeout> | undefined;
   private longPressed = false;
+  /** The chosen camera's live preview: its last snapshot (a data: URL) and what it showed (camera and position). */
+  private preview: { camera: string; key: string; url: string } | null = null;
+  /** The camera and position a snapshot was last asked for; asked again only when either changes (no polling). */
+  private previewAsked: string | null = null;
+  private previewLoading = false;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -161,6 +166,8 @@ export class RoomPanel extends LightElement {
     this.live?.stop();
     this.live = undefined;
     clearInterval(this.clock);
+    this.preview = null;
+    this.previewAsked = null;
     this.screen = "locked";
     this.requestUpdate();
   }
@@ -408,6 +415,37 @@ export class RoomPanel extends LightElement {
     this.requestUpdate();
   }
 
+  /**
+   * Asks the chosen camera for a snapshot when it or its position changed since the last one was asked for: the live
+   * state's readings drive it, so a still camera is not asked again and a moving one at most one snapshot at a time.
+   */
+  private refreshPreview(view: RoomView, camera: string): void {
+    if (!capabilityOf(view, camera, "snapshot") || !this.deviceReady(camera) || this.previewLoading) return;
+    const key = [
+      camera,
+      ...["pan", "tilt", "zoom", "moving"].map((name) => String(readingOf(view, camera, name))),
+    ].join("|");
+    if (key === this.previewAsked) return;
+    this.previewAsked = key;
+    this.previewLoading = true;
+    void (async () => {
+      try {
+        const answer = (await sendRequest(this.room, "camera.snapshot", { device: camera })) as {
+          result?: { contentType?: string; base64?: string };
+        } | null;
+        const picture = answer?.result;
+        if (picture?.base64) {
+          this.preview = { camera, key, url: `data:${picture.contentType ?? "image/jpeg"};base64,${picture.base64}` };
+        }
+      } catch {
+        // The preview keeps its last picture; the device's status says what is wrong. Asked again when it moves.
+      } finally {
+        this.previewLoading = false;
+        this.requestUpdate();
+      }
+    })();
+  }
+
   private renderCameras(view: RoomView) {
     const m = messages();
     const cameras = devicesOf(view, "camera");
@@ -415,6 +453,7 @@ export class RoomPanel extends LightElement {
     const camera = this.camera && cameras.some((each) => each.id === this.camera) ? this.camera : cameras[0]!.id;
     this.camera = camera;
     const ready = this.deviceReady(camera);
+    this.refreshPreview(view, camera);
     const program = view.state?.programCamera ?? null;
     const cut = findCapability(view, "media", "program.camera");
     const canMove = answers(view, "ptz.move") && answers(view, "ptz.stop");
@@ -442,6 +481,13 @@ export class RoomPanel extends LightElement {
         )}
       </div>
       ${ready ? nothing : html`<p class="hint bad">${m.disabledBecause({ device: this.deviceName(camera) })}</p>`}
+      ${
+        this.preview?.camera === camera
+          ? html`<img class="preview" data-testid="preview" src=${this.preview.url}
+            alt=${`${m.cameras}: ${this.deviceName(camera)}`}
+            style="display:block;width:100%;max-width:480px;aspect-ratio:16/9;object-fit:contain;background:#000">`
+          : nothing
+      }
       ${
         cut && camera !== program
           ? html`<button class="secondary" ?disabled=${!ready || !this.usable}
