@@ -17,10 +17,21 @@ import type { RoomFacts } from "../../room-facts.ts";
 import type { DeviceRoles, ProgramSwitcher } from "../device-roles.ts";
 import type { DeviceDriver, DeviceKindModule, DriverContext, DriverHooks, Reading } from "../driver-contract.ts";
 import { folderName, SegmentLog, type SegmentTrack, sidecarPath } from "./recording-segments.ts";
-import { MediaWorkerProcess } from "./worker-process.ts";
+import { MediaWorkerProcess, type WorkerReady } from "./worker-process.ts";
 
-/** How long the worker may take to load GStreamer and say it is ready. */
+/** How long the worker may take to load GStreamer and say it is ready, at its first try. */
 const START_TIMEOUT_MS = 8000;
+/** The most a start may take once earlier ones ran out of time. */
+const START_TIMEOUT_MAX_MS = 64_000;
+
+/**
+ * The time a worker start gets after `failures` starts that failed in a row: doubling from 8 s. On a loaded machine
+ * a start may need longer than the first allowance; killing it at the same limit every time would never let it
+ * finish (seen with six rooms' workers starting at once on two cores: they never came up).
+ */
+export function startAllowanceMs(failures: number): number {
+  return Math.min(START_TIMEOUT_MAX_MS, START_TIMEOUT_MS * 2 ** failures);
+}
 /** How long an adopted worker is left untouched while the room's desired state is still unknown. */
 const ADOPTED_HOLD_MS = 30_000;
 /** Free space is looked at this often while recording. */
@@ -60,6 +71,8 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
   private freeMb: number | null = null;
   private segmentBytes: number | null = null;
   private stopping = false;
+  /** Worker starts that failed in a row: each next one gets longer (startAllowanceMs). */
+  private startFailures = 0;
   private programFailingSince: number | null = null;
   /** Until when an adopted worker is left as it is while the room's desired state is unknown (ms, wall clock). */
   private holdUntil = 0;
@@ -163,7 +176,14 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
       link.lost(`the media worker ${reason}`);
     });
     this.stopping = false;
-    const ready = await worker.start(START_TIMEOUT_MS);
+    let ready: WorkerReady;
+    try {
+      ready = await worker.start(startAllowanceMs(this.startFailures));
+    } catch (error) {
+      this.startFailures++;
+      throw error;
+    }
+    this.startFailures = 0;
     this.worker = worker;
     // An adopted worker kept the program on its camera: the room's fact follows, so the first config does not cut.
     if (ready.adopted && ready.programCamera) this.facts.set({ programCamera: ready.programCamera });
@@ -316,7 +336,11 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
     const facts = this.facts.get();
     const session = facts.desired?.session ?? null;
     const { srt, recordings } = this.entry;
-    const cameras = this.cameras.map((id) => ({ id, uri: this.entry.inputs[id] ?? facts.cameraStreams[id] ?? null }));
+    const cameras = this.cameras.map((id) => ({
+      id,
+      uri: this.entry.inputs[id] ?? facts.cameraStreams[id] ?? null,
+      ...this.cameraLogin(id),
+    }));
     const wide = this.room.director?.wideShot.camera;
     const programCamera = [facts.programCamera, wide, cameras[0]?.id].find(
       (id): id is string => typeof id === "string" && this.cameras.includes(id),
@@ -351,6 +375,17 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
         : null,
       snapshot: this.entry.snapshot,
     };
+  }
+
+  /**
+   * The login a camera's RTSP stream asks for: the camera's own (its device line's username and password variable),
+   * as real cameras want it on RTSP too. It goes to the worker for rtspsrc and is never logged nor reported.
+   */
+  private cameraLogin(id: string): { login?: { user: string; password: string } } {
+    const entry = this.room.devices.find((device) => device.id === id);
+    if (entry?.kind !== "camera" || entry.connection.username === undefined) return {};
+    const { username, passwordEnv } = entry.connection;
+    return { login: { user: username, password: (passwordEnv && process.env[passwordEnv]) || "" } };
   }
 
   private configureSoon(): void {
