@@ -30,6 +30,29 @@ function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs 
   return waitFor(what, check, timeoutMs, 20);
 }
 
+/**
+ * Waits for the supervisor's status to pass `check`; 15 s by default, as a loaded CI machine can hold a test's
+ * process for seconds (budgets are measured by the benchmarks, not here). A wait that fails says every status the
+ * supervisor went through meanwhile, so a failure in CI can be told from slowness.
+ */
+async function untilStatus(
+  supervisor: DeviceSupervisor,
+  what: string,
+  check: (status: string) => boolean,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const seen: string[] = [`${supervisor.health().status} (${supervisor.health().detail})`];
+  const listener = (health: { status: string; detail: string }) => seen.push(`${health.status} (${health.detail})`);
+  supervisor.on("health", listener);
+  try {
+    await until(what, () => check(supervisor.health().status), timeoutMs);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; the supervisor said: ${seen.join(" → ")}`);
+  } finally {
+    supervisor.off("health", listener);
+  }
+}
+
 const modelOf = (name: string, patch: Partial<CameraModelProfile> = {}): CameraModelProfile => ({
   ...loadProfile(cameraModelProfile, join(DEVICE_MODELS_DIR, "camera", `${name}.json`)),
   ...patch,
@@ -207,7 +230,7 @@ describe("camera driver", () => {
       const model = modelOf("generic-onvif-ptz", { auth });
       const { driver } = driverFor(camera, model, "sai-mat-khau");
       const supervisor = supervise(driver);
-      await until("bad_config", () => supervisor.health().status === "bad_config");
+      await untilStatus(supervisor, "bad_config", (s) => s === "bad_config");
       expect(supervisor.health().detail, auth).toMatch(/refused the credentials/);
       // One connect: the camera's clock asked once (GetServices and the clock need no login; GetProfiles was refused).
       expect(
@@ -225,7 +248,7 @@ describe("camera driver", () => {
       // The installer fixes the password and restarts the driver: the camera takes it (no lockout).
       process.env.RC_TEST_CAMERA_PASSWORD = "admin";
       await supervisor.restart();
-      await until("ok with the right password", () => supervisor.health().status === "ok");
+      await untilStatus(supervisor, "ok with the right password", (s) => s === "ok");
     }
   });
 
@@ -298,7 +321,7 @@ describe("camera driver", () => {
       const model = noMoveStatus ? modelOf("hikvision-ds-2de") : modelOf("generic-onvif-ptz");
       const { driver } = driverFor(camera, model);
       const supervisor = supervise(driver);
-      await until("ok", () => supervisor.health().status === "ok");
+      await untilStatus(supervisor, "ok", (s) => s === "ok");
       // The finger is down: the panel refreshes the move every 200 ms.
       const finger = setInterval(() => void driver.move({ pan: 0.4, tilt: 0, zoom: 0 }).catch(() => {}), 200);
       await sleep(600);
@@ -306,7 +329,7 @@ describe("camera driver", () => {
       // The network goes: the port is gone, the head turns on (the Stop sent as the connection went cannot arrive).
       await camera.stop();
       clearInterval(finger);
-      await until("the camera not ok", () => supervisor.health().status !== "ok");
+      await untilStatus(supervisor, "the camera not ok", (s) => s !== "ok");
       await sleep(1200);
       expect(camera.status().moving, what).toBe(true);
       const back = performance.now();
@@ -318,7 +341,7 @@ describe("camera driver", () => {
       const stoppedWithinMs = stop - reconnected;
       expect(stoppedWithinMs, what).toBeLessThan(1000);
       expect(driver.counters.reconnectStops, what).toBe(1);
-      await until("ok again", () => supervisor.health().status === "ok");
+      await untilStatus(supervisor, "ok again", (s) => s === "ok");
       expect(driver.readings().moving, what).toBe(false);
       console.log(
         `connection cut mid-move (${what}): Stop ${stoppedWithinMs.toFixed(0)} ms after the reconnect's first request, ${(stop - back).toFixed(0)} ms after the camera came back`,
@@ -384,14 +407,14 @@ describe("camera driver", () => {
     const camera = await startCamera();
     const { driver } = driverFor(camera);
     const supervisor = supervise(driver);
-    await until("ok", () => supervisor.health().status === "ok");
+    await untilStatus(supervisor, "ok", (s) => s === "ok");
     await driver.absolute({ pan: 0.3 });
     await driver.store("can-bo");
     await camera.stop();
-    await until("offline", () => supervisor.health().status === "offline");
+    await untilStatus(supervisor, "offline", (s) => s === "offline");
     const presetReads = camera.requests.filter((r) => r.operation === "GetPresets").length;
     await camera.start();
-    await until("ok again", () => supervisor.health().status === "ok", 5000);
+    await untilStatus(supervisor, "ok again", (s) => s === "ok");
     expect(camera.requests.filter((r) => r.operation === "GetPresets").length).toBeGreaterThan(presetReads);
     expect(driver.readings().presets).toEqual(["can-bo"]);
   });
@@ -400,10 +423,10 @@ describe("camera driver", () => {
     const camera = await startCamera();
     const { driver } = driverFor(camera);
     const supervisor = supervise(driver);
-    await until("ok", () => supervisor.health().status === "ok");
+    await untilStatus(supervisor, "ok", (s) => s === "ok");
     camera.behaviour = "silent";
     const silentAt = Date.now();
-    await until("offline", () => supervisor.health().status === "offline", 5000);
+    await untilStatus(supervisor, "offline", (s) => s === "offline", 5000);
     expect(Date.now() - silentAt).toBeLessThan(5000);
     const statuses: string[] = [];
     supervisor.on("health", (health) => statuses.push(health.status));
@@ -418,23 +441,23 @@ describe("camera driver", () => {
     const camera = await startCamera();
     const { driver } = driverFor(camera);
     const supervisor = supervise(driver);
-    await until("ok", () => supervisor.health().status === "ok");
+    await untilStatus(supervisor, "ok", (s) => s === "ok");
     camera.behaviour = "garbage";
     await expect(driver.presets()).rejects.toThrow();
-    await until("not ok", () => supervisor.health().status !== "ok");
+    await untilStatus(supervisor, "not ok", (s) => s !== "ok");
     camera.behaviour = "normal";
-    await until("ok again", () => supervisor.health().status === "ok");
+    await untilStatus(supervisor, "ok again", (s) => s === "ok");
   });
 
   it("a camera rebooted by its special preset 94 (called from elsewhere) is back by itself", async () => {
     const camera = await startCamera({ hikvisionPresets: true, noMoveStatus: true });
     const { driver } = driverFor(camera, modelOf("hikvision-ds-2de"));
     const supervisor = supervise(driver);
-    await until("ok", () => supervisor.health().status === "ok");
+    await untilStatus(supervisor, "ok", (s) => s === "ok");
     const other = await connected(camera);
     // The generic profile knows no specials: a careless client can call it (the point of refusing it ourselves).
     await expect(other.driver.goto("Remote reboot")).resolves.toEqual({ preset: "Remote reboot" });
-    await until("offline", () => supervisor.health().status !== "ok", 5000);
-    await until("ok again", () => supervisor.health().status === "ok", 8000);
+    await untilStatus(supervisor, "offline", (s) => s !== "ok");
+    await untilStatus(supervisor, "ok again", (s) => s === "ok");
   });
 });
