@@ -111,6 +111,7 @@ export async function checkRoom(options: RoomCheckOptions): Promise<CheckRow[]> 
         : row("problem", "failed", message);
     } finally {
       await driver.disconnect().catch(() => {});
+      await driver.shutdown?.().catch(() => {});
     }
   }
 }

@@ -1,6 +1,6 @@
 // The machine's processes as /proc shows them: for tests and the chaos suite that must find a process by its command
 // line (a media worker adopted by a new agent is no longer its parent's child) or tell a dead one from a zombie.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 
 export interface RunningProcess {
   pid: number;
@@ -20,6 +20,29 @@ export function processTable(): RunningProcess[] {
     } catch {} // gone meanwhile
   }
   return table;
+}
+
+/**
+ * Which of `pids` listens on the unix socket at `path` (a spare media worker started with the same socket path does
+ * not listen until it takes over), by the socket's inode in /proc/net/unix and the processes' open files.
+ */
+export function listenerOn(path: string, pids: number[]): number | undefined {
+  const ACCEPTING = 0x10000; // __SO_ACCEPTCON: a listening socket
+  const inodes = new Set<string>();
+  for (const line of readFileSync("/proc/net/unix", "utf8").split("\n").slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[7] === path && (Number.parseInt(fields[3] ?? "0", 16) & ACCEPTING) !== 0) inodes.add(fields[6]!);
+  }
+  return pids.find((pid) => {
+    try {
+      return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`, { encoding: "utf8" });
+        return inodes.has(target.match(/^socket:\[(\d+)\]$/)?.[1] ?? "");
+      });
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
 }
 
 export function isRunning(pid: number): boolean {

@@ -20,6 +20,8 @@ export interface DeviceDriver {
   probe(): Promise<void>;
   /** Close the transport; must be safe to call at any time, also twice. */
   disconnect(): Promise<void>;
+  /** Done with for good (after a disconnect): end what a driver keeps between connections (the media spare). */
+  shutdown?(): Promise<void>;
   /**
    * Resolves when it is worth connecting before the backoff ends: a serial port that was missing has appeared again
    * (a USB adapter or a cable plugged back in). Never resolves when there is nothing to watch for; stops at `signal`.

@@ -103,6 +103,7 @@ export class DeviceSupervisor extends EventEmitter<SupervisorEvents> {
     clearTimeout(this.timer);
     this.reachableWait?.abort();
     await this.driver.disconnect().catch(() => {});
+    await this.driver.shutdown?.().catch(() => {});
   }
 
   async restart(): Promise<void> {

@@ -4,7 +4,11 @@
 // the pipelines and the recording go on, and the next agent connects and adopts it (its socket is put back if the
 // data folder was wiped); with no agent for 30 s it closes the recording and ends. Otherwise it never exits by
 // itself: the agent ends it (see the note on exits below).
-//   dev: node --import tsx room-agent/src/media-worker/media-worker.ts SOCKET   bundle: node dist/media-worker.mjs SOCKET
+// Started with --standby it is the agent's spare: it loads GStreamer and waits, not listening yet, for a "go" line on
+// its stdin, which the agent writes when the running worker died; then it goes on as any worker, the slow part of its
+// start already done. The agent gone before that (its end of stdin closed), the spare ends.
+//   dev: node --import tsx room-agent/src/media-worker/media-worker.ts [--standby] SOCKET
+//   bundle: node dist/media-worker.mjs [--standby] SOCKET
 import { execFileSync } from "node:child_process";
 import { constants, mkdirSync, openSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -140,10 +144,31 @@ function loadGstreamer(): Gstreamer {
   return gst;
 }
 
+/** A spare's wait: resolves on the agent's "go"; the agent gone first (stdin closed), the spare ends. */
+function promoted(): Promise<void> {
+  return new Promise((resolve) => {
+    let going = false;
+    const lines = createInterface({ input: process.stdin });
+    lines.on("line", (line) => {
+      if (line.trim() !== "go") return;
+      going = true;
+      lines.close();
+      // The agent's end may close from now on (the agent dies and the next one adopts this worker): no concern.
+      process.stdin.destroy();
+      resolve();
+    });
+    lines.on("close", () => {
+      if (!going) die();
+    });
+  });
+}
+
 async function main(): Promise<void> {
-  const socketPath = process.argv[2];
-  if (!socketPath) {
-    process.stderr.write("media-worker: started by the room agent only: media-worker <socket path>\n");
+  const args = process.argv.slice(2);
+  const standby = args[0] === "--standby";
+  const socketPath = args.at(-1);
+  if (!socketPath || args.length !== (standby ? 2 : 1)) {
+    process.stderr.write("media-worker: started by the room agent only: media-worker [--standby] <socket path>\n");
     process.exitCode = 2;
     return;
   }
@@ -280,6 +305,19 @@ async function main(): Promise<void> {
     });
     listening = statSync(socketPath).ino;
   };
+  let gst: Gstreamer | undefined;
+  if (standby) {
+    // A spare that cannot load GStreamer just ends: the agent then starts a worker the usual way, which says why.
+    try {
+      gst = loadGstreamer();
+    } catch (error) {
+      process.stderr.write(`media-worker: spare not ready: ${(error as Error).message}\n`);
+      die();
+    } finally {
+      if (fifo) rmSync(fifo, { force: true });
+    }
+    await promoted();
+  }
   try {
     await listen();
   } catch (error) {
@@ -313,9 +351,8 @@ async function main(): Promise<void> {
     }
   }, SOCKET_CHECK_MS);
 
-  let gst: Gstreamer;
   try {
-    gst = loadGstreamer();
+    gst ??= loadGstreamer();
   } catch (error) {
     if (fifo) rmSync(fifo, { force: true });
     unavailable!((error as Error).message);

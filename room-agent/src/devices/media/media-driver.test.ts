@@ -1,17 +1,22 @@
 // The media device for real: each room a MediaDriver under the supervisor with its own worker process running
 // GStreamer, on loopback, with test pictures of distinct colours. Recording, a camera that does not answer, a peer
 // that is down and comes back, a full disk, a hung worker.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type RigRoom, startRigRoom, startSession } from "../../../../test/support/media-rig.ts";
+import { isRunning, processTable } from "../../../../test/support/process-table.ts";
 import { inspectRecording, probeStreams } from "../../../../test/support/recording-inspector.ts";
 import { guestEncoder, hearTones } from "../../../../test/support/sound-judge.ts";
 import { waitFor } from "../../../../test/support/wait-for.ts";
 import { freeUdpPort, freeUdpPorts } from "../../media-worker/free-udp-port.ts";
 import { mixMinusPid } from "../../media-worker/launch-lines.ts";
+import { connectToWorker, workerSocketPath } from "../../media-worker/worker-channel.ts";
 import { resumeFreeMb, startAllowanceMs } from "./media-driver.ts";
 import type { SegmentSidecar } from "./recording-segments.ts";
+import { workerCommand } from "./worker-process.ts";
 
 /** A room's sound: a test tone of this frequency and volume. */
 const TONE = (hz: number, volume: number) => ({ input: `testsrc:${hz}:${volume}`, bitrateKbps: 64 });
@@ -342,6 +347,40 @@ describe("media driver with its GStreamer worker", () => {
     await waitFor("a new worker", () => a.driver.workerPid && a.driver.workerPid !== hung, 10_000);
     await waitFor("media ok again", () => a.supervisor.health().status === "ok", 10_000);
     expect(() => process.kill(hung, 0)).toThrow(); // the frozen one is gone
+  });
+
+  it("a killed worker's place is taken by the spare started ahead, then a new spare waits; stopping the device ends it", async () => {
+    const a = await room({ id: "a", inputs: { "cam-red": "testsrc:red" } });
+    const socket = workerSocketPath(a.folder);
+    // A spare that took over keeps its command line: the running worker is not counted.
+    const spares = () =>
+      processTable()
+        .filter((p) => p.args.includes("--standby") && p.args.at(-1) === socket && isRunning(p.pid))
+        .map((p) => p.pid)
+        .filter((pid) => pid !== a.driver.workerPid);
+    const [spare] = await waitFor("a spare worker", () => spares().length === 1 && spares(), 15_000);
+    const killed = a.driver.workerPid!;
+    process.kill(killed, "SIGKILL");
+    await waitFor("a new worker", () => a.driver.workerPid !== killed && a.supervisor.health().status === "ok", 10_000);
+    expect(a.driver.workerPid).toBe(spare);
+    await waitFor("its program playing", () => a.driver.readings()["program.status"] === "playing");
+    const [next] = await waitFor("the next spare", () => spares().length === 1 && spares()[0] !== spare && spares());
+    await a.supervisor.stop();
+    await waitFor("the spare ended with the device", () => !isRunning(next!), 5000);
+  });
+
+  it("a spare does not listen until told to go, and ends by itself when its agent goes (its stdin closes)", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "rc-spare-"));
+    cleanups.push(async () => rmSync(folder, { recursive: true, force: true }));
+    const socket = workerSocketPath(folder);
+    const spare = spawn(process.execPath, [...workerCommand(), "--standby", socket], { stdio: "pipe" });
+    const exited = new Promise((resolve) => spare.on("exit", (code, signal) => resolve({ code, signal })));
+    cleanups.push(async () => void spare.kill("SIGKILL"));
+    await sleep(2000); // GStreamer loaded meanwhile
+    expect(await connectToWorker(socket, 200)).toBeNull();
+    spare.stdin.end();
+    // It ends itself as every worker does (SIGKILL: see die() in media-worker.ts).
+    expect(await waitFor("the spare's exit", () => exited, 5000)).toEqual({ code: null, signal: "SIGKILL" });
   });
 });
 

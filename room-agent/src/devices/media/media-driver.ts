@@ -17,7 +17,7 @@ import type { RoomFacts } from "../../room-facts.ts";
 import type { DeviceRoles, ProgramSwitcher } from "../device-roles.ts";
 import type { DeviceDriver, DeviceKindModule, DriverContext, DriverHooks, Reading } from "../driver-contract.ts";
 import { folderName, SegmentLog, type SegmentTrack, sidecarPath } from "./recording-segments.ts";
-import { MediaWorkerProcess, type WorkerReady } from "./worker-process.ts";
+import { MediaWorkerProcess, SpareWorker, type WorkerReady } from "./worker-process.ts";
 
 /** How long the worker may take to load GStreamer and say it is ready, at its first try. */
 const START_TIMEOUT_MS = 8000;
@@ -32,6 +32,8 @@ const START_TIMEOUT_MAX_MS = 64_000;
 export function startAllowanceMs(failures: number): number {
   return Math.min(START_TIMEOUT_MAX_MS, START_TIMEOUT_MS * 2 ** failures);
 }
+/** A spare worker is started this long after a worker came up, not while that one's pipelines start (CPU). */
+const SPARE_AFTER_MS = 5000;
 /** How long an adopted worker is left untouched while the room's desired state is still unknown. */
 const ADOPTED_HOLD_MS = 30_000;
 /** Free space is looked at this often while recording. */
@@ -63,6 +65,9 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
   /** Its program is the room's outgoing picture: the director cuts here. */
   readonly roles: DeviceRoles = { switcher: this };
   private worker: MediaWorkerProcess | undefined;
+  /** The worker that takes over when this one dies (SpareWorker); kept across connections, ended by shutdown. */
+  private spare: SpareWorker | undefined;
+  private spareTimer: NodeJS.Timeout | undefined;
   private status: MediaStatus | null = null;
   private diskTimer: NodeJS.Timeout | undefined;
   private configureTimer: NodeJS.Timeout | undefined;
@@ -178,7 +183,7 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
     this.stopping = false;
     let ready: WorkerReady;
     try {
-      ready = await worker.start(startAllowanceMs(this.startFailures));
+      ready = await worker.start(startAllowanceMs(this.startFailures), this.spare);
     } catch (error) {
       this.startFailures++;
       throw error;
@@ -190,6 +195,10 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
     this.holdUntil = ready.adopted ? Date.now() + ADOPTED_HOLD_MS : 0;
     this.facts.on("change", this.onFacts);
     this.diskTimer = setInterval(() => void this.watchDisk(), DISK_EVERY_MS);
+    this.spareTimer = setTimeout(() => {
+      if (this.worker === worker && !this.spare?.alive)
+        this.spare = new SpareWorker(socket, this.log.child({ part: "media-worker" }));
+    }, SPARE_AFTER_MS);
     if (ready.adopted)
       this.log.warn({ pid: worker.pid }, "media worker adopted: its pipelines and recording went on without an agent");
     else this.log.info({ pid: worker.pid }, "media worker started");
@@ -205,6 +214,7 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
 
   async disconnect(): Promise<void> {
     clearInterval(this.diskTimer);
+    clearTimeout(this.spareTimer);
     clearTimeout(this.configureTimer);
     this.facts.off("change", this.onFacts);
     const worker = this.worker;
@@ -215,6 +225,12 @@ export class MediaDriver implements DeviceDriver, ProgramSwitcher {
     this.interruptSegment();
     this.status = null;
     this.programFailingSince = null;
+  }
+
+  async shutdown(): Promise<void> {
+    clearTimeout(this.spareTimer);
+    this.spare?.kill();
+    this.spare = undefined;
   }
 
   async reapply(): Promise<void> {

@@ -29,6 +29,64 @@ export function workerCommand(): string[] {
   return script.endsWith(".ts") ? ["--import", "tsx", script] : [script];
 }
 
+/** A worker process this agent started, spare or not; its output lines go to whoever holds it now. */
+class StartedWorker {
+  readonly child: ChildProcess;
+  onLine: (line: string) => void;
+
+  constructor(socketPath: string, standby: boolean, onLine: (line: string) => void) {
+    this.onLine = onLine;
+    // In a session of its own: an agent killed with its process group leaves it running, for the next to adopt.
+    this.child = spawn(process.execPath, [...workerCommand(), ...(standby ? ["--standby"] : []), socketPath], {
+      stdio: [standby ? "pipe" : "ignore", "pipe", "pipe"],
+      detached: true,
+      env: { ...process.env, UV_THREADPOOL_SIZE: THREAD_POOL_SIZE },
+    });
+    // A spare that died has a closed stdin: the "go" written to it fails, and its exit says the rest.
+    this.child.stdin?.on("error", () => {});
+    for (const stream of [this.child.stdout!, this.child.stderr!])
+      createInterface({ input: stream }).on("line", (line) => this.onLine(line));
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+}
+
+/**
+ * A worker started ahead, GStreamer loaded, waiting to take over when the running one dies: the new worker is then
+ * up in tens of milliseconds instead of the half second to a second a start takes (Node, the bundle, GStreamer and
+ * its plugins), which is most of a crash's recovery budget (DESIGN §5: 3 s). It ends by itself with the agent.
+ */
+export class SpareWorker {
+  private started: StartedWorker | undefined;
+
+  constructor(socketPath: string, log: Logger) {
+    this.started = new StartedWorker(socketPath, true, (line) => {
+      if (line.trim()) log.warn({ spare: this.started?.child.pid, line: line.slice(0, 500) }, "media worker output");
+    });
+  }
+
+  get alive(): boolean {
+    return this.started?.alive ?? false;
+  }
+
+  /** Tells the spare to go on as the worker, once; undefined when it is gone (then a worker is started as usual). */
+  take(): StartedWorker | undefined {
+    const started = this.started;
+    this.started = undefined;
+    if (!started?.alive) return undefined;
+    started.child.stdin!.end("go\n");
+    return started;
+  }
+
+  kill(): void {
+    const started = this.started;
+    this.started = undefined;
+    if (started?.alive) started.child.kill("SIGKILL");
+  }
+}
+
 type Request = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, "id"> : never) : never;
 export type WorkerReady = Extract<FromWorker, { type: "ready" }>;
 
@@ -69,13 +127,13 @@ export class MediaWorkerProcess extends EventEmitter<{ message: [FromWorker]; ex
    * Adopts the worker already listening on the socket (its agent died; its pipelines and recording went on), or
    * starts one. Resolves with its ready message; rejects with the reason it is not (GStreamer missing, crash, time-out).
    */
-  async start(timeoutMs: number): Promise<WorkerReady> {
+  async start(timeoutMs: number, spare?: SpareWorker): Promise<WorkerReady> {
     const deadline = performance.now() + timeoutMs;
     let channel = await connectToWorker(this.socketPath);
     if (!channel) {
       // Nothing listens: a file left by a worker that died is in the way of the new one.
       rmSync(this.socketPath, { force: true });
-      channel = await this.spawnWorker(deadline);
+      channel = await this.spawnWorker(deadline, spare);
     }
     return this.handshake(channel, deadline);
   }
@@ -133,17 +191,14 @@ export class MediaWorkerProcess extends EventEmitter<{ message: [FromWorker]; ex
     }
   }
 
-  /** Starts a worker in a session of its own (an agent killed with its process group leaves it running). */
-  private async spawnWorker(deadline: number): Promise<WorkerChannel> {
-    const child = spawn(process.execPath, [...workerCommand(), this.socketPath], {
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-      env: { ...process.env, UV_THREADPOOL_SIZE: THREAD_POOL_SIZE },
-    });
+  /** The spare takes over, or a worker is started; then waits for it to listen. */
+  private async spawnWorker(deadline: number, spare?: SpareWorker): Promise<WorkerChannel> {
+    const relay = (line: string) => this.relay(line);
+    const taken = spare?.take();
+    if (taken) taken.onLine = relay;
+    const { child } = taken ?? new StartedWorker(this.socketPath, false, relay);
     this.child = child;
     this.workerPid = child.pid;
-    for (const stream of [child.stdout!, child.stderr!])
-      createInterface({ input: stream }).on("line", (line) => this.relay(line));
     let exited: string | undefined;
     child.on("error", (error) => {
       exited ??= `could not be started: ${error.message}`;
