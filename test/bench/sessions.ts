@@ -145,9 +145,10 @@ async function endSession(site: TestSite, rooms: string[], id: string): Promise<
 async function cpuCores(site: Site): Promise<{ agents: number; workers: number; note: string }> {
   const agentPids = site.agents.map((agent) => agent.child.pid!);
   const sockets = new Set(site.rooms.map((room) => join(site.site.room(room).dataDir, "media-worker.sock")));
+  // The agents' idle spares (--standby: none takes over here, no worker is killed) are not the session's media.
   const workers = () =>
     processTable()
-      .filter((p) => sockets.has(p.args.at(-1) ?? ""))
+      .filter((p) => sockets.has(p.args.at(-1) ?? "") && !p.args.includes("--standby"))
       .map((p) => p.pid)
       .sort();
   const workerPids = workers();
