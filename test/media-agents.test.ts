@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SegmentSidecar } from "../room-agent/src/devices/media/recording-segments.ts";
 import { freeUdpPorts } from "../room-agent/src/media-worker/free-udp-port.ts";
 import { SESSION_PROGRAM_FILE } from "../room-agent/src/media-worker/launch-lines.ts";
-import { isRunning, processTable } from "./support/process-table.ts";
+import { isRunning, mediaWorkerOn } from "./support/process-table.ts";
 import { type ManagedProcess, stopAll } from "./support/processes.ts";
 import { inspectRecording } from "./support/recording-inspector.ts";
 import { SITE_CAMERA_PASSWORD, TestSite } from "./support/test-site.ts";
@@ -107,7 +107,7 @@ describe("media between two agents", () => {
     await waitFor("the new agent online", () => isBack(bootBefore), 20_000);
     await waitFor("recording", () => reading(CENTRAL, "recording.on") === true, 20_000);
     expect(reading(CENTRAL, "recording.segment")).toBe(was.segment);
-    expect(processTable().find((p) => p.args.at(-1) === was.socket)?.pid).toBe(was.worker);
+    expect(mediaWorkerOn(was.socket)?.pid).toBe(was.worker);
   }
   /** The central point's agent is online in another boot than `before`, and has said so in its state. */
   const isBack = (before: string | null | undefined) => {
@@ -236,7 +236,7 @@ describe("media between two agents", () => {
     const recordingFrom = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 2000));
     const socket = join(site.room(CENTRAL).dataDir, "media-worker.sock");
-    const worker = processTable().find((p) => p.args.at(-1) === socket)?.pid;
+    const worker = mediaWorkerOn(socket)?.pid;
     expect(worker).toBeGreaterThan(0);
 
     const bootBefore = view(CENTRAL).availability.bootId;
@@ -270,7 +270,7 @@ describe("media between two agents", () => {
     const segment = String(reading(CENTRAL, "recording.segment"));
     const { dataDir } = site.room(CENTRAL);
     const socket = join(dataDir, "media-worker.sock");
-    const worker = processTable().find((p) => p.args.at(-1) === socket)?.pid;
+    const worker = mediaWorkerOn(socket)?.pid;
     expect(worker).toBeGreaterThan(0);
     const bootBefore = view(CENTRAL).availability.bootId;
     centralAgent.signal("SIGKILL");

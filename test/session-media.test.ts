@@ -15,7 +15,7 @@ import type { EventPayload, RoomView } from "@rc/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freeUdpPorts } from "../room-agent/src/media-worker/free-udp-port.ts";
 import { mixMinusPid, SESSION_PROGRAM_FILE } from "../room-agent/src/media-worker/launch-lines.ts";
-import { processTable } from "./support/process-table.ts";
+import { mediaWorkerOn } from "./support/process-table.ts";
 import { type ManagedProcess, startTs, stopAll } from "./support/processes.ts";
 import { inspectRecording, probeStreams } from "./support/recording-inspector.ts";
 import { guestEncoder, hearTones } from "./support/sound-judge.ts";
@@ -264,7 +264,7 @@ describe("a reception session through the controller, with real media", () => {
     await waitFor("a session program segment", () => reading(HOST, "recording.sessionSegment"), 20_000);
     const before = String(reading(HOST, "recording.sessionSegment"));
     const socket = join(site.room(HOST).dataDir, "media-worker.sock");
-    const worker = processTable().find((p) => p.args.at(-1) === socket)?.pid;
+    const worker = mediaWorkerOn(socket)?.pid;
     expect(worker).toBeGreaterThan(0);
     process.kill(worker!, "SIGKILL");
     await waitFor(

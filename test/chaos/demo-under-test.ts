@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { RoomView } from "@rc/protocol";
-import { isRunning, listenerOn, processTable, type RunningProcess } from "../support/process-table.ts";
+import { isRunning, mediaWorkerOn, processTable, type RunningProcess } from "../support/process-table.ts";
 import { freePort, type ManagedProcess, startTs } from "../support/processes.ts";
 
 export function rssMb(pid: number): number | null {
@@ -117,20 +117,9 @@ export class DemoUnderTest {
     )?.pid;
   }
 
-  /**
-   * The room's GStreamer worker, by the socket it listens on: one adopted after its agent died is nobody's child, and
-   * the agent's spare names the same socket but does not listen on it.
-   */
+  /** The room's GStreamer worker (see mediaWorkerOn). */
   mediaWorkerPid(room: string): number | undefined {
-    const socket = join(this.dir, "agents", room, "media-worker.sock");
-    const workers = processTable().filter(
-      (p) => p.args.at(-1) === socket && p.args.some((a) => /media-worker\.(mjs|ts)$/.test(a)),
-    );
-    const pid = listenerOn(
-      socket,
-      workers.map((worker) => worker.pid),
-    );
-    const worker = workers.find((p) => p.pid === pid);
+    const worker = mediaWorkerOn(join(this.dir, "agents", room, "media-worker.sock"));
     if (worker) this.seen.set(worker.pid, worker.args.join(" "));
     return worker?.pid;
   }

@@ -26,7 +26,7 @@ export function processTable(): RunningProcess[] {
  * Which of `pids` listens on the unix socket at `path` (a spare media worker started with the same socket path does
  * not listen until it takes over), by the socket's inode in /proc/net/unix and the processes' open files.
  */
-export function listenerOn(path: string, pids: number[]): number | undefined {
+function listenerOn(path: string, pids: number[]): number | undefined {
   const ACCEPTING = 0x10000; // __SO_ACCEPTCON: a listening socket
   const inodes = new Set<string>();
   for (const line of readFileSync("/proc/net/unix", "utf8").split("\n").slice(1)) {
@@ -43,6 +43,21 @@ export function listenerOn(path: string, pids: number[]): number | undefined {
       return false; // gone meanwhile
     }
   });
+}
+
+/**
+ * The room's media worker, by the socket it listens on: one adopted after its agent died is nobody's child, and the
+ * agent's spare names the same socket but does not listen on it until it takes over.
+ */
+export function mediaWorkerOn(socket: string): RunningProcess | undefined {
+  const named = processTable().filter(
+    (p) => p.args.at(-1) === socket && p.args.some((arg) => /media-worker\.(mjs|ts)$/.test(arg)),
+  );
+  const pid = listenerOn(
+    socket,
+    named.map((p) => p.pid),
+  );
+  return named.find((p) => p.pid === pid);
 }
 
 export function isRunning(pid: number): boolean {
