@@ -593,6 +593,12 @@ export class MediaEngine {
     set(now - watch.downSince >= LINK_OFFLINE_AFTER_MS ? "offline" : "connecting", detail);
   }
 
+  /** The status goes out once more, changed or not: for an agent that just connected. */
+  statusAgain(): void {
+    this.lastStatus = "";
+    this.statusSoon();
+  }
+
   private statusSoon(): void {
     if (this.statusTimer) return;
     this.statusTimer = setTimeout(() => {

@@ -286,6 +286,9 @@ async function main(): Promise<void> {
           channel.send({ type: "segment", recording, phase: "opened", file, at });
         segmentsWhenLost = [];
         for (const message of backlog.splice(0)) channel.send(message);
+        // Statuses go out when they change, and none waited for this agent: it learns the current one now (an
+        // adopting agent would read "not recording" until something changed).
+        running.statusAgain();
       },
       (error: Error) => {
         channel.send({ type: "unavailable", reason: error.message });

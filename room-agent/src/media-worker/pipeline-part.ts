@@ -191,6 +191,8 @@ export class PipelinePart {
       case "state-changed":
         if (message._src_element_name.startsWith("pipeline") && message["new-state"] === "GST_STATE_PLAYING") {
           this.playingSince = performance.now();
+          // How long a start takes, part by part, is what a slow recovery is read from (issue 11).
+          this.log("info", "pipeline playing", { part: this.name, afterMs: Date.now() - this.startedAt });
           this.set("playing", "playing");
         }
         return;

@@ -369,6 +369,26 @@ describe("media driver with its GStreamer worker", () => {
     await waitFor("the spare ended with the device", () => !isRunning(next!), 5000);
   });
 
+  it("a worker tells each agent that connects its status at once, the adopting one too", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "rc-status-"));
+    cleanups.push(async () => rmSync(folder, { recursive: true, force: true }));
+    const socket = workerSocketPath(folder);
+    const worker = spawn(process.execPath, [...workerCommand(), socket], { stdio: "ignore" });
+    cleanups.push(async () => void worker.kill("SIGKILL"));
+    // Nothing configured: its status never changes, so only the greeting can carry one.
+    const greeting = async () => {
+      const channel = await waitFor("the worker listening", () => connectToWorker(socket, 200), 15_000);
+      const types: string[] = [];
+      channel.on("message", (message) => types.push((message as { type: string }).type));
+      await waitFor("ready", () => types.includes("ready"), 15_000);
+      await sleep(1500); // its once-a-second look at the pipelines included
+      channel.close();
+      return types.filter((type) => type !== "log");
+    };
+    expect(await greeting()).toEqual(["ready", "status"]);
+    expect(await greeting()).toEqual(["ready", "status"]);
+  });
+
   it("a spare does not listen until told to go, and ends by itself when its agent goes (its stdin closes)", async () => {
     const folder = mkdtempSync(join(tmpdir(), "rc-spare-"));
     cleanups.push(async () => rmSync(folder, { recursive: true, force: true }));
