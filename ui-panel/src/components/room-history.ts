@@ -9,9 +9,9 @@ import { messages } from "../i18n/index.ts";
 import { seatsOf, statusOf } from "../room-model.ts";
 import { formatClock, formatDateTime } from "../time.ts";
 import { describeFailure } from "./failure-message.ts";
-import { LightElement } from "./light-element.ts";
 import type { MaintenanceDone } from "./maintenance-form.ts";
 import "./maintenance-form.ts";
+import { ReloadingElement } from "./reloading-element.ts";
 import "./telemetry-chart.ts";
 
 /** Lines of the history read at once (newest first): a busy day of a room. */
@@ -20,11 +20,6 @@ const HISTORY_LINES = 300;
 const TELEMETRY_SAMPLES = 360;
 const DECISIONS_SHOWN = 15;
 const CHANGES_SHOWN = 40;
-/**
- * Changes of a room come in bursts (a device and the roll-up) and, in a hearing, every few seconds (the director's
- * cuts): read once, this long after the first, so an open room page costs the controller a read every few seconds.
- */
-const REFRESH_MS = 3000;
 
 interface HistoryLine {
   at: string;
@@ -48,7 +43,7 @@ interface Telemetry {
   temperatureC?: number | null;
 }
 
-export class RoomHistory extends LightElement {
+export class RoomHistory extends ReloadingElement {
   room!: RoomView;
   /** Admin and IT restart drivers and plan maintenance; a viewer only reads. */
   mayAct = false;
@@ -60,28 +55,13 @@ export class RoomHistory extends LightElement {
   /** The device whose maintenance form is open ("" for the whole room), and the one asked to restart. */
   private planning: string | null = null;
   private confirmRestart: string | null = null;
-  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * Changes of a room (a live update or an alarm) come in bursts (a device and the roll-up) and, in a hearing, every
+   * few seconds (the director's cuts): an open room page costs the controller a read every few seconds.
+   */
+  protected readonly refreshMs = 3000;
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.load();
-  }
-
-  override disconnectedCallback(): void {
-    clearTimeout(this.refreshTimer);
-    super.disconnectedCallback();
-  }
-
-  /** The room changed (a live update or an alarm): read its history again, once for a burst. */
-  changed(): void {
-    if (this.refreshTimer !== undefined) return;
-    this.refreshTimer = setTimeout(() => {
-      this.refreshTimer = undefined;
-      void this.load();
-    }, REFRESH_MS);
-  }
-
-  private async load(): Promise<void> {
+  protected async load(): Promise<void> {
     const room = encodeURIComponent(this.room.id);
     try {
       const [history, telemetry, windows] = await Promise.all([

@@ -7,10 +7,9 @@ import { html, nothing } from "lit";
 import { ApiError, call } from "../api.ts";
 import { messages } from "../i18n/index.ts";
 import { formatClock, formatDateTime } from "../time.ts";
-import { LightElement } from "./light-element.ts";
+import { ReloadingElement } from "./reloading-element.ts";
 
 const DAYS_BACK = 30;
-const REFRESH_MS = 500;
 
 interface Recording {
   id: string;
@@ -23,7 +22,7 @@ interface Recording {
 
 type Recordings = Recording[] | "forbidden" | "unavailable";
 
-export class SessionList extends LightElement {
+export class SessionList extends ReloadingElement {
   /** Room names by id, for the words. */
   roomNames = new Map<string, string>();
   private sessions: SessionView[] | null = null;
@@ -32,29 +31,11 @@ export class SessionList extends LightElement {
   private recordings = new Map<string, Recordings>();
   private playing: string | null = null;
   private unplayable = new Set<string>();
-  private refreshTimer: ReturnType<typeof setTimeout> | undefined;
+  protected readonly refreshMs = 500;
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.load();
-  }
-
-  override disconnectedCallback(): void {
-    clearTimeout(this.refreshTimer);
-    super.disconnectedCallback();
-  }
-
-  /** A session changed (socket.io): read the list again, once for a burst. */
-  changed(): void {
-    if (this.refreshTimer !== undefined) return;
-    this.refreshTimer = setTimeout(() => {
-      this.refreshTimer = undefined;
-      void this.load();
-      if (this.open) void this.loadRecordings(this.open);
-    }, REFRESH_MS);
-  }
-
-  private async load(): Promise<void> {
+  /** The list, and the open session's recordings. */
+  protected async load(): Promise<void> {
+    if (this.open) void this.loadRecordings(this.open);
     const from = new Date(Date.now() - DAYS_BACK * 24 * 3600_000).toISOString();
     try {
       const page = await call<{ items: SessionView[] }>("GET", `/api/sessions?from=${from}&limit=200`);
