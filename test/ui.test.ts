@@ -344,7 +344,14 @@ describe("operator panel across a controller restart", { timeout: 60_000 }, () =
   it("says the connection is lost while the controller is down, and comes back by itself without a reload", async () => {
     const page = await unlockedPanel();
     const restarted = site.restartController(3000);
-    await page.getByTestId("connection-lost").waitFor();
+    // A failure says what the panel showed instead (CI once saw no banner within 10 s on a loaded machine).
+    await page
+      .getByTestId("connection-lost")
+      .waitFor({ timeout: 20_000 })
+      .catch(async (error: Error) => {
+        const shown = await page.locator("h1, h2, [role=alert]").allInnerTexts(); // CSS locators see into shadow roots
+        throw new Error(`${error.message}\nthe panel showed: ${shown.join(" | ")}`);
+      });
     expect(await page.getByTestId("connection-lost").textContent()).toContain("Mất kết nối với trung tâm");
     await restarted;
     await page.getByTestId("connection-lost").waitFor({ state: "detached", timeout: 20_000 });
@@ -354,9 +361,12 @@ describe("operator panel across a controller restart", { timeout: 60_000 }, () =
       await page.getByRole("button", { name: "Mở khoá" }).click();
     }
     // The same page drives the room again.
-    await page.getByTestId("mic-can-bo").click();
+    const mic = page.getByTestId("mic-can-bo");
+    await mic.click();
     await waitFor("channel 3 muted at the DSP", () => dsp.mutes[2] === true, 20_000);
-    await page.getByTestId("mic-can-bo").click();
+    // The button toggles what the panel shows, so the operator's second tap waits for the panel to show the mute.
+    await expect.poll(() => mic.getAttribute("aria-pressed"), { timeout: 10_000 }).toBe("true");
+    await mic.click();
     await waitFor("channel 3 open again", () => dsp.mutes[2] === false, 20_000);
     await page.context().close();
   });
