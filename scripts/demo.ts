@@ -10,8 +10,8 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomInt } from "node:crypto";
 import { once } from "node:events";
-import { createWriteStream, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { setPriority } from "node:os";
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { getPriority, setPriority } from "node:os";
 import { join, resolve } from "node:path";
 import { PerformanceObserver } from "node:perf_hooks";
 import { createInterface } from "node:readline";
@@ -28,17 +28,28 @@ const MQTT_PORT = process.env.DEMO_MQTT_PORT ?? "1883";
 const ONLINE_WITHIN_MS = 30_000;
 
 /**
- * The simulated devices (the cameras' pictures in this process, the GPIO boards' chips in theirs) stand for hardware
- * with processors of its own: a room PC never shares its cores with its cameras. They run this much lower in priority
- * than the product's processes (controller, agents, media workers), which are started back at the normal priority.
- * Only root may raise a process again: otherwise everything runs at one priority. The DSPs are the exception: they
- * answer serial lines within milliseconds, as a real one does, only in a process of their own at the normal priority
- * (simulators/src/dsp/dsp-host.ts); their work is a few lines a second.
+ * The simulated devices stand for hardware with processors of its own: a room PC never shares its cores with its
+ * cameras. Their heavy parts, the cameras' picture encoders (GStreamer's threads in this process) and the GPIO boards'
+ * chips (a process of their own), run this much lower in priority than the product's processes (controller, agents,
+ * media workers). The rest of this process stays at the normal priority: the cameras' ONVIF answers and this
+ * supervisor's restarts must not wait for the encoders, as a real camera's web server and systemd would not. Anyone
+ * may lower a thread's priority; raising one back needs root, so nothing here does.
  */
 const SIMULATOR_NICE = 5;
 const SIMULATOR_PROCESSES = new Set(["boards"]);
-const simulatorsNiced = process.getuid?.() === 0;
-if (simulatorsNiced) setPriority(SIMULATOR_NICE);
+/** GStreamer names its threads after their elements; Node's own threads (V8's, libuv's) are all called "node". */
+function lowerPictureThreads(): void {
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      const name = readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim();
+      if (name !== "node" && getPriority(Number(tid)) < SIMULATOR_NICE) setPriority(Number(tid), SIMULATOR_NICE);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+}
+// An encoder starts when someone watches: looked for each second.
+setInterval(lowerPictureThreads, 1000).unref();
 
 /**
  * The simulated cameras answer from this process's event loop: when it is held (a busy machine, a GC), they answer
@@ -130,10 +141,9 @@ function superviseProcess(name: string, args: string[], first: ChildProcess): vo
 /** Starts node with these arguments and its output in DIR/logs/NAME.log (appended to: a restart keeps the past). */
 function run(name: string, args: string[]): ChildProcess {
   const log = createWriteStream(join(DIR, "logs", `${name}.log`), { flags: "a" });
-  const [command, commandArgs] =
-    simulatorsNiced && !SIMULATOR_PROCESSES.has(name)
-      ? ["nice", ["-n", String(-SIMULATOR_NICE), process.execPath, ...args]]
-      : [process.execPath, args];
+  const [command, commandArgs] = SIMULATOR_PROCESSES.has(name)
+    ? ["nice", ["-n", String(SIMULATOR_NICE), process.execPath, ...args]]
+    : [process.execPath, args];
   const child = spawn(command, commandArgs, {
     cwd: REPO,
     stdio: ["ignore", "pipe", "pipe"],

@@ -1,8 +1,7 @@
-// The demo's end of dsp-host.ts: starts the process (at the product's priority, not the simulators' lower one) and
-// asks it for DSPs on pty pairs, and to plug a link in again.
+// The demo's end of dsp-host.ts: starts that process (a DSP answers its serial line at once, whatever the cameras do
+// in the demo's), asks it for DSPs on pty pairs, and to plug a link in again.
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { setPriority } from "node:os";
 import { createInterface } from "node:readline";
 import type { AudioScene } from "../audio-scene/audio-scene.ts";
 import type { DspSimulator } from "./dsp-simulator.ts";
@@ -77,11 +76,6 @@ export class DspHost {
       stdio: ["pipe", "pipe", "inherit"],
     });
     this.child = child;
-    // Started from a process that runs at a lower priority (the demo's simulators), it would inherit it: a DSP's
-    // answers must not wait for the cameras' encoders. Only root may raise it again; otherwise all share one priority.
-    try {
-      if (child.pid !== undefined) setPriority(child.pid, 0);
-    } catch {}
     createInterface({ input: child.stdout! }).on("line", (line) => this.receive(line));
     child.once("exit", (code, signal) => {
       if (this.child === child) this.child = undefined;
