@@ -145,7 +145,6 @@ async function main(demo: DemoUnderTest): Promise<number> {
   const unknown = new Map<string, number>();
   const results: RoundResult[] = [];
   const runViolations: string[] = [];
-  const outages: { from: number; to: number }[] = [];
   const roundSpans: { from: number; to: number; kind: Kind; round: number }[] = [];
   const calmWaits: number[] = [];
 
@@ -178,8 +177,6 @@ async function main(demo: DemoUnderTest): Promise<number> {
         );
         result.recoveryMs = waited.recoveryMs;
         if (harm.laterCheck) result.violations.push(...(await harm.laterCheck()));
-        if (harm.controllerDownFrom !== undefined)
-          outages.push({ from: harm.controllerDownFrom, to: harm.at + (waited.recoveryMs ?? 0) });
         if (waited.recoveryMs === null)
           result.violations.push(
             `not recovered within ${(perturbation.budgetMs + GRACE_AFTER_BUDGET_MS) / 1000} s: ${waited.lastFailures.join("; ")}`,
@@ -231,7 +228,7 @@ async function main(demo: DemoUnderTest): Promise<number> {
   if (stopped.status !== 200)
     runViolations.push(`recording did not stop at the end: ${stopped.status} ${JSON.stringify(stopped.body)}`);
   const recordings = await checkRecordings([`${demo.dir}/recordings`, `${demo.dir}/controller/archive`], central);
-  const requests = ledger.verify(outages);
+  const requests = ledger.verify();
   runViolations.push(...recordings.violations, ...requests.violations);
 
   const summaries: KindSummary[] = kinds.map((kind) => ({

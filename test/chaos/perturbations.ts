@@ -30,8 +30,6 @@ export interface Harm {
   violations: string[];
   /** What can only be judged a while after the harm (a kicked client shows when it reconnects). */
   laterCheck?: () => Promise<string[]>;
-  /** The controller could not answer from this time on (killed or stopped), until the round recovered. */
-  controllerDownFrom?: number;
   /** What was hit, for the report. */
   target: string;
 }
@@ -135,7 +133,6 @@ export const PERTURBATIONS: Record<Kind, Perturbation> = {
         at,
         recovered: controllerBack(demo, killed),
         violations: [],
-        controllerDownFrom: at,
         target: "controller",
       };
     },
@@ -175,7 +172,6 @@ export const PERTURBATIONS: Record<Kind, Perturbation> = {
     budgetSource: "broker restart (from SIGCONT)",
     async perturb(demo) {
       const pid = await kill(demo.controllerPid(), "controller", "SIGSTOP");
-      const stoppedAt = Date.now();
       try {
         await new Promise((resolve) => setTimeout(resolve, STALL_MS));
       } finally {
@@ -185,7 +181,6 @@ export const PERTURBATIONS: Record<Kind, Perturbation> = {
         at: Date.now(),
         recovered: controllerBack(demo, null),
         violations: [],
-        controllerDownFrom: stoppedAt,
         target: "controller",
       };
     },
