@@ -14,7 +14,6 @@ const SHORT_PATIENCE_MS = 30;
 const PATIENCE_MS = 20_000;
 
 interface Send {
-  sentAt: number;
   /** HTTP status, or null when we stopped waiting (on purpose or not). */
   status: number | null;
   answeredAt: number | null;
@@ -68,7 +67,7 @@ export class RequestLedger {
   }
 
   private send(id: string, room: string, params: Record<string, unknown>, patienceMs: number): void {
-    const entry: Send = { sentAt: Date.now(), status: null, answeredAt: null };
+    const entry: Send = { status: null, answeredAt: null };
     this.ids.get(id)!.sends.push(entry);
     const done = postRequest(this.demo, room, { action: "test.set", params, id }, patienceMs)
       .then(
