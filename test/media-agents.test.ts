@@ -258,9 +258,10 @@ describe("media between two agents", () => {
     expect(sidecar.cuts.at(-1)?.camera).toBe("cam-blue");
     const report = await inspectRecording(segment);
     expect(report.error).toBeNull();
-    // All the time it was on, without a hole: the span covers it, and a hole would leave too few pictures for it.
+    // All the time it was on, without a hole: the span covers it, and no two pictures are further apart than a few
+    // frames (the agent was away for 2.5 s). Not the frame count: on a loaded machine the rate drops without a hole.
     expect(report.videoSeconds).toBeGreaterThan(recordedS - 1.5);
-    expect(report.videoFrames).toBeGreaterThan(report.videoSeconds * 15 * 0.9);
+    expect(report.videoLargestGapS, JSON.stringify(report)).toBeLessThan(0.5);
     expect(report.audioSeconds).toBeGreaterThan(recordedS - 1.5);
   });
 

@@ -200,13 +200,15 @@ describe("operator panel in chromium", { timeout: 60_000 }, () => {
     await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(cam.status().moving).toBe(true);
     const requestsBefore = cam.requests.length;
-    const releasedAt = performance.now(); // the camera stamps its requests on this clock
+    // Stopped by the panel's stop on release, which the room applied, not by the dead-man time running out.
+    const stopSent = page.waitForRequest(
+      (request) => request.method() === "POST" && (request.postData() ?? "").includes('"ptz.stop"'),
+    );
     await page.mouse.up();
+    expect((await (await stopSent).response())?.status(), "the panel's ptz.stop answered").toBe(200);
     await waitFor("cam-a stopped", () => !cam.status().moving, 2000, 10);
-    // Stopped by the panel's stop on release, not by the dead-man time running out.
     const stop = cam.requests.slice(requestsBefore).find((request) => request.operation === "Stop");
     expect(stop, "a Stop reached the camera").toBeDefined();
-    expect(stop!.at - releasedAt).toBeLessThan(400);
     const stoppedAt = cam.status().position.x;
     expect(stoppedAt).toBeGreaterThan(startX);
     await new Promise((resolve) => setTimeout(resolve, 700));

@@ -8,13 +8,15 @@ export interface RecordingReport {
   /** Decoded pictures, and the span of their timestamps in seconds. */
   videoFrames: number;
   videoSeconds: number;
+  /** The longest time between two pictures' timestamps in seconds: a hole in the recording, not a slower rate. */
+  videoLargestGapS: number;
   /** Decoded sound in seconds (from the first sample's timestamp to the last one's end). */
   audioSeconds: number;
   error: string | null;
 }
 
 /** PTS and duration of each buffer a `fakesink silent=false` named `sink` received, from gst-launch's -v output. */
-function spans(output: string, sink: string): { first: number; last: number; count: number } {
+function spans(output: string, sink: string): { first: number; last: number; count: number; largestGap: number } {
   const seconds = (text: string) => {
     const [h, m, s] = text.split(":").map(Number);
     return h! * 3600 + m! * 60 + s!;
@@ -22,17 +24,21 @@ function spans(output: string, sink: string): { first: number; last: number; cou
   let first = Number.POSITIVE_INFINITY;
   let last = 0;
   let count = 0;
+  const starts: number[] = [];
   const pattern = new RegExp(
     `\\(${sink}:sink\\) \\(\\d+ bytes, dts: [^,]*, pts: ([\\d:.]+), duration: ([\\d:.]+)`,
     "g",
   );
   for (const match of output.matchAll(pattern)) {
     const pts = seconds(match[1]!);
+    starts.push(pts);
     first = Math.min(first, pts);
     last = Math.max(last, pts + seconds(match[2]!));
     count++;
   }
-  return { first: count ? first : 0, last, count };
+  starts.sort((a, b) => a - b);
+  const largestGap = starts.reduce((gap, pts, i) => (i === 0 ? 0 : Math.max(gap, pts - starts[i - 1]!)), 0);
+  return { first: count ? first : 0, last, count, largestGap };
 }
 
 export function inspectRecording(file: string, timeoutMs = 30_000): Promise<RecordingReport> {
@@ -62,6 +68,7 @@ export function inspectRecording(file: string, timeoutMs = 30_000): Promise<Reco
           ok: failure === null && video.count > 0 && audio.count > 0,
           videoFrames: video.count,
           videoSeconds: Math.round((video.last - video.first) * 100) / 100,
+          videoLargestGapS: Math.round(video.largestGap * 1000) / 1000,
           audioSeconds: Math.round((audio.last - audio.first) * 100) / 100,
           error: failure,
         });
