@@ -1,6 +1,7 @@
 // The hearing's record after the run: every segment of the central room plays (ffprobe finds a duration), and the
-// segments follow each other with no gap over 3 s (one's end, from its sidecar or else its start + duration, to the
-// next one's start). Segments are looked for in the room's recordings folder and in the controller's archive (a
+// segments of each recording follow each other with no gap over 3 s (one's end, its start + what ffprobe reads of it,
+// to the next one's start). The central room keeps two recordings side by side, its own picture and the
+// session's program ("session-program_…"): each is checked on its own, as one could hide a hole in the other. Segments are looked for in the room's recordings folder and in the controller's archive (a
 // finished segment is uploaded there and then deleted at the room).
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -11,6 +12,8 @@ const MAX_GAP_S = 3;
 
 interface Segment {
   file: string;
+  /** Which recording it belongs to: its file name without the start time and number (`…20261204T134243Z_0.mkv`). */
+  series: string;
   start: number | null;
   end: number | null;
   closed: string | null;
@@ -68,12 +71,16 @@ export async function checkRecordings(
         const { durationS, problem } = await durationOf(file);
         if (problem) violations.push(`${session}/${name} does not play: ${problem}`);
         const start = sidecar.start ? Date.parse(sidecar.start) : null;
-        const end = sidecar.end
-          ? Date.parse(sidecar.end)
-          : start !== null && durationS !== null
+        // What plays, not what the sidecar says: a killed worker's segment ends at its last picture, which its
+        // sidecar's end (written by the worker that took over) may be up to a couple of seconds past.
+        const end =
+          start !== null && durationS !== null
             ? start + durationS * 1000
-            : null;
-        segments.push({ file: `${session}/${name}`, start, end, closed: sidecar.closed ?? null, durationS });
+            : sidecar.end
+              ? Date.parse(sidecar.end)
+              : null;
+        const series = name.replace(/_?\d{8}T\d{6}Z_\d+\.mkv$/, "") || "room";
+        segments.push({ file: `${session}/${name}`, series, start, end, closed: sidecar.closed ?? null, durationS });
       }
     }
   }
@@ -81,24 +88,28 @@ export async function checkRecordings(
     return { violations: [...violations, `no segment of ${room} was recorded`], summary: "0 segments" };
   segments.sort((a, b) => (a.start ?? 0) - (b.start ?? 0));
   let largestGapS = 0;
-  for (let i = 1; i < segments.length; i++) {
-    const previous = segments[i - 1]!;
-    const next = segments[i]!;
-    if (previous.end === null || next.start === null) {
-      violations.push(`gap between ${previous.file} and ${next.file} unknown (a start or end is missing)`);
-      continue;
+  const series = [...new Set(segments.map((segment) => segment.series))];
+  for (const name of series) {
+    const ofSeries = segments.filter((segment) => segment.series === name);
+    for (let i = 1; i < ofSeries.length; i++) {
+      const previous = ofSeries[i - 1]!;
+      const next = ofSeries[i]!;
+      if (previous.end === null || next.start === null) {
+        violations.push(`gap between ${previous.file} and ${next.file} unknown (a start or end is missing)`);
+        continue;
+      }
+      const gapS = (next.start - previous.end) / 1000;
+      largestGapS = Math.max(largestGapS, gapS);
+      if (gapS > MAX_GAP_S)
+        violations.push(
+          `${gapS.toFixed(1)} s unrecorded between ${previous.file} (${previous.closed ?? "not closed"}) and ${next.file}`,
+        );
     }
-    const gapS = (next.start - previous.end) / 1000;
-    largestGapS = Math.max(largestGapS, gapS);
-    if (gapS > MAX_GAP_S)
-      violations.push(
-        `${gapS.toFixed(1)} s unrecorded between ${previous.file} (${previous.closed ?? "not closed"}) and ${next.file}`,
-      );
   }
   const interrupted = segments.filter((segment) => segment.closed === "interrupted").length;
   const totalS = segments.reduce((sum, segment) => sum + (segment.durationS ?? 0), 0);
   return {
     violations,
-    summary: `${segments.length} segments of ${room} (${interrupted} interrupted), ${Math.round(totalS)} s in all, largest gap ${largestGapS.toFixed(1)} s`,
+    summary: `${segments.length} segments of ${room} in ${series.length} recordings (${series.join(", ")}; ${interrupted} interrupted), ${Math.round(totalS)} s in all, largest gap ${largestGapS.toFixed(1)} s`,
   };
 }

@@ -21,9 +21,7 @@ function spans(output: string, sink: string): { first: number; last: number; cou
     const [h, m, s] = text.split(":").map(Number);
     return h! * 3600 + m! * 60 + s!;
   };
-  let first = Number.POSITIVE_INFINITY;
   let last = 0;
-  let count = 0;
   const starts: number[] = [];
   const pattern = new RegExp(
     `\\(${sink}:sink\\) \\(\\d+ bytes, dts: [^,]*, pts: ([\\d:.]+), duration: ([\\d:.]+)`,
@@ -32,13 +30,11 @@ function spans(output: string, sink: string): { first: number; last: number; cou
   for (const match of output.matchAll(pattern)) {
     const pts = seconds(match[1]!);
     starts.push(pts);
-    first = Math.min(first, pts);
     last = Math.max(last, pts + seconds(match[2]!));
-    count++;
   }
   starts.sort((a, b) => a - b);
   const largestGap = starts.reduce((gap, pts, i) => (i === 0 ? 0 : Math.max(gap, pts - starts[i - 1]!)), 0);
-  return { first: count ? first : 0, last, count, largestGap };
+  return { first: starts[0] ?? 0, last, count: starts.length, largestGap };
 }
 
 export function inspectRecording(file: string, timeoutMs = 30_000): Promise<RecordingReport> {
