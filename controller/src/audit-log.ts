@@ -26,7 +26,8 @@ import { DayFileAppender, dayFileName, dayFiles } from "./day-files.ts";
  */
 export interface AuditWho {
   user: string | null;
-  via: "rest" | "socket" | "cli" | "controller";
+  /** room-panel: a room's own panel, served by its agent, reported by the agent (its login is the room's). */
+  via: "rest" | "socket" | "cli" | "controller" | "room-panel";
   address: string | null;
   credential?: string;
 }

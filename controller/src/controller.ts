@@ -323,11 +323,31 @@ export class Controller {
         break;
       case "events":
         this.registry.touch(message.room);
+        if (message.value.type === "local_wish") void this.takeLocalWish(message.room, message.value.data);
         this.health.event(message.room, message.value);
         this.realtime?.event(message.room, message.value);
         break;
       default:
         this.log.warn({ topic }, "message on a topic the controller does not handle dropped");
+    }
+  }
+
+  /** A recording switched at the room's own panel: into the room's desired state, and into the audit log. */
+  private async takeLocalWish(room: string, data: unknown): Promise<void> {
+    try {
+      const wish = await this.desired.localWish(room, data);
+      if (!wish) return;
+      this.audit.record({
+        who: { user: null, via: "room-panel", address: null },
+        what: { action: "media.record", target: { room } },
+        params: { on: wish.recording, wish: wish.id },
+        result: { ok: true },
+      });
+    } catch (error) {
+      this.log.error(
+        { room, err: (error as Error).message },
+        "local wish not stored: the agent says it again on reconnect",
+      );
     }
   }
 

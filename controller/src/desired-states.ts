@@ -2,7 +2,17 @@
 // published retained on the controller's every (re)connect, which also covers a broker restarted without its
 // retained messages, and again whenever an agent says it is online; a request that changes a wanted fact changes it
 // here. So neither a restarted controller, broker nor agent can lose a session or a recording that was asked for.
-import { type DesiredPayload, desiredPayload, desiredView, encodePayload, type RoomView, topics } from "@rc/protocol";
+import {
+  type DesiredPayload,
+  describeZodError,
+  desiredPayload,
+  desiredView,
+  encodePayload,
+  type LocalWish,
+  localWish,
+  type RoomView,
+  topics,
+} from "@rc/protocol";
 import type { MqttClient } from "mqtt";
 import type { Logger } from "pino";
 import type { RoomRegistry } from "./registry.ts";
@@ -23,7 +33,10 @@ export async function changeDesired(store: Store, room: string, wanted: WantedCh
   const changedAt = new Date().toISOString();
   await store.update((data) => {
     const current = Object.hasOwn(data.desired, room) ? data.desired[room]!.desired : NOTHING_WANTED;
-    desired = { ...wanted(current), rev: nextRevision(current) };
+    const next = wanted(current);
+    // The last local wish taken in stays named through other changes, so its agent always lets go of it.
+    const named = next.localWish === undefined && current.localWish ? { localWish: current.localWish } : {};
+    desired = { ...next, ...named, rev: nextRevision(current) };
     data.desired[room] = { desired, changedAt, changedBy: by };
   });
   return { desired, changedAt };
@@ -102,6 +115,31 @@ export class DesiredStates {
     const on = params.on === true;
     if (this.get(room.id).recording === on) return;
     await this.change(room.id, (current) => ({ ...current, recording: on }), from);
+  }
+
+  /**
+   * A wanted fact changed at the room's own panel, which its agent serves (the agent's `local_wish` event): written
+   * into the room's desired state, naming the wish, so the agent lets go of it. The operator in the room acted after
+   * whatever the agent had applied, so the wish wins over a change made here meanwhile; one already taken in (the
+   * agent says it again on each reconnect until it sees it named) is only published again. Returns the wish taken in.
+   */
+  async localWish(room: string, data: unknown): Promise<LocalWish | null> {
+    const parsed = localWish.safeParse(data);
+    if (!parsed.success) {
+      this.log.warn({ room, reason: describeZodError(parsed.error) }, "local wish dropped: not a wish");
+      return null;
+    }
+    const wish = parsed.data;
+    if (this.get(room).localWish === wish.id) {
+      this.publish(room);
+      return null;
+    }
+    await this.change(
+      room,
+      (current) => ({ ...current, recording: wish.recording, localWish: wish.id }),
+      `panel of ${room}`,
+    );
+    return wish;
   }
 
   /** Changes a room's wanted facts: stored first (a new revision), then shown and published. */

@@ -240,9 +240,15 @@ export class Store {
   update(change: (data: StoreData) => void): Promise<void> {
     const update = this.updates.then(async () => {
       await this.read();
-      change(this.db.data);
-      this.db.data = validateProfile(storeData, this.db.data, this.file);
-      await this.db.write();
+      try {
+        change(this.db.data);
+        this.db.data = validateProfile(storeData, this.db.data, this.file);
+        await this.db.write();
+      } catch (error) {
+        // Not stored, so not kept: the data in memory goes back to what the file holds.
+        await this.read().catch(() => {});
+        throw error;
+      }
     });
     this.updates = update.catch(() => {});
     return update;

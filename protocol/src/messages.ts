@@ -217,6 +217,12 @@ export const EVENT_TYPES = [
   /** A camera reached its preset or position (reported, or inferred where the camera gives no MoveStatus). */
   "move_complete",
   "recording_segment_closed",
+  /**
+   * A wanted fact changed at the room's own panel, which the agent serves itself (recording on or off): data
+   * `{ id, recording }`. The controller writes it into the room's desired state, which then names it in `localWish`;
+   * until then the agent holds it, across its restarts, against any desired state that does not name it.
+   */
+  "local_wish",
   /** Mic levels for panels, throttled (≤ 4 Hz); the director reads them at full rate inside the agent. */
   "meters",
 ] as const;
@@ -293,7 +299,12 @@ export const desiredPayload = z.strictObject({
    * `desired` (broker ACL), and the agent keeps it on disk with the rest of the desired state.
    */
   panelPin: pinHash.nullable().optional(),
+  /** The id of the last `local_wish` of the room's own panel the controller took in (null or absent: none). */
+  localWish: z.string().min(1).max(128).nullable().optional(),
 });
+/** A `local_wish` event's data. */
+export const localWish = z.strictObject({ id: z.string().min(1).max(128), recording: z.boolean() });
+export type LocalWish = z.infer<typeof localWish>;
 export type DesiredPayload = z.infer<typeof desiredPayload>;
 
 export const requestId = z.string().min(1).max(128);

@@ -81,7 +81,9 @@ export class RoomAgent {
       log: options.log.child({ part: "privacy" }),
       emitEvent: (event) => this.emitEvent(event),
     });
-    this.desired = new DesiredState(options.dataDir, this.facts, options.log.child({ part: "desired" }));
+    this.desired = new DesiredState(options.dataDir, this.facts, options.log.child({ part: "desired" }), (wish) =>
+      this.emitEvent({ type: "local_wish", data: wish }),
+    );
   }
 
   async start(): Promise<void> {
@@ -105,7 +107,10 @@ export class RoomAgent {
         publishRetained: () => this.publishRetained(),
         desired: (desired) => this.desired.apply(desired),
         request: (payload) => this.answer(payload),
-        centre: (reachable) => this.localPanel?.centre(reachable),
+        centre: (reachable) => {
+          this.localPanel?.centre(reachable);
+          if (reachable) this.desired.reachable();
+        },
       },
     );
     this.buildDevices();
@@ -209,8 +214,13 @@ export class RoomAgent {
       room: this.room.id,
       view: () => this.panelView(),
       pinHash: () => this.facts.get().desired?.panelPin ?? null,
-      // As a request from the controller: decoded, checked and remembered by the one dispatcher.
-      dispatch: async (request) => (this.dispatcher ? this.dispatcher.dispatch(JSON.stringify(request)) : null),
+      // As a request from the controller: decoded, checked and remembered by the one dispatcher. A recording
+      // switched here is a wanted fact the controller does not know of yet: the desired state holds it until it does.
+      dispatch: async (request) => {
+        const response = this.dispatcher ? await this.dispatcher.dispatch(JSON.stringify(request)) : null;
+        if (response?.ok && request.action === "media.record") await this.desired.wished(request.params.on === true);
+        return response;
+      },
       log: this.log.child({ part: "local panel" }),
     });
   }
