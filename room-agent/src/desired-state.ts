@@ -60,6 +60,8 @@ export class DesiredState implements RoomFeature {
    * Resolves once it is on disk, so the panel's answer comes after it (an agent killed then still has it).
    */
   async wished(recording: boolean): Promise<void> {
+    // Already wanted so (a double tap, or the controller's own wish): nothing for the controller to learn.
+    if ((this.wish?.recording ?? this.facts.get().desired?.recording) === recording) return;
     this.wish = { id: randomUUID(), recording };
     this.log.info(this.wish, "local wish: held until the controller has it");
     this.facts.set({ recording });
