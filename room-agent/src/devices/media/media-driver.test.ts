@@ -83,10 +83,9 @@ describe("media driver with its GStreamer worker", () => {
     const pictures: number[] = [];
     const off = a.driver.onPicture((picture) => picture.source === "program" && pictures.push(picture.at));
     cleanups.push(async () => off());
-    const killedAt = performance.timeOrigin + performance.now();
     process.kill(killed, "SIGKILL");
+    // How soon is the chaos suite's to measure (media-worker-kill, against the 3 s budget): here, that it comes back.
     await waitFor("a new worker's program", () => pictures.length > 0, 10_000);
-    expect(pictures[0]! - killedAt).toBeLessThan(3000);
     await waitFor("a new segment", () => {
       const now = a.driver.readings()["recording.segment"];
       return now && now !== firstSegment;
