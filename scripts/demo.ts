@@ -434,5 +434,5 @@ process.stdout.write(
   ].join("\n"),
 );
 process.stdout.write(
-  `${JSON.stringify({ ready: true, http, token: apiToken, rooms: profiles.map((room) => room.id) })}\n`,
+  `${JSON.stringify({ ready: true, http, token: apiToken, rooms: profiles.map((room) => room.id), session: sessionId })}\n`,
 );
