@@ -3,11 +3,12 @@
 // state once the controller is back (named as the room panel's, and audited), and a later change of another wanted
 // fact at the controller does not switch it off. Real processes: the in-process controller with its embedded broker,
 // the room agent with its media worker (GStreamer test sources) and its local panel, reached over HTTP as its page does.
+// A room that floods wishes gets at most one a second taken in, the last one.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setRoomPin } from "@rc/controller";
-import type { DesiredPayload, RoomView } from "@rc/protocol";
+import { type DesiredPayload, type RoomView, topics } from "@rc/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, stopAll } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
@@ -139,5 +140,44 @@ describe("a recording switched at the room's own panel", () => {
     await waitFor("the room in the session", () => view().state?.desiredRev === rev);
     expect(view().state?.recording).toBe(true);
     expect(site.controller.desired.get(ROOM).recording).toBe(true);
+  });
+});
+
+describe("a room that floods local wishes", () => {
+  let site: TestSite;
+  beforeAll(async () => {
+    site = await TestSite.create("embedded", [ROOM]);
+  });
+  afterAll(async () => {
+    await site?.stop();
+  });
+
+  it("gets one taken in at once and then at most one a second, the last one, audited as many times", async () => {
+    // Logged in as the room (its own topics only), as a faulty agent or a stolen room login would be.
+    const room = await site.connectClient(ROOM);
+    const sent = 300;
+    const wish = (i: number) => ({ id: `nhay-${i}`, recording: i % 2 === 1 });
+    const send = (i: number) => {
+      const event = { at: new Date().toISOString(), type: "local_wish", data: wish(i) };
+      return room.publishAsync(topics.room(ROOM, "events"), JSON.stringify(event), { qos: 1 });
+    };
+    // The first, said again until the controller (subscribing as it starts) has it, as an agent does on reconnect.
+    await waitFor("the first wish taken in", async () => {
+      await send(1);
+      return site.controller.desired.get(ROOM).localWish === wish(1).id;
+    });
+    const floodFrom = Date.now();
+    await Promise.all(Array.from({ length: sent - 1 }, (_, i) => send(i + 2)));
+    const floodS = (Date.now() - floodFrom) / 1000;
+    await room.endAsync();
+    const last = { localWish: wish(sent).id, recording: wish(sent).recording };
+    await waitFor("the last wish taken in", () => site.controller.desired.get(ROOM).localWish === last.localWish, 5000);
+    expect(site.controller.desired.get(ROOM)).toMatchObject(last);
+    // Each wish taken in is one audit entry (and one revision): the first, then at most one a second while the flood
+    // lasted (one, unless it outlasted a second on this machine), the last one after it.
+    const audit = (await (await site.fetch(`/api/audit?room=${ROOM}`)).json()) as { items: { who: { via: string } }[] };
+    const taken = audit.items.filter((entry) => entry.who.via === "room-panel").length;
+    expect(taken).toBeGreaterThanOrEqual(2);
+    expect(taken, `the flood took ${floodS} s`).toBeLessThanOrEqual(2 + Math.ceil(floodS));
   });
 });

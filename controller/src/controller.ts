@@ -23,6 +23,7 @@ import { DesiredStates } from "./desired-states.ts";
 import { EmbeddedBroker } from "./embedded-broker.ts";
 import { DEFAULT_HEALTH_SETTINGS, Health, type HealthSettings } from "./health.ts";
 import { createHttpApi } from "./http-api.ts";
+import { LatestPerKey } from "./latest-per-key.ts";
 import { Metrics } from "./metrics.ts";
 import { Realtime } from "./realtime.ts";
 import { RoomRegistry } from "./registry.ts";
@@ -65,6 +66,8 @@ export interface ControllerOptions {
   log: Logger;
 }
 
+const LOCAL_WISH_INTERVAL_MS = 1000;
+
 export const DEFAULT_CONTROLLER_OPTIONS = {
   mqttHost: "127.0.0.1",
   mqttPort: 1883,
@@ -94,6 +97,13 @@ export class Controller {
   private readonly metrics: Metrics;
   private readonly log: Logger;
   private readonly startedAt = new Date().toISOString();
+  /**
+   * Local wishes, at most one a second per room (the latest): each one taken in is a store revision and an audit
+   * entry, and a room that floods them (a fault, or a stolen room login) must not make the controller write at its rate.
+   */
+  private readonly localWishes = new LatestPerKey<unknown>(LOCAL_WISH_INTERVAL_MS, (room, data) => {
+    void this.takeLocalWish(room, data);
+  });
 
   constructor(private readonly options: ControllerOptions) {
     this.log = options.log;
@@ -194,6 +204,7 @@ export class Controller {
     this.schedules.stop();
     this.sessions.stop();
     this.archive.stop();
+    this.localWishes.stop();
     clearTimeout(this.resyncTimer);
     await this.realtime?.stop(); // also closes the HTTP server
     const client = this.client;
@@ -323,7 +334,7 @@ export class Controller {
         break;
       case "events":
         this.registry.touch(message.room);
-        if (message.value.type === "local_wish") void this.takeLocalWish(message.room, message.value.data);
+        if (message.value.type === "local_wish") this.localWishes.offer(message.room, message.value.data);
         this.health.event(message.room, message.value);
         this.realtime?.event(message.room, message.value);
         break;
