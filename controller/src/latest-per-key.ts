@@ -9,7 +9,6 @@ export class LatestPerKey<T> {
   constructor(
     private readonly intervalMs: number,
     private readonly run: (key: string, value: T) => void,
-    private readonly now: () => number = Date.now,
   ) {}
 
   offer(key: string, value: T): void {
@@ -19,7 +18,7 @@ export class LatestPerKey<T> {
       entry.waiting.value = value;
       return;
     }
-    const wait = entry.nextAt - this.now();
+    const wait = entry.nextAt - Date.now();
     if (wait <= 0) {
       this.start(entry, key, value);
       return;
@@ -39,7 +38,7 @@ export class LatestPerKey<T> {
   }
 
   private start(entry: { nextAt: number }, key: string, value: T): void {
-    entry.nextAt = this.now() + this.intervalMs;
+    entry.nextAt = Date.now() + this.intervalMs;
     this.run(key, value);
   }
 }
