@@ -453,7 +453,8 @@ describe("authentication and authorization", () => {
     };
     const actions = audit.items.map((entry) => entry.what.action);
     expect(actions).toEqual(expect.arrayContaining(["user.add", "user.passwd", "user.remove", "room.pin"]));
-    expect(JSON.stringify(audit.items)).not.toContain("97531");
+    // The PIN as a word of its own: random ids and hashes in the log may hold its digits by chance.
+    expect(JSON.stringify(audit.items)).not.toMatch(/\b97531\b/);
   });
 
   it("requests without valid credentials are bounded per address: past the budget, 429", async () => {
