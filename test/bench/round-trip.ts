@@ -1,7 +1,7 @@
 // Benchmark of the foundation: REST request → MQTT → agent → device → response → HTTP round trip (p50, p99 over
 // 1,000 requests to the three demo rooms), agents' and controller's memory and CPU, and the CPU of the whole demo
-// (issue 6: target ≤ 1.5 cores on 2), first in the demo's hearing, then with the hearing ended: idle rooms, their
-// devices connected and watched, which is what the agent's idle budget is about. Runs the demo itself.
+// (issue 6: target ≤ 1.5 cores on 2), first in the demo's hearing, then with the hearing ended and auto camera off:
+// idle rooms, their devices connected and watched, which is what the agent's idle budget is about. Runs the demo.
 //   node --import tsx test/bench/round-trip.ts [--requests N]
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
