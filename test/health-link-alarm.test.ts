@@ -9,9 +9,9 @@ import { join } from "node:path";
 import type { DesiredPayload, RoomView } from "@rc/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Alarm } from "../controller/src/alarms.ts";
-import { freeUdpPorts } from "../room-agent/src/media-worker/free-udp-port.ts";
 import { stopAll } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
+import { testUdpPorts } from "./support/udp-ports.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const CENTRAL = "tinh-lien-ket";
@@ -57,7 +57,7 @@ const linkAlarms = () =>
   site.controller.health.alarms({ active: true }).filter((alarm: Alarm) => alarm.kind === "link");
 
 beforeAll(async () => {
-  const [central, component] = await freeUdpPorts(2);
+  const [central, component] = await testUdpPorts(2);
   ports[CENTRAL] = central!;
   ports[COMPONENT] = component!;
   site = await TestSite.create("embedded", [CENTRAL, COMPONENT], {

@@ -8,12 +8,12 @@ import type { DesiredPayload, RoomView } from "@rc/protocol";
 import { OnvifCamera, PtyPair, TesiraSimulator } from "@rc/simulators";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SegmentSidecar } from "../room-agent/src/devices/media/recording-segments.ts";
-import { freeUdpPorts } from "../room-agent/src/media-worker/free-udp-port.ts";
 import { SESSION_PROGRAM_FILE } from "../room-agent/src/media-worker/launch-lines.ts";
 import { isRunning, mediaWorkerOn } from "./support/process-table.ts";
 import { type ManagedProcess, stopAll } from "./support/processes.ts";
 import { inspectRecording } from "./support/recording-inspector.ts";
 import { SITE_CAMERA_PASSWORD, TestSite } from "./support/test-site.ts";
+import { testUdpPorts } from "./support/udp-ports.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const CENTRAL = "tinh-a";
@@ -52,7 +52,7 @@ describe("media between two agents", () => {
   let centralAgent: ManagedProcess;
 
   beforeAll(async () => {
-    const [centralPort, componentPort] = await freeUdpPorts(2);
+    const [centralPort, componentPort] = await testUdpPorts(2);
     ports[CENTRAL] = centralPort!;
     ports[COMPONENT] = componentPort!;
     const pty = new PtyPair(`/tmp/rc-media-dsp-${process.pid}`, `/tmp/rc-media-host-${process.pid}`);

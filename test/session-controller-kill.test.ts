@@ -6,9 +6,9 @@
 // restarts and resumes the session from the desired state it kept on disk.
 import type { RoomView, SessionView } from "@rc/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freeUdpPorts } from "../room-agent/src/media-worker/free-udp-port.ts";
 import { freePort, type ManagedProcess, startTs, stopAll } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
+import { testUdpPorts } from "./support/udp-ports.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const HOST = "tinh";
@@ -63,7 +63,7 @@ describe("a controller SIGKILLed mid-session", () => {
   }
 
   beforeAll(async () => {
-    const free = await freeUdpPorts(2);
+    const free = await testUdpPorts(2);
     ROOMS.forEach((room, index) => {
       ports[room] = free[index]!;
     });

@@ -13,7 +13,6 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import type { EventPayload, RoomView } from "@rc/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freeUdpPorts } from "../room-agent/src/media-worker/free-udp-port.ts";
 import { mixMinusPid, SESSION_PROGRAM_FILE } from "../room-agent/src/media-worker/launch-lines.ts";
 import { mediaWorkerOn } from "./support/process-table.ts";
 import { type ManagedProcess, startTs, stopAll } from "./support/processes.ts";
@@ -21,6 +20,7 @@ import { inspectRecording, probeStreams } from "./support/recording-inspector.ts
 import { guestEncoder, hearTones } from "./support/sound-judge.ts";
 import { TcpRelay } from "./support/tcp-relay.ts";
 import { SITE_CAMERA_PASSWORD, TestSite } from "./support/test-site.ts";
+import { testUdpPorts } from "./support/udp-ports.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const HOST = "tinh";
@@ -70,7 +70,7 @@ describe("a reception session through the controller, with real media", () => {
   const recordingsOf = (room: string) => join(recordings, room);
 
   beforeAll(async () => {
-    const free = await freeUdpPorts(5);
+    const free = await testUdpPorts(5);
     [HOST, COMPONENT, JOINER, GUEST].forEach((point, index) => {
       ports[point] = free[index]!;
     });

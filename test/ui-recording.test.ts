@@ -9,10 +9,10 @@ import { setRoomPin } from "@rc/controller";
 import type { RoomView } from "@rc/protocol";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freeUdpPort } from "../room-agent/src/media-worker/free-udp-port.ts";
 import { buildPanel, launchBrowser, panelPage } from "./support/browser.ts";
 import { stopAll } from "./support/processes.ts";
 import { TestSite } from "./support/test-site.ts";
+import { testUdpPort } from "./support/udp-ports.ts";
 import { waitFor } from "./support/wait-for.ts";
 
 const ROOM = "phong-ghi-hinh";
@@ -37,7 +37,7 @@ function seconds(text: string): number {
 beforeAll(async () => {
   buildPanel();
   recordings = mkdtempSync(join(tmpdir(), "rc-ui-recordings-"));
-  const port = await freeUdpPort();
+  const port = await testUdpPort();
   site = await TestSite.create("embedded", [ROOM], {
     extend: () => ({
       // DESIGN §3.2's probing: the site's quick 0.5 s would restart a media worker whenever the machine is slow.

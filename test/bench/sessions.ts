@@ -11,10 +11,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { RoomView } from "@rc/protocol";
-import { freeUdpPorts } from "../../room-agent/src/media-worker/free-udp-port.ts";
 import { cpuSecondsOf, processTable } from "../support/process-table.ts";
 import { type ManagedProcess, stopAll } from "../support/processes.ts";
 import { TestSite } from "../support/test-site.ts";
+import { testUdpPorts } from "../support/udp-ports.ts";
 import { waitFor } from "../support/wait-for.ts";
 
 const { values } = parseArgs({
@@ -40,7 +40,7 @@ interface Site {
 /** A site of `count` rooms: the host and its subordinates, each with media only and its SRT listener registered. */
 async function startSite(count: number): Promise<Site> {
   const rooms = [HOST, ...Array.from({ length: count - 1 }, (_, index) => `diem-${index + 1}`)];
-  const ports = await freeUdpPorts(count);
+  const ports = await testUdpPorts(count);
   const site = await TestSite.create("embedded", rooms);
   await site.controller.store.update((data) => {
     data.rooms[HOST]!.level = "province";

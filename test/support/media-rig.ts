@@ -8,8 +8,8 @@ import type { DesiredPayload, EventPayload } from "@rc/protocol";
 import { pino } from "pino";
 import { DeviceSupervisor } from "../../room-agent/src/devices/device-supervisor.ts";
 import { MediaDriver } from "../../room-agent/src/devices/media/media-driver.ts";
-import { freeUdpPort } from "../../room-agent/src/media-worker/free-udp-port.ts";
 import { RoomFacts } from "../../room-agent/src/room-facts.ts";
+import { testUdpPort } from "./udp-ports.ts";
 
 export interface RigRoom {
   id: string;
@@ -37,7 +37,7 @@ export interface RigRoomOptions {
 export const RIG_VIDEO = { width: 640, height: 360, fps: 15, bitrateKbps: 800, keyframeS: 2 };
 
 export async function startRigRoom(options: RigRoomOptions): Promise<RigRoom> {
-  const port = options.port ?? (await freeUdpPort());
+  const port = options.port ?? (await testUdpPort());
   const folder = mkdtempSync(join(tmpdir(), `rc-media-${options.id}-`));
   const entry = mediaDeviceEntry.parse({
     id: "media",

@@ -80,8 +80,12 @@ export async function hearTones(options: {
     `spectrum bands=${24_000 / BAND_HZ} threshold=-100 interval=200000000 ! fakesink sync=false${picture}`;
   const child = spawn("gst-launch-1.0", ["-m", ...pipeline.split(" ")], { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
+  let errors = "";
   child.stdout.on("data", (chunk: Buffer) => {
     output += chunk.toString();
+  });
+  child.stderr.on("data", (chunk: Buffer) => {
+    errors = (errors + chunk.toString()).slice(-2000); // gst-launch's ERROR lines: why it ended early
   });
   try {
     const settleS = options.settleS ?? 2;
@@ -94,7 +98,8 @@ export async function hearTones(options: {
       match[1]!.split(",").map(Number),
     );
     const heard = messages.slice(Math.round(settleS * 5));
-    if (heard.length === 0) throw new Error(`no sound measured from ${options.url}: ${output.slice(-500)}`);
+    if (heard.length === 0)
+      throw new Error(`no sound measured from ${options.url}: ${output.slice(-500)}${errors.slice(-500)}`);
     const tones: Record<number, number> = {};
     for (const frequency of options.frequencies) {
       const band = Math.floor(frequency / BAND_HZ);

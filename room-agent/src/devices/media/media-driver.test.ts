@@ -10,8 +10,8 @@ import { type RigRoom, startRigRoom, startSession } from "../../../../test/suppo
 import { isRunning, processTable } from "../../../../test/support/process-table.ts";
 import { inspectRecording, probeStreams } from "../../../../test/support/recording-inspector.ts";
 import { guestEncoder, hearTones } from "../../../../test/support/sound-judge.ts";
+import { testUdpPort, testUdpPorts } from "../../../../test/support/udp-ports.ts";
 import { waitFor } from "../../../../test/support/wait-for.ts";
-import { freeUdpPort, freeUdpPorts } from "../../media-worker/free-udp-port.ts";
 import { mixMinusPid } from "../../media-worker/launch-lines.ts";
 import { connectToWorker, workerSocketPath } from "../../media-worker/worker-channel.ts";
 import { resumeFreeMb, startAllowanceMs } from "./media-driver.ts";
@@ -99,7 +99,7 @@ describe("media driver with its GStreamer worker", () => {
   });
 
   it("keeps the program going when a camera does not answer, says why, and refuses to cut to it", async () => {
-    const deadPort = await freeUdpPort(); // nothing listens there
+    const deadPort = await testUdpPort(); // nothing listens there
     const a = await room({
       id: "a",
       inputs: { "cam-red": "testsrc:red", "cam-dead": `rtsp://127.0.0.1:${deadPort}/stream` },
@@ -115,7 +115,7 @@ describe("media driver with its GStreamer worker", () => {
   });
 
   it("reports a peer that is down, calls again, and links up by itself once the peer's media runs", async () => {
-    const bPort = await freeUdpPort();
+    const bPort = await testUdpPort();
     const a = await room({ id: "a", inputs: { "cam-red": "testsrc:red" } });
     startSession([a, { id: "b", port: bPort }]);
     await waitFor("the link is offline", () => a.driver.readings()["link.b.status"] === "offline", 20_000);
@@ -129,7 +129,7 @@ describe("media driver with its GStreamer worker", () => {
   });
 
   it("shows a guest point's picture (gst-launch-1.0 as the guest: not our code) with the guest's own passphrase", async () => {
-    const guestPort = await freeUdpPort();
+    const guestPort = await testUdpPort();
     const passphrase = "khach-bo-cong-an-2027";
     // A guest point as a hardware codec would be: an SRT listener sending its picture (yellow) and sound.
     const guest = guestEncoder({ port: guestPort, passphrase, colour: "0xffffff00", hz: 440, volume: 0.8 });
@@ -250,7 +250,7 @@ describe("media driver with its GStreamer worker", () => {
   }, 120_000);
 
   it("sends a guest point the session program (gst-launch-1.0 as its encoder and its decoder): its picture in the grid, everyone's sound but its own", async () => {
-    const [encoderPort, decoderPort] = (await freeUdpPorts(2)) as [number, number];
+    const [encoderPort, decoderPort] = (await testUdpPorts(2)) as [number, number];
     const passphrase = "khach-bo-cong-an-2027";
     // The guest's encoder, as a hardware codec's: an SRT listener sending its picture (yellow) and a tone.
     const encoder = guestEncoder({ port: encoderPort, passphrase, colour: "0xffffff00", hz: 1525, volume: 0.05 });
